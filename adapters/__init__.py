@@ -1,0 +1,2 @@
+"""Everything that touches the outside: the store, the application service,
+personal data kept beside the log."""

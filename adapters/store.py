@@ -1,0 +1,143 @@
+"""Where the record is kept: a SQLite file by default, PostgreSQL in production.
+
+The store is named by a URL: ``--database`` or ``REGISTRE_DATABASE_URL``.
+- ``registre.db``, ``sqlite:///relative.db``, ``sqlite:////absolute.db``: an
+  embedded SQLite file,
+  created on first use (the default is ``registre.db`` in the current folder);
+- ``postgresql://user:password@host:port/dbname?schema=name``: PostgreSQL,
+  through the ``eventsourcing`` postgres module and psycopg 3, with its
+  tables in one schema per deployment (default ``public``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from registre.domain.errors import InvalidInput
+
+DEFAULT_URL = "registre.db"
+ENV_VAR = "REGISTRE_DATABASE_URL"
+SCHEMA_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    url: str
+    kind: str  # "sqlite" or "postgres"
+    env: dict[str, str]
+
+    @property
+    def display(self) -> str:
+        """The URL without its password, for messages and status."""
+        if self.kind == "sqlite":
+            return self.env["SQLITE_DBNAME"]
+        parts = urlsplit(self.url)
+        netloc = parts.hostname or ""
+        if parts.port:
+            netloc += f":{parts.port}"
+        user = f"{parts.username}@" if parts.username else ""
+        return f"postgresql://{user}{netloc}{parts.path} (schema {self.env['POSTGRES_SCHEMA']})"
+
+
+def resolve_url(url: str | None) -> str:
+    return url or os.environ.get(ENV_VAR) or DEFAULT_URL
+
+
+def parse_url(url: str) -> StoreConfig:
+    if url.startswith(("postgresql://", "postgres://")):
+        return _postgres(url)
+    if url.startswith("sqlite://"):
+        # As elsewhere: sqlite:///relative.db, sqlite:////absolute.db
+        path = url.removeprefix("sqlite://").removeprefix("/")
+    elif "://" in url:
+        raise InvalidInput(
+            f"unsupported database URL {url!r}: use a SQLite file path, sqlite:///PATH "
+            "or postgresql://USER@HOST:PORT/DBNAME"
+        )
+    else:
+        path = url
+    if not path:
+        raise InvalidInput("the SQLite database URL names no file")
+    if path != ":memory:":
+        parent = Path(path).expanduser().resolve().parent
+        if not parent.is_dir():
+            raise InvalidInput(
+                f"cannot create the SQLite database {path}: folder {parent} does not exist"
+            )
+        path = str(Path(path).expanduser())
+    return StoreConfig(
+        url=url,
+        kind="sqlite",
+        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path},
+    )
+
+
+def _postgres(url: str) -> StoreConfig:
+    parts = urlsplit(url)
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname:
+        raise InvalidInput(f"the PostgreSQL URL {url!r} names no database (…/DBNAME)")
+    query = parse_qs(parts.query)
+    schema = query.get("schema", ["public"])[0]
+    if not SCHEMA_PATTERN.match(schema):
+        raise InvalidInput(
+            f"schema {schema!r} is not valid: use lower-case letters, digits and '_'"
+        )
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or os.environ.get("PGUSER", "postgres")),
+        "POSTGRES_PASSWORD": unquote(parts.password or os.environ.get("PGPASSWORD", "")),
+        "POSTGRES_SCHEMA": schema,
+        "POSTGRES_CONNECT_TIMEOUT": query.get("connect_timeout", ["5"])[0],
+        # A writer waits at most this long for the table lock that orders the log.
+        "POSTGRES_LOCK_TIMEOUT": query.get("lock_timeout", ["10"])[0],
+        "POSTGRES_POOL_SIZE": query.get("pool_size", ["2"])[0],
+    }
+    return StoreConfig(url=url, kind="postgres", env=env)
+
+
+class StoreUnavailable(InvalidInput):
+    """The configured store cannot be reached or opened."""
+
+
+def prepare(config: StoreConfig) -> None:
+    """Creates what the event store needs before the library opens it: the
+    PostgreSQL schema of the deployment. Fails with one clear line if the
+    server cannot be reached."""
+    if config.kind != "postgres":
+        return
+    import psycopg
+    from psycopg import sql
+
+    env = config.env
+    try:
+        with psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=int(env["POSTGRES_PORT"]),
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"] or None,
+            connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
+            autocommit=True,
+        ) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_namespace WHERE nspname = %s", (env["POSTGRES_SCHEMA"],)
+            ).fetchone()
+            if not exists:
+                conn.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                        sql.Identifier(env["POSTGRES_SCHEMA"])
+                    )
+                )
+    except psycopg.Error as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise StoreUnavailable(
+            f"cannot open the PostgreSQL store {config.display}: {reason}"
+        ) from None

@@ -1,0 +1,109 @@
+"""Actions of the plan: what is done for an adopted priority, by whom, by when."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from eventsourcing.domain import event
+
+from registre.domain.audit import Audit
+from registre.domain.base import RegistreAggregate, next_version
+from registre.domain.errors import InvalidInput, RuleViolation
+from registre.domain.ids import check_key
+from registre.domain.proposal import Proposal
+
+
+class ActionStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in-progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Action(RegistreAggregate):
+    KIND = "action"
+
+    @classmethod
+    def assign(
+        cls,
+        priority: Proposal,
+        key: str,
+        title: str,
+        lead: str,
+        partners: list[str],
+        due: date | None,
+        audit: Audit,
+    ) -> Action:
+        check_key(key, "action key")
+        priority.require_live()
+        if not priority.adopted:
+            raise RuleViolation(
+                f"proposal {priority.key} is not an adopted priority; actions are assigned "
+                "only to priorities of the plan"
+            )
+        return cls(
+            programme=priority.programme,
+            key=key,
+            priority=priority.key,
+            title=title,
+            lead=lead,
+            partners=list(dict.fromkeys(partners)),
+            due=due.isoformat() if due else None,
+            audit=audit,
+        )
+
+    @event("Assigned")
+    def __init__(
+        self,
+        programme: str,
+        key: str,
+        priority: str,
+        title: str,
+        lead: str,
+        partners: list[str],
+        due: str | None,
+        audit: Audit,
+    ) -> None:
+        self.programme = programme
+        self.key = key
+        self.priority = priority
+        self.title = title
+        self.lead = lead
+        self.partners = partners
+        self.due = date.fromisoformat(due) if due else None
+        # (record version, status, percent, note) for each progress report
+        self.reports: list[tuple[int, ActionStatus, int, str]] = []
+
+    @property
+    def status(self) -> ActionStatus:
+        live = [r for r in self.reports if r[0] not in self.annulled]
+        return live[-1][1] if live else ActionStatus.PLANNED
+
+    @property
+    def progress(self) -> int:
+        live = [r for r in self.reports if r[0] not in self.annulled]
+        return live[-1][2] if live else 0
+
+    def report(self, status: ActionStatus, percent: int, note: str, audit: Audit) -> None:
+        self.require_live()
+        if not 0 <= percent <= 100:
+            raise InvalidInput("progress is a percentage from 0 to 100")
+        if self.status in (ActionStatus.DONE, ActionStatus.CANCELLED):
+            raise RuleViolation(
+                f"action {self.key} is {self.status.value}; it takes no more reports"
+            )
+        if status is ActionStatus.DONE:
+            percent = 100
+        if status is self.status and percent == self.progress and not note:
+            raise RuleViolation(f"action {self.key} is already {status.value} at {percent}%")
+        self._reported(status.value, percent, note, audit)
+
+    @event("ProgressReported")
+    def _reported(self, status: str, percent: int, note: str, audit: Audit) -> None:
+        self.reports.append((next_version(self), ActionStatus(status), percent, note))
+
+    def _refuse_annulment(self, version: int, kind: str) -> str | None:
+        if any(r[0] == version for r in self.reports):
+            return None
+        return super()._refuse_annulment(version, kind)

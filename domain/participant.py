@@ -1,0 +1,83 @@
+"""A participant: a person acting for an organisation of a given type.
+
+Name and contact are personal data and never enter an event: the ledger
+hashes every event forever, so personal data lives beside the log, keyed by
+the participant's pseudonymous key, where it can be erased on request (GDPR)
+without breaking the record or its verification. The trail then says
+"erased participant", and every count stays right.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from eventsourcing.domain import event
+
+from registre.domain.audit import Audit
+from registre.domain.base import RegistreAggregate
+from registre.domain.errors import RuleViolation
+from registre.domain.ids import check_key
+
+
+class OrganisationType(StrEnum):
+    LOCAL_AUTHORITY = "local-authority"
+    STATE = "state"
+    ELECTED_OFFICIAL = "elected-official"
+    STARTUP = "start-up"
+    SME = "sme"
+    LARGE_COMPANY = "large-company"
+    RESEARCH_LAB = "research-lab"
+    UNIVERSITY = "university"
+    ASSOCIATION = "association"
+    CHAMBER = "chamber"
+    CITIZEN = "citizen"
+    OTHER = "other"
+
+
+ERASED = "erased participant"
+
+
+class Participant(RegistreAggregate):
+    KIND = "participant"
+
+    @classmethod
+    def register(
+        cls,
+        programme: str,
+        key: str,
+        organisation: str,
+        organisation_type: OrganisationType,
+        audit: Audit,
+    ) -> Participant:
+        check_key(key, "participant key")
+        return cls(
+            programme=programme,
+            key=key,
+            organisation=organisation,
+            organisation_type=organisation_type.value,
+            audit=audit,
+        )
+
+    @event("Registered")
+    def __init__(
+        self,
+        programme: str,
+        key: str,
+        organisation: str,
+        organisation_type: str,
+        audit: Audit,
+    ) -> None:
+        self.programme = programme
+        self.key = key
+        self.organisation = organisation
+        self.organisation_type = OrganisationType(organisation_type)
+        self.erased = False
+
+    def erase(self, reason: str, audit: Audit) -> None:
+        if self.erased:
+            raise RuleViolation(f"participant {self.key} was already erased")
+        self._erased(reason, audit)
+
+    @event("PersonalDataErased")
+    def _erased(self, reason: str, audit: Audit) -> None:
+        self.erased = True

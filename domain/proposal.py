@@ -1,0 +1,402 @@
+"""A proposal synthesised by facilitators from named versions of
+contributions; reworded, merged or split; validated by a body; decided by
+each founder; adopted as a priority when the programme's rule is met.
+
+Lineage can never form a cycle: only *open* proposals (draft or returned)
+can be merged or split, and merging or splitting closes them. An open
+proposal therefore has no descendants, and every ancestor is closed, so no
+proposal can become its own ancestor. Lineage cannot cross programmes
+because every reference is resolved inside the command's programme.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from eventsourcing.domain import event
+
+from registre.domain.audit import Audit
+from registre.domain.base import RegistreAggregate, next_version
+from registre.domain.contribution import Contribution
+from registre.domain.errors import RuleViolation
+from registre.domain.ids import check_key
+from registre.domain.programme import Programme
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    RETURNED = "returned"
+    VALIDATED = "validated"
+    REJECTED = "rejected"
+    MERGED = "merged"
+    SPLIT = "split"
+
+
+OPEN = (Status.DRAFT, Status.RETURNED)
+
+
+class Outcome(StrEnum):
+    """What a validating body decided."""
+
+    VALIDATED = "validated"
+    RETURNED = "returned"
+    REJECTED = "rejected"
+
+
+class Decision(StrEnum):
+    """What a founder decided on a validated priority."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    AMEND = "amend"
+
+
+@dataclass(frozen=True)
+class ValidationRecord:
+    record: int
+    body: str
+    minutes: str
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    record: int
+    founder: str
+    decision: Decision
+    rationale: str
+    validation: int  # record version of the validation it responds to
+
+
+def cite(contribution: Contribution, version: int | None) -> dict[str, Any]:
+    """A source of a proposal: one version of a contribution."""
+    contribution.require_live()
+    number = contribution.current_version if version is None else version
+    contribution.require_version(number)
+    return {
+        "contribution": contribution.key,
+        "version": number,
+        "withdrawn": contribution.withdrawn is not None,
+    }
+
+
+class Proposal(RegistreAggregate):
+    KIND = "proposal"
+
+    @classmethod
+    def synthesise(
+        cls,
+        programme: Programme,
+        key: str,
+        title: str,
+        text: str,
+        axis: str | None,
+        sources: list[dict[str, Any]],
+        audit: Audit,
+        parents: list[str] | None = None,
+        origin: str = "synthesis",
+    ) -> Proposal:
+        check_key(key, "proposal key")
+        if axis is not None:
+            programme.require_axis(axis)
+        if not sources and not parents:
+            raise RuleViolation(
+                f"proposal {key} must cite at least one contribution "
+                "(--from CONTRIBUTION[@VERSION])"
+            )
+        return cls(
+            programme=programme.key,
+            key=key,
+            title=title,
+            text=text,
+            axis=axis,
+            sources=sources,
+            parents=list(parents or []),
+            origin=origin,
+            audit=audit,
+        )
+
+    @event("Synthesised")
+    def __init__(
+        self,
+        programme: str,
+        key: str,
+        title: str,
+        text: str,
+        axis: str | None,
+        sources: list[dict[str, Any]],
+        parents: list[str],
+        origin: str,
+        audit: Audit,
+    ) -> None:
+        self.programme = programme
+        self.key = key
+        self.title = title
+        self.text = text
+        self.axis = axis
+        self.sources = sources
+        self.parents = parents
+        self.origin = origin
+        self.merged_into: str | None = None
+        self.split_into: list[str] = []
+        self.absorbed: list[str] = []
+        self.validations: list[ValidationRecord] = []
+        self.decisions: list[DecisionRecord] = []
+        self.adopted = False
+
+    # -- state derived from the records that were not annulled ---------------
+
+    @property
+    def current_validation(self) -> ValidationRecord | None:
+        live = [v for v in self.validations if v.record not in self.annulled]
+        return live[-1] if live else None
+
+    @property
+    def status(self) -> Status:
+        if self.merged_into is not None:
+            return Status.MERGED
+        if self.split_into:
+            return Status.SPLIT
+        validation = self.current_validation
+        if validation is None:
+            return Status.DRAFT
+        return Status(validation.outcome.value)
+
+    def current_decisions(self) -> dict[str, DecisionRecord]:
+        """Each founder's latest decision on the current validation."""
+        validation = self.current_validation
+        if validation is None or validation.outcome is not Outcome.VALIDATED:
+            return {}
+        latest: dict[str, DecisionRecord] = {}
+        for d in self.decisions:
+            if d.record not in self.annulled and d.validation == validation.record:
+                latest[d.founder] = d
+        return latest
+
+    def rule_met(self, programme: Programme) -> bool:
+        if self.status is not Status.VALIDATED:
+            return False
+        approvals = sum(
+            1
+            for founder, d in self.current_decisions().items()
+            if d.decision is Decision.APPROVE and founder in programme.founders
+        )
+        return programme.rule.is_met(approvals, len(programme.founders))
+
+    def require_open(self, action: str) -> None:
+        self.require_live()
+        if self.status not in OPEN:
+            raise RuleViolation(
+                f"proposal {self.key} is {self.status.value}; only a draft or returned "
+                f"proposal can be {action}"
+            )
+
+    # -- commands --------------------------------------------------------------
+
+    def reword(self, title: str, text: str | None, audit: Audit) -> None:
+        self.require_open("reworded")
+        new_text = self.text if text is None else text
+        if title == self.title and new_text == self.text:
+            raise RuleViolation(f"proposal {self.key} already has this wording")
+        self._reworded(title, new_text, audit)
+
+    @event("Reworded")
+    def _reworded(self, title: str, text: str, audit: Audit) -> None:
+        self.title = title
+        self.text = text
+
+    def merge_into(self, target: str, audit: Audit) -> None:
+        self.require_open("merged")
+        self._merged_into(target, audit)
+
+    @event("MergedInto")
+    def _merged_into(self, target: str, audit: Audit) -> None:
+        self.merged_into = target
+
+    def absorb(self, sources: list[str], audit: Audit) -> None:
+        self.require_open("merged into")
+        self._absorbed(sources, audit)
+
+    @event("Absorbed")
+    def _absorbed(self, sources: list[str], audit: Audit) -> None:
+        self.absorbed.extend(sources)
+
+    def split(self, parts: list[str], audit: Audit) -> None:
+        self.require_open("split")
+        self._split(parts, audit)
+
+    @event("SplitInto")
+    def _split(self, parts: list[str], audit: Audit) -> None:
+        self.split_into = parts
+
+    def validate(self, body: str, minutes: str, outcome: Outcome, audit: Audit) -> None:
+        self.require_live()
+        status = self.status
+        if outcome is Outcome.RETURNED and status is Status.VALIDATED and self.adopted:
+            raise RuleViolation(
+                f"proposal {self.key} is an adopted priority; its founders must revise "
+                "their decisions before it can be returned"
+            )
+        if status not in (*OPEN, Status.VALIDATED) or (
+            status is Status.VALIDATED and outcome is not Outcome.RETURNED
+        ):
+            raise RuleViolation(
+                f"proposal {self.key} is {status.value}; a body can validate or reject a "
+                "draft or returned proposal, and return a validated one for rework"
+            )
+        self._validated(body, minutes, outcome.value, audit)
+
+    @event("Validated")
+    def _validated(self, body: str, minutes: str, outcome: str, audit: Audit) -> None:
+        self.validations.append(
+            ValidationRecord(next_version(self), body, minutes, Outcome(outcome))
+        )
+
+    def decide(
+        self,
+        programme: Programme,
+        founder: str,
+        decision: Decision,
+        rationale: str,
+        revise: bool,
+        audit: Audit,
+    ) -> bool:
+        """Records a founder's decision; returns True if it adopted the priority."""
+        self.require_live()
+        programme.require_founder(founder)
+        validation = self.current_validation
+        if validation is None or validation.outcome is not Outcome.VALIDATED:
+            raise RuleViolation(
+                f"proposal {self.key} is {self.status.value}; founders decide only on "
+                "validated priorities"
+            )
+        earlier = self.current_decisions().get(founder)
+        if earlier is not None and not revise:
+            raise RuleViolation(
+                f"founder {founder} already decided '{earlier.decision.value}' on proposal "
+                f"{self.key}; use --revise to revise that decision"
+            )
+        if earlier is None and revise:
+            raise RuleViolation(
+                f"founder {founder} has no decision on proposal {self.key} to revise"
+            )
+        self._decided(
+            founder,
+            decision.value,
+            rationale,
+            validation.record,
+            earlier.record if earlier else None,
+            audit,
+        )
+        return self.reconsider_adoption(programme, audit)
+
+    @event("FounderDecided")
+    def _decided(
+        self,
+        founder: str,
+        decision: str,
+        rationale: str,
+        validation: int,
+        revises: int | None,
+        audit: Audit,
+    ) -> None:
+        self.decisions.append(
+            DecisionRecord(next_version(self), founder, Decision(decision), rationale, validation)
+        )
+
+    def reconsider_adoption(self, programme: Programme, audit: Audit) -> bool:
+        """Adopts the priority, or withdraws its adoption, to follow the rule."""
+        met = self.rule_met(programme)
+        if met and not self.adopted:
+            self._adopted(programme.rule.value, sorted(self.current_decisions()), audit)
+            return True
+        if self.adopted and not met:
+            self._adoption_withdrawn(programme.rule.value, audit)
+        return False
+
+    @event("Adopted")
+    def _adopted(self, rule: str, founders: list[str], audit: Audit) -> None:
+        self.adopted = True
+
+    @event("AdoptionWithdrawn")
+    def _adoption_withdrawn(self, rule: str, audit: Audit) -> None:
+        self.adopted = False
+
+    # -- corrections -------------------------------------------------------------
+
+    def _refuse_annulment(self, version: int, kind: str) -> str | None:
+        if any(v.record == version for v in self.validations):
+            return None
+        if any(d.record == version for d in self.decisions):
+            return None
+        if kind in ("Adopted", "AdoptionWithdrawn"):
+            return (
+                "an adoption follows from the founders' decisions; annul the decision "
+                "that was recorded by mistake instead"
+            )
+        return super()._refuse_annulment(version, kind)
+
+
+def merge(
+    programme: Programme,
+    sources: list[Proposal],
+    target: Proposal | None,
+    target_key: str,
+    title: str | None,
+    audit: Audit,
+) -> Proposal:
+    """Merges open proposals into an open target, or into a new proposal."""
+    keys = [p.key for p in sources]
+    if len(sources) < 1 or len(set(keys)) != len(keys):
+        raise RuleViolation("name each proposal to merge once (--from P1 --from P2 ...)")
+    if target_key in keys:
+        raise RuleViolation(f"proposal {target_key} cannot be merged into itself")
+    if target is None and len(sources) < 2:
+        raise RuleViolation("a new proposal needs at least two proposals to merge")
+    for p in sources:
+        p.require_open("merged")
+    if target is None:
+        if not title:
+            raise RuleViolation(f"proposal {target_key} does not exist yet: give it a --title")
+        axes = {p.axis for p in sources}
+        target = Proposal.synthesise(
+            programme,
+            target_key,
+            title,
+            "",
+            axes.pop() if len(axes) == 1 else None,
+            [],
+            audit,
+            parents=keys,
+            origin="merge",
+        )
+    else:
+        target.absorb(keys, audit)
+    for p in sources:
+        p.merge_into(target.key, audit)
+    return target
+
+
+def split(
+    programme: Programme,
+    source: Proposal,
+    parts: list[tuple[str, str]],
+    audit: Audit,
+) -> list[Proposal]:
+    """Splits an open proposal into new proposals, each keeping it as parent."""
+    keys = [k for k, _ in parts]
+    if len(parts) < 2 or len(set(keys)) != len(keys):
+        raise RuleViolation("a split needs at least two distinct new proposals (--into KEY=TITLE)")
+    if source.key in keys:
+        raise RuleViolation(f"proposal {source.key} cannot be split into itself")
+    source.require_open("split")
+    new = [
+        Proposal.synthesise(
+            programme, key, title, "", source.axis, [], audit, parents=[source.key], origin="split"
+        )
+        for key, title in parts
+    ]
+    source.split(keys, audit)
+    return new

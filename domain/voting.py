@@ -1,0 +1,233 @@
+"""Voting rounds and each participant's ballot in a round.
+
+A round fixes its method, its eligible proposals and the per-participant
+limit. A participant's votes in one round are one aggregate, the ballot, so
+the limit is checked inside one consistency boundary while a whole room
+votes in parallel.
+
+A vote racing the close of its round can be recorded just after it; the
+tally counts only votes recorded before the close, and lists late ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from eventsourcing.domain import event
+
+from registre.domain.audit import Audit
+from registre.domain.base import RegistreAggregate, next_version
+from registre.domain.errors import InvalidInput, NotFound, RuleViolation
+from registre.domain.ids import check_key
+
+
+class Method(StrEnum):
+    APPROVAL = "approval"  # one approval per proposal, at most `limit` proposals
+    DOTS = "dots"  # `limit` dots to spread, several on one proposal allowed
+    SCORE = "score"  # a score from 0 to `max_score` per proposal
+    AGREE = "agree"  # agree (1), disagree (-1) or pass (0); a new vote replaces the last
+
+
+AGREE_VALUES = {"agree": 1, "disagree": -1, "pass": 0}
+
+
+class Round(RegistreAggregate):
+    KIND = "round"
+
+    @classmethod
+    def open(
+        cls,
+        programme: str,
+        key: str,
+        session: str,
+        method: Method,
+        limit: int | None,
+        max_score: int | None,
+        proposals: list[str],
+        audit: Audit,
+    ) -> Round:
+        check_key(key, "round key")
+        if not proposals:
+            raise RuleViolation("a round needs at least one eligible proposal (--proposal KEY)")
+        if limit is not None and limit < 1:
+            raise InvalidInput("--limit must be at least 1")
+        if method is Method.DOTS and limit is None:
+            raise InvalidInput("a dots round needs --limit: how many dots each participant has")
+        if method is Method.SCORE:
+            max_score = 5 if max_score is None else max_score
+            if max_score < 1:
+                raise InvalidInput("--max-score must be at least 1")
+        else:
+            max_score = None
+        return cls(
+            programme=programme,
+            key=key,
+            session=session,
+            method=method.value,
+            limit=limit,
+            max_score=max_score,
+            proposals=list(dict.fromkeys(proposals)),
+            audit=audit,
+        )
+
+    @event("Opened")
+    def __init__(
+        self,
+        programme: str,
+        key: str,
+        session: str,
+        method: str,
+        limit: int | None,
+        max_score: int | None,
+        proposals: list[str],
+        audit: Audit,
+    ) -> None:
+        self.programme = programme
+        self.key = key
+        self.session = session
+        self.method = Method(method)
+        self.limit = limit
+        self.max_score = max_score
+        self.proposals = proposals
+        self.closed = False
+
+    def require_open(self) -> None:
+        self.require_live()
+        if self.closed:
+            raise RuleViolation(f"round {self.key} is closed; no vote can be cast or retracted")
+
+    def require_eligible(self, proposal: str) -> None:
+        if proposal not in self.proposals:
+            raise NotFound(
+                f"proposal {proposal} is not eligible in round {self.key} "
+                f"(eligible: {', '.join(self.proposals)})"
+            )
+
+    def value_of(self, raw: str | None) -> int:
+        """The numeric value of a vote given as text, by the round's method."""
+        if self.method is Method.AGREE:
+            if raw is None or raw.lower() not in AGREE_VALUES:
+                raise InvalidInput("an agree round takes --value agree, disagree or pass")
+            return AGREE_VALUES[raw.lower()]
+        if raw is None:
+            if self.method is Method.SCORE:
+                raise InvalidInput(f"a score round takes --value 0 to {self.max_score}")
+            return 1
+        try:
+            value = int(raw)
+        except ValueError:
+            raise InvalidInput(f"--value {raw!r} is not a whole number") from None
+        if self.method is Method.APPROVAL and value != 1:
+            raise InvalidInput("an approval round takes no --value (or --value 1)")
+        if self.method is Method.DOTS and value < 1:
+            raise InvalidInput("--value is the number of dots and must be at least 1")
+        if self.method is Method.SCORE and not 0 <= value <= (self.max_score or 0):
+            raise InvalidInput(f"a score round takes --value 0 to {self.max_score}")
+        return value
+
+    def close(self, audit: Audit) -> None:
+        self.require_live()
+        if self.closed:
+            raise RuleViolation(f"round {self.key} is already closed")
+        self._closed(audit)
+
+    @event("Closed")
+    def _closed(self, audit: Audit) -> None:
+        self.closed = True
+
+
+@dataclass(frozen=True)
+class Vote:
+    record: int
+    proposal: str
+    value: int
+
+
+class Ballot(RegistreAggregate):
+    """One participant's votes in one round."""
+
+    KIND = "ballot"
+
+    @staticmethod
+    def key_for(round_key: str, participant: str) -> str:
+        return f"{round_key}/{participant}"
+
+    @classmethod
+    def start(cls, round_: Round, participant: str, audit: Audit) -> Ballot:
+        return cls(
+            programme=round_.programme,
+            key=cls.key_for(round_.key, participant),
+            round=round_.key,
+            method=round_.method.value,
+            participant=participant,
+            audit=audit,
+        )
+
+    @event("Started")
+    def __init__(
+        self, programme: str, key: str, round: str, method: str, participant: str, audit: Audit
+    ) -> None:
+        self.programme = programme
+        self.key = key
+        self.round = round
+        self.method = Method(method)
+        self.participant = participant
+        self.votes: list[Vote] = []
+
+    def live_votes(self) -> list[Vote]:
+        return [v for v in self.votes if v.record not in self.annulled]
+
+    def cast(self, round_: Round, proposal: str, value: int, audit: Audit) -> None:
+        round_.require_open()
+        round_.require_eligible(proposal)
+        live = self.live_votes()
+        on_same = [v for v in live if v.proposal == proposal]
+        method = round_.method
+        if on_same and method in (Method.APPROVAL, Method.SCORE):
+            raise RuleViolation(
+                f"participant {self.participant} already voted for {proposal} in round "
+                f"{round_.key}; retract that vote first"
+            )
+        if on_same and method is Method.AGREE and on_same[-1].value == value:
+            raise RuleViolation(
+                f"participant {self.participant} already gave this vote on {proposal}"
+            )
+        if round_.limit is not None:
+            if method is Method.DOTS:
+                used, asked, unit = sum(v.value for v in live), value, "dots"
+            else:
+                distinct = {v.proposal for v in live}
+                used, asked, unit = len(distinct), 0 if proposal in distinct else 1, "votes"
+            if used + asked > round_.limit:
+                raise RuleViolation(
+                    f"participant {self.participant} has used {used} of {round_.limit} {unit} "
+                    f"in round {round_.key}; this vote would exceed the limit"
+                )
+        self._cast(proposal, value, audit)
+
+    @event("VoteCast")
+    def _cast(self, proposal: str, value: int, audit: Audit) -> None:
+        # Dots accumulate; any other vote replaces the earlier one on the same
+        # proposal (only agree rounds get that far: the others refuse a second vote).
+        if self.method is not Method.DOTS:
+            self.votes = [v for v in self.votes if v.proposal != proposal]
+        self.votes.append(Vote(next_version(self), proposal, value))
+
+    def retract(self, round_: Round, proposal: str, audit: Audit) -> None:
+        round_.require_open()
+        if not any(v.proposal == proposal for v in self.live_votes()):
+            raise RuleViolation(
+                f"participant {self.participant} has no vote for {proposal} in round "
+                f"{round_.key} to retract"
+            )
+        self._retracted(proposal, audit)
+
+    @event("VoteRetracted")
+    def _retracted(self, proposal: str, audit: Audit) -> None:
+        self.votes = [v for v in self.votes if v.proposal != proposal]
+
+    def _refuse_annulment(self, version: int, kind: str) -> str | None:
+        if any(v.record == version for v in self.votes):
+            return None
+        return super()._refuse_annulment(version, kind)
