@@ -1,0 +1,82 @@
+"""The audit log: every event in store order, with who, for whom, when and from where.
+
+Events name their aggregate by id only; the creation event of each aggregate
+gives its programme, kind and key, which this projection remembers so every
+later event can be filtered by programme.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from eventsourcing.utils import resolve_topic
+
+from registre.domain import Audit, CommandReceipt, Programme
+from registre.projections.runner import Db, Projection
+
+
+def describe(event: Any) -> tuple[str, str]:
+    """(aggregate kind, event kind) of a domain event, e.g. ("proposal", "Validated")."""
+    owner, _, kind = type(event).__qualname__.rpartition(".")
+    return owner.lower(), kind
+
+
+class AuditLog(Projection):
+    name = "audit"
+    tables: ClassVar[dict[str, str]] = {
+        "subjects": "originator_id TEXT PRIMARY KEY, programme TEXT NOT NULL, "
+        "kind TEXT NOT NULL, key TEXT NOT NULL",
+        "events": "position BIGINT PRIMARY KEY, programme TEXT NOT NULL, "
+        "subject_kind TEXT NOT NULL, subject TEXT NOT NULL, version INTEGER NOT NULL, "
+        "kind TEXT NOT NULL, actor TEXT NOT NULL, on_behalf_of TEXT, "
+        "occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, source TEXT, "
+        "command_id TEXT NOT NULL",
+    }
+    indexes: ClassVar[dict[str, str]] = {"events": "programme, position"}
+
+    def apply(self, db: Db, position: int, event: Any) -> None:
+        audit: Audit | None = getattr(event, "audit", None)
+        if audit is None:
+            return
+        originator = event.originator_id.hex
+        if event.originator_version == 1:
+            programme, kind, key = _identity(event)
+            db.execute(
+                "INSERT INTO {subjects} (originator_id, programme, kind, key) VALUES (?, ?, ?, ?)",
+                (originator, programme, kind, key),
+            )
+        else:
+            found = db.rows(
+                "SELECT programme, kind, key FROM {subjects} WHERE originator_id = ?",
+                (originator,),
+            )
+            programme, kind, key = found[0]["programme"], found[0]["kind"], found[0]["key"]
+        db.execute(
+            "INSERT INTO {events} (position, programme, subject_kind, subject, version, kind, "
+            "actor, on_behalf_of, occurred_at, recorded_at, source, command_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                position,
+                programme,
+                kind,
+                key,
+                event.originator_version,
+                describe(event)[1],
+                audit.actor,
+                audit.on_behalf_of,
+                audit.occurred_at.isoformat(),
+                audit.recorded_at.isoformat(),
+                audit.source,
+                audit.command_id,
+            ),
+        )
+
+
+def _identity(event: Any) -> tuple[str, str, str]:
+    """Programme, kind and key of the aggregate an event creates."""
+    cls = resolve_topic(event.originator_topic)
+    if cls is Programme:
+        return event.slug, Programme.KIND, event.slug
+    if cls is CommandReceipt:
+        return event.programme, CommandReceipt.KIND, event.command_id
+    return event.programme, cls.KIND, event.key

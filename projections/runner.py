@@ -1,0 +1,285 @@
+"""Keeping projections current: catch-up, follow, and replay with an atomic swap.
+
+The library's ``ProjectionRunner`` follows only recorders that can be
+subscribed to, which SQLite's cannot, so projections here pull the
+notification log themselves, on both stores, in the same way:
+
+- Each projection writes its rows and its tracking position in ONE
+  transaction per page of events, so every event is applied exactly once,
+  after a crash too.
+- Each projection's tables exist in *generations*. Readers use views named
+  after the projection's tables, which point at the live generation. A replay
+  builds the next generation from position zero in fresh tables (with its own
+  tracking row, so a killed replay resumes where it stopped), then swaps the
+  views and the live pointer in one transaction: readers never see a
+  half-built view.
+- Queries call ``catch_up`` first, so they answer from the whole log;
+  ``registre follow`` calls it in a loop to stay current.
+"""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, ClassVar, cast
+
+from registre.adapters.service import RegistreApp
+
+PAGE_SIZE = 2000
+POINTERS = "registre_projection"
+
+
+class Db:
+    """A cursor in one transaction, speaking the store's SQL dialect.
+
+    SQL is written with ``?`` placeholders and ``{table}`` names; the names
+    are resolved to the physical tables of one generation.
+    """
+
+    def __init__(self, cursor: Any, kind: str, tables: dict[str, str]) -> None:
+        self.cursor = cursor
+        self.kind = kind
+        self.tables = tables
+
+    def sql(self, statement: str) -> str:
+        statement = statement.format(**self.tables)
+        return statement if self.kind == "sqlite" else statement.replace("?", "%s")
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        self.cursor.execute(self.sql(statement), params)
+        return self.cursor
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cursor.executemany(self.sql(statement), rows)
+
+    def rows(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.execute(statement, params).fetchall()]
+
+
+class Projection(ABC):
+    """A read model: tables, and how each event changes them."""
+
+    name: str
+    # Bump when the shape of the tables or the meaning of the rows changes:
+    # a store with an older version is rebuilt before it is read.
+    version: int = 1
+    # logical table name -> column definitions (portable SQL)
+    tables: ClassVar[dict[str, str]]
+    indexes: ClassVar[dict[str, str]] = {}  # logical table name -> columns to index
+
+    @abstractmethod
+    def apply(self, db: Db, position: int, event: Any) -> None:
+        """Changes the rows for one event (called in store order)."""
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    generation: int
+    position: int
+    head: int
+    rebuilding: int | None  # position reached by an unfinished replay
+
+    @property
+    def lag(self) -> int:
+        return self.head - self.position
+
+
+ProgressFn = Callable[[int, int], None]  # (position reached, head)
+
+
+class Projector:
+    """Runs projections against the store the application writes to."""
+
+    def __init__(
+        self, app: RegistreApp, kind: str, schema: str | None, projections: Sequence[Projection]
+    ) -> None:
+        self.app = app
+        self.kind = kind
+        self.prefix = f"{schema}." if schema else ""
+        self.projections = {p.name: p for p in projections}
+        self.datastore: Any = cast(Any, app.recorder).datastore  # both stores have one
+        with self._transaction() as db:
+            db.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.prefix}{POINTERS} ("
+                "name TEXT NOT NULL, generation INTEGER NOT NULL, version INTEGER NOT NULL, "
+                "position BIGINT NOT NULL, live INTEGER NOT NULL, "
+                "PRIMARY KEY (name, generation))"
+            )
+
+    # -- transactions and names ---------------------------------------------------
+
+    @contextmanager
+    def _transaction(self, tables: dict[str, str] | None = None) -> Iterator[Db]:
+        with self.datastore.transaction(commit=True) as cursor:
+            yield Db(cursor, self.kind, tables or {})
+
+    def _physical(self, projection: Projection, generation: int) -> dict[str, str]:
+        return {
+            t: f"{self.prefix}rp_{projection.name}_{t}_g{generation}" for t in projection.tables
+        }
+
+    def _views(self, projection: Projection) -> dict[str, str]:
+        return {t: f"{self.prefix}{projection.name}_{t}" for t in projection.tables}
+
+    def _pointers(self, db: Db, name: str) -> list[dict[str, Any]]:
+        return db.rows(
+            f"SELECT generation, version, position, live FROM {self.prefix}{POINTERS} "
+            "WHERE name = ? ORDER BY generation",
+            (name,),
+        )
+
+    def head(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    # -- reading --------------------------------------------------------------------
+
+    @contextmanager
+    def reading(self, name: str) -> Iterator[Db]:
+        """A transaction whose ``{table}`` names are the projection's views."""
+        with self._transaction(self._views(self.projections[name])) as db:
+            yield db
+
+    def status(self) -> list[Status]:
+        head = self.head()
+        result = []
+        with self._transaction() as db:
+            for name in self.projections:
+                rows = self._pointers(db, name)
+                live = next((r for r in rows if r["live"]), None)
+                building = next((r for r in rows if not r["live"]), None)
+                result.append(
+                    Status(
+                        name,
+                        live["generation"] if live else 0,
+                        live["position"] if live else 0,
+                        head,
+                        building["position"] if building else None,
+                    )
+                )
+        return result
+
+    # -- catching up ----------------------------------------------------------------
+
+    def catch_up(
+        self, names: Sequence[str] | None = None, progress: ProgressFn | None = None
+    ) -> None:
+        """Brings the named projections (default: all) up to the head of the log.
+
+        A projection never built, or built by an older version of its code, is
+        rebuilt first.
+        """
+        for name in names or list(self.projections):
+            projection = self.projections[name]
+            with self._transaction() as db:
+                live = next((r for r in self._pointers(db, name) if r["live"]), None)
+            if live is None or live["version"] != projection.version:
+                self.replay(name, progress)
+            else:
+                self._advance(projection, live["generation"], progress)
+
+    def replay(self, name: str, progress: ProgressFn | None = None) -> None:
+        """Rebuilds a projection from zero into fresh tables, then swaps it in.
+
+        An unfinished replay (killed mid-way) of the same version is resumed
+        from where its last committed page ended.
+        """
+        projection = self.projections[name]
+        with self._transaction() as db:
+            rows = self._pointers(db, name)
+            building = next(
+                (r for r in rows if not r["live"] and r["version"] == projection.version), None
+            )
+            if building is None:
+                for stale in (r for r in rows if not r["live"]):
+                    self._drop(db, projection, stale["generation"])
+                generation = max((r["generation"] for r in rows), default=0) + 1
+                self._create(db, projection, generation)
+            else:
+                generation = building["generation"]
+        self._advance(projection, generation, progress)
+        self._swap(projection, generation)
+
+    def _create(self, db: Db, projection: Projection, generation: int) -> None:
+        for table, physical in self._physical(projection, generation).items():
+            db.execute(f"DROP TABLE IF EXISTS {physical}")
+            db.execute(f"CREATE TABLE {physical} ({projection.tables[table]})")
+            if table in projection.indexes:
+                index = f"ix_rp_{projection.name}_{table}_g{generation}"
+                db.execute(f"CREATE INDEX {index} ON {physical} ({projection.indexes[table]})")
+        db.execute(
+            f"INSERT INTO {self.prefix}{POINTERS} (name, generation, version, position, live) "
+            "VALUES (?, ?, ?, 0, 0)",
+            (projection.name, generation, projection.version),
+        )
+
+    def _drop(self, db: Db, projection: Projection, generation: int) -> None:
+        for physical in self._physical(projection, generation).values():
+            db.execute(f"DROP TABLE IF EXISTS {physical}")
+        db.execute(
+            f"DELETE FROM {self.prefix}{POINTERS} WHERE name = ? AND generation = ?",
+            (projection.name, generation),
+        )
+
+    def _swap(self, projection: Projection, generation: int) -> None:
+        with self._transaction() as db:
+            old = [r for r in self._pointers(db, projection.name) if r["generation"] != generation]
+            for view in self._views(projection).values():
+                db.execute(f"DROP VIEW IF EXISTS {view}")
+            for table, physical in self._physical(projection, generation).items():
+                db.execute(
+                    f"CREATE VIEW {self._views(projection)[table]} AS SELECT * FROM {physical}"
+                )
+            for r in old:
+                self._drop(db, projection, r["generation"])
+            db.execute(
+                f"UPDATE {self.prefix}{POINTERS} SET live = 1 WHERE name = ? AND generation = ?",
+                (projection.name, generation),
+            )
+
+    def _advance(
+        self, projection: Projection, generation: int, progress: ProgressFn | None
+    ) -> None:
+        tables = self._physical(projection, generation)
+        head = self.head()
+        while True:
+            with self._transaction(tables) as db:
+                # Write first: it takes the row lock (PostgreSQL) or the write lock
+                # (SQLite) before reading, so two runners never apply the same page.
+                db.execute(
+                    f"UPDATE {self.prefix}{POINTERS} SET position = position "
+                    "WHERE name = ? AND generation = ?",
+                    (projection.name, generation),
+                )
+                position = db.rows(
+                    f"SELECT position FROM {self.prefix}{POINTERS} "
+                    "WHERE name = ? AND generation = ?",
+                    (projection.name, generation),
+                )[0]["position"]
+                page = self.app.recorder.select_notifications(
+                    start=position, limit=PAGE_SIZE, inclusive_of_start=False
+                )
+                if not page:
+                    return
+                for notification in page:
+                    projection.apply(
+                        db, notification.id, self.app.mapper.to_domain_event(notification)
+                    )
+                reached = page[-1].id
+                db.execute(
+                    f"UPDATE {self.prefix}{POINTERS} SET position = ? "
+                    "WHERE name = ? AND generation = ?",
+                    (reached, projection.name, generation),
+                )
+            if progress:
+                progress(reached, max(head, reached))
+
+    def follow(self, interval: float, stop: Callable[[], bool]) -> None:
+        """Keeps every projection current until ``stop()`` says otherwise."""
+        while not stop():
+            self.catch_up()
+            time.sleep(interval)
