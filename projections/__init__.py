@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from registre.adapters.service import Service
 from registre.projections.audit_log import AuditLog
+from registre.projections.plan import Plan
 from registre.projections.runner import Projection, Projector
 
 
 def all_projections() -> list[Projection]:
-    return [AuditLog()]
+    return [AuditLog(), Plan()]
 
 
 def projector_for(service: Service) -> Projector:

@@ -1,0 +1,132 @@
+"""The action plan projection answers "what is the plan now?" from the log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registre.adapters import commands as c
+from registre.adapters.service import Service
+from registre.projections import projector_for
+from registre.projections.plan import ActionPlan, read_plan
+from registre.projections.runner import Projector
+
+CTX = c.Context(actor="greffe")
+P = "medvallee"
+FOUNDERS = ["metropole", "etat", "region"]
+
+
+def _setup(s: Service) -> None:
+    s.open_programme(
+        c.OpenProgramme(
+            programme=P,
+            title="Fabrik MedVallée",
+            organiser="Métropole",
+            founders={"metropole": "Métropole", "etat": "État", "region": "Région"},
+            rule="unanimity",
+        ),
+        CTX,
+    )
+    s.add_axis(c.AddAxis(programme=P, key="sante", title="Santé"), CTX)
+    s.schedule_session(
+        c.ScheduleSession(programme=P, key="A1", kind="workshop", on="2021-10-05"), CTX
+    )
+    s.register_participant(
+        c.RegisterParticipant(
+            programme=P, key="p1", name="Ana", organisation="Lab", organisation_type="research-lab"
+        ),
+        CTX,
+    )
+    for i in (1, 2):
+        s.submit_contribution(
+            c.SubmitContribution(
+                programme=P, key=f"C{i}", session="A1", authors=["p1"], text=f"Idée {i}"
+            ),
+            CTX,
+        )
+        s.synthesise_proposal(
+            c.SynthesiseProposal(
+                programme=P, key=f"P{i}", title=f"Priorité {i}", axis="sante", sources=[f"C{i}"]
+            ),
+            CTX,
+        )
+        s.validate(
+            c.ValidateProposal(programme=P, proposal=f"P{i}", body="COPIL", minutes="CR-1"), CTX
+        )
+
+
+def _decide(s: Service, proposal: str, founder: str, decision: str, revise: bool = False) -> Any:
+    return s.decide(
+        c.DecideOnPriority(
+            programme=P,
+            proposal=proposal,
+            founder=founder,
+            decision=decision,
+            rationale="motif",
+            revise=revise,
+        ),
+        CTX,
+    )
+
+
+def _plan(projector: Projector) -> ActionPlan:
+    projector.catch_up()
+    with projector.reading("plan") as db:
+        plan = read_plan(db, P)
+    assert plan is not None
+    return plan
+
+
+def test_the_plan_holds_adopted_priorities_with_each_founders_decision(service: Service) -> None:
+    _setup(service)
+    projector = projector_for(service)
+    for f in FOUNDERS:
+        _decide(service, "P1", f, "approve")
+    _decide(service, "P2", "metropole", "approve")
+    service.assign_action(
+        c.AssignAction(programme=P, key="A-1", priority="P1", title="Faire", lead="Métropole"), CTX
+    )
+    service.report_progress(
+        c.ReportProgress(programme=P, key="A-1", status="in-progress", percent=40), CTX
+    )
+    plan = _plan(projector)
+    assert [p.key for p in plan.priorities] == ["P1"]  # P2 awaits two founders
+    priority = plan.priorities[0]
+    assert {f: d["decision"] for f, d in priority.decisions.items()} == dict.fromkeys(
+        FOUNDERS, "approve"
+    )
+    assert (priority.validated_by, priority.minutes) == ("COPIL", "CR-1")
+    assert [(a.key, a.status, a.progress) for a in priority.actions] == [("A-1", "in-progress", 40)]
+    assert list(plan.by_axis()) == ["sante"]
+
+
+def test_a_revised_decision_and_its_annulment_move_the_priority_out_and_back(
+    service: Service,
+) -> None:
+    _setup(service)
+    projector = projector_for(service)
+    for f in FOUNDERS:
+        _decide(service, "P1", f, "approve")
+    revision = _decide(service, "P1", "etat", "reject", revise=True)
+    assert _plan(projector).priorities == []
+    position = next(r.position for r in revision.recorded if r.kind.endswith("FounderDecided"))
+    service.correct(c.CorrectRecord(programme=P, position=position, reason="saisie erronée"), CTX)
+    plan = _plan(projector)
+    assert [p.key for p in plan.priorities] == ["P1"]
+    assert plan.priorities[0].decisions["etat"]["decision"] == "approve"
+
+
+def test_a_rebuild_from_zero_equals_the_plan_built_event_by_event(service: Service) -> None:
+    _setup(service)
+    incremental = projector_for(service)
+    for f in FOUNDERS:
+        _decide(service, "P1", f, "approve")
+        incremental.catch_up()
+    _decide(service, "P1", "region", "amend", revise=True)
+    incremental.catch_up()
+    for f in FOUNDERS:
+        _decide(service, "P2", f, "approve")
+        incremental.catch_up()
+    built = _plan(incremental)
+    incremental.replay("plan")
+    assert _plan(incremental) == built
+    assert [p.key for p in built.priorities] == ["P2"]
