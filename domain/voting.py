@@ -176,7 +176,12 @@ class Ballot(RegistreAggregate):
         self.votes: list[Vote] = []
 
     def live_votes(self) -> list[Vote]:
-        return [v for v in self.votes if v.record not in self.annulled]
+        live = [v for v in self.votes if v.record not in self.annulled]
+        if self.method is Method.DOTS:
+            return live
+        # Any other vote replaces the earlier one on the same proposal; an
+        # annulled replacement lets the earlier vote stand again.
+        return list({v.proposal: v for v in live}.values())
 
     def cast(self, round_: Round, proposal: str, value: int, audit: Audit) -> None:
         round_.require_open()
@@ -208,10 +213,8 @@ class Ballot(RegistreAggregate):
 
     @event("VoteCast")
     def _cast(self, proposal: str, value: int, audit: Audit) -> None:
-        # Dots accumulate; any other vote replaces the earlier one on the same
-        # proposal (only agree rounds get that far: the others refuse a second vote).
-        if self.method is not Method.DOTS:
-            self.votes = [v for v in self.votes if v.proposal != proposal]
+        # Every vote stays on the ballot so an annulment can be undone precisely;
+        # `live_votes` says which ones count.
         self.votes.append(Vote(next_version(self), proposal, value))
 
     def retract(self, round_: Round, proposal: str, audit: Audit) -> None:
