@@ -1,0 +1,181 @@
+"""What every command shares: the store it opens, the recording options, the example in --help."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import click
+from pydantic import BaseModel, ValidationError
+
+from registre.adapters import commands as c
+from registre.adapters.service import Result, Service
+from registre.adapters.store import ENV_VAR, StoreConfig, StoreUnavailable, parse_url, resolve_url
+from registre.cli.output import invalid, option_names, problem_lines, show_result
+
+M = TypeVar("M", bound=c.Command)
+F = TypeVar("F", bound=Callable[..., Any])
+
+ACTOR_ENV_VAR = "REGISTRE_ACTOR"
+
+
+@dataclass(frozen=True)
+class App:
+    """The global options, carried on click's context object."""
+
+    database: str | None
+    json: bool
+    debug: bool
+
+    @classmethod
+    def current(cls) -> App:
+        app = click.get_current_context().find_object(App)
+        if app is None:  # only when a command is invoked outside `main`
+            return App(database=None, json=False, debug=False)
+        return app
+
+    def store(self) -> StoreConfig:
+        return parse_url(resolve_url(self.database))
+
+    @contextmanager
+    def service(self) -> Iterator[Service]:
+        config = self.store()
+        try:
+            service = Service(config)
+        except StoreUnavailable:
+            raise
+        except Exception as error:  # a locked, unreadable or foreign file
+            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise StoreUnavailable(
+                f"cannot open the store {config.display}: {first or type(error).__name__}"
+            ) from error
+        try:
+            yield service
+        finally:
+            service.close()
+
+
+def choices(enum: type[StrEnum]) -> str:
+    """The allowed values, shown in --help; pydantic checks them and names the option."""
+    return "|".join(member.value for member in enum)
+
+
+def example(*lines: str) -> str:
+    """An epilog for --help; ``\\b`` keeps click from rewrapping the command lines."""
+    return "\b\nExample:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+# -- recording commands ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recording:
+    """The --as, --on-behalf-of, --occurred-at, --source and --command-id values, as typed."""
+
+    actor: str | None
+    on_behalf_of: str | None
+    occurred_at: str | None
+    source: str | None
+    command_id: str | None
+
+
+def recording(f: F) -> F:
+    """Adds the options every recording command takes and hands them over as ``how``."""
+
+    @functools.wraps(f)
+    def wrapper(**kwargs: Any) -> Any:
+        how = Recording(**{name: kwargs.pop(name) for name in Recording.__dataclass_fields__})
+        return f(how=how, **kwargs)
+
+    options = [
+        click.option(
+            "--as",
+            "actor",
+            envvar=ACTOR_ENV_VAR,
+            metavar="ACTOR",
+            help=f"Who is recording (required; or set {ACTOR_ENV_VAR}).",
+        ),
+        click.option(
+            "--on-behalf-of", metavar="NAME", help="Whom the recorder acts for, if not self."
+        ),
+        click.option(
+            "--occurred-at",
+            metavar="WHEN",
+            help="When it happened (ISO 8601 date or date-time); default now.",
+        ),
+        click.option(
+            "--source", metavar="REF", help="Where it comes from: minutes, sheet and row…"
+        ),
+        click.option(
+            "--command-id",
+            metavar="ID",
+            help="Idempotency key: repeating a command with the same id records nothing new.",
+        ),
+    ]
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper  # type: ignore[return-value]
+
+
+def record(
+    action: Callable[[Service, M, c.Context], Result],
+    model: type[M],
+    how: Recording,
+    **fields: Any,
+) -> None:
+    """Checks every value, then records through the service and prints what it did."""
+    names = option_names(click.get_current_context().command)
+    problems: list[str] = []
+    context = _validate(c.Context, vars(how), names, problems)
+    if not (how.actor or "").strip():
+        # Said in words a clerk can act on, instead of pydantic's "--as: is required".
+        problems[:] = [p for p in problems if not p.startswith("--as:")]
+        problems.insert(0, f"--as is required: say who is recording (or set {ACTOR_ENV_VAR})")
+    command = _validate(model, fields, names, problems)
+    if problems or context is None or command is None:
+        raise invalid(problems)
+    app = App.current()
+    with app.service() as service:
+        result = action(service, command, context)
+    show_result(result, app.json)
+
+
+def _validate(
+    model: type[BaseModel],
+    values: Mapping[str, Any],
+    names: Mapping[str, str],
+    problems: list[str],
+) -> Any:
+    present = {k: v for k, v in values.items() if v is not None}
+    try:
+        return model.model_validate(present)
+    except ValidationError as error:
+        problems.extend(problem_lines(error, names))
+        return None
+
+
+def pairs(values: tuple[str, ...], option: str, example_value: str) -> list[tuple[str, str]]:
+    """Splits KEY=VALUE options; a malformed one is refused before anything is opened."""
+    parsed = []
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip() or not rest.strip():
+            raise invalid([f"{option}: {value!r} is not KEY=VALUE (e.g. {example_value})"])
+        parsed.append((key.strip(), rest.strip()))
+    return parsed
+
+
+def split_list(values: tuple[str, ...]) -> list[str]:
+    """Repeated options that also take comma-separated values: --by a,b --by c."""
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def database_help() -> str:
+    return (
+        f"Store URL: a SQLite file or postgresql://USER@HOST:PORT/DB?schema=S "
+        f"(or set {ENV_VAR}; default registre.db here)."
+    )

@@ -1,0 +1,125 @@
+"""The ``registre`` console script: global options, the error boundary, and the command tree."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from registre.adapters.store import ENV_VAR
+from registre.cli import decision, deliberation, programme, voting
+from registre.cli.app import App, database_help, example
+from registre.cli.output import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    CliError,
+    emit_json,
+    invalid,
+    problem_lines,
+)
+from registre.domain.errors import RegistreError
+
+
+class RegistreGroup(click.Group):
+    """Turns every failure into one line on stderr and an exit code, once, here."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        # In the order a programme unfolds, not alphabetically.
+        return list(self.commands)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        debug = bool(ctx.params.get("debug"))
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.Abort, click.exceptions.NoArgsIsHelpError):
+            raise
+        except click.ClickException as error:
+            if debug:
+                traceback.print_exc()
+            if isinstance(error, click.UsageError) and not isinstance(error, CliError):
+                raise _usage(error) from None
+            raise
+        except Exception as error:
+            if debug:
+                traceback.print_exc()
+            raise _translate(error, debug) from None
+
+
+def _usage(error: click.UsageError) -> CliError:
+    """Click's usage errors in one line, with the --help to read."""
+    hint = f" (see: {error.ctx.command_path} --help)" if error.ctx else ""
+    return CliError(error.format_message() + hint, EXIT_INPUT)
+
+
+def _translate(error: Exception, debug: bool) -> CliError:
+    if isinstance(error, RegistreError):
+        return CliError(str(error), error.exit_code)
+    if isinstance(error, ValidationError):
+        return invalid(problem_lines(error, {}))
+    hint = "" if debug else "; rerun with --debug"
+    first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    detail = f"{type(error).__name__}: {first}" if first else type(error).__name__
+    return CliError(f"internal error: {detail}{hint}", EXIT_INTERNAL)
+
+
+@click.group(
+    cls=RegistreGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=example(
+        "registre init",
+        "registre --json programme open fabrik --as clerk --title 'Fabrik MedVallée' ...",
+    ),
+)
+@click.option("--database", envvar=ENV_VAR, metavar="URL", help=database_help())
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of failures.")
+@click.version_option(package_name="registre")
+@click.pass_context
+def main(ctx: click.Context, database: str | None, as_json: bool, debug: bool) -> None:
+    """Record public consultation programmes: every step, who recorded it, and why.
+
+    Nothing recorded is ever edited or deleted; a mistake is annulled with
+    `registre correct`, and the trail shows both.
+    """
+    ctx.obj = App(database=database, json=as_json, debug=debug)
+
+
+@main.command(epilog=example("registre --database postgresql://clerk@db:5432/registre init"))
+def init() -> None:
+    """Create or upgrade the store, and say which it is."""
+    app = App.current()
+    with app.service() as service:
+        config = service.config
+    if app.json:
+        emit_json({"store": config.display, "kind": config.kind})
+    else:
+        click.echo(f"store ready: {config.display} ({config.kind})")
+
+
+@main.command(epilog=example("registre --database demo.db demo"))
+def demo() -> None:
+    """Record a worked example: Fabrik MedVallée (2021–22)."""
+    try:
+        from registre.adapters.demo import record_fabrik_medvallee
+    except ImportError as error:
+        raise CliError(f"the demo is not available in this installation: {error}", 1) from None
+    app = App.current()
+    with app.service() as service:
+        lines = record_fabrik_medvallee(service)
+    if app.json:
+        emit_json({"store": service.config.display, "lines": lines})
+    else:
+        for line in lines:
+            click.echo(line)
+
+
+for group in (programme, deliberation, voting, decision):
+    for command in group.COMMANDS:
+        main.add_command(command)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

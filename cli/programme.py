@@ -1,0 +1,214 @@
+"""Setting a programme up: the programme and its axes, sessions, participants."""
+
+from __future__ import annotations
+
+import click
+
+from registre.adapters import commands as c
+from registre.adapters.service import Service
+from registre.cli.app import Recording, choices, example, pairs, record, recording
+from registre.cli.output import invalid
+from registre.domain import DecisionRule, OrganisationType, SessionKind
+
+
+@click.group(epilog=example("registre programme axis fabrik sante --as clerk --title 'Santé'"))
+def programme() -> None:
+    """Open a programme and set its axes."""
+
+
+@programme.command(
+    "open",
+    epilog=example(
+        "registre programme open fabrik --as clerk --title 'Fabrik MedVallée' \\",
+        "  --organiser 'Montpellier Méditerranée Métropole' \\",
+        "  --founder metropole=Métropole --founder etat=État --founder region=Région \\",
+        "  --rule unanimity",
+    ),
+)
+@click.argument("programme", metavar="SLUG")
+@click.option("--title", required=True, help="The programme's public title.")
+@click.option("--organiser", required=True, metavar="ORG", help="Who runs the programme.")
+@click.option(
+    "--founder",
+    "founders",
+    multiple=True,
+    required=True,
+    metavar="KEY=NAME",
+    help="A body whose validation is required (repeat for each).",
+)
+@click.option(
+    "--rule", required=True, metavar=choices(DecisionRule), help="How founders' decisions combine."
+)
+@recording
+def open_programme(
+    how: Recording, programme: str, title: str, organiser: str, founders: tuple[str, ...], rule: str
+) -> None:
+    """Open a consultation programme with its founders and their decision rule."""
+    given = pairs(founders, "--founder", "metropole=Montpellier Méditerranée Métropole")
+    keys = [key for key, _ in given]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise invalid([f"--founder: {', '.join(twice)} given more than once"])
+    record(
+        Service.open_programme,
+        c.OpenProgramme,
+        how,
+        programme=programme,
+        title=title,
+        organiser=organiser,
+        founders=dict(given),
+        rule=rule,
+    )
+
+
+@programme.command(
+    "axis",
+    epilog=example("registre programme axis fabrik sante --as clerk --title 'Santé'"),
+)
+@click.argument("programme", metavar="SLUG")
+@click.argument("key", metavar="KEY")
+@click.option("--title", required=True, help="The axis, theme or sector, as people call it.")
+@recording
+def add_axis(how: Recording, programme: str, key: str, title: str) -> None:
+    """Add an axis (theme, sector, challenge) that structures the work."""
+    record(Service.add_axis, c.AddAxis, how, programme=programme, key=key, title=title)
+
+
+@click.group(epilog=example("registre session attend fabrik A1 P-001 P-002 --as clerk"))
+def session() -> None:
+    """Schedule sessions and record who attended."""
+
+
+@session.command(
+    "schedule",
+    epilog=example(
+        "registre session schedule fabrik A1 --as clerk --kind workshop --on 2021-10-05 \\",
+        "  --axis sante --title 'Atelier 1' --facilitator 'Claire Martin'",
+    ),
+)
+@click.argument("programme", metavar="SLUG")
+@click.argument("key", metavar="KEY")
+@click.option("--kind", required=True, metavar=choices(SessionKind), help="What kind of session.")
+@click.option("--on", required=True, metavar="DATE", help="The session's date (YYYY-MM-DD).")
+@click.option("--axis", "axes", multiple=True, metavar="KEY", help="An axis it works on (repeat).")
+@click.option("--title", help="A title for the session.")
+@click.option(
+    "--facilitator", "facilitators", multiple=True, metavar="NAME", help="Who facilitates (repeat)."
+)
+@recording
+def schedule(
+    how: Recording,
+    programme: str,
+    key: str,
+    kind: str,
+    on: str,
+    axes: tuple[str, ...],
+    title: str | None,
+    facilitators: tuple[str, ...],
+) -> None:
+    """Schedule a dated session: workshop, council, forum, online round, survey, restitution."""
+    record(
+        Service.schedule_session,
+        c.ScheduleSession,
+        how,
+        programme=programme,
+        key=key,
+        kind=kind,
+        on=on,
+        axes=list(axes),
+        title=title,
+        facilitators=list(facilitators),
+    )
+
+
+@session.command(
+    "attend",
+    epilog=example("registre session attend fabrik A1 P-001 P-002 P-003 --as clerk"),
+)
+@click.argument("programme", metavar="SLUG")
+@click.argument("session", metavar="SESSION")
+@click.argument("participants", metavar="PARTICIPANT...", nargs=-1, required=True)
+@recording
+def attend(how: Recording, programme: str, session: str, participants: tuple[str, ...]) -> None:
+    """Record that registered participants attended a session."""
+    record(
+        Service.record_attendance,
+        c.RecordAttendance,
+        how,
+        programme=programme,
+        session=session,
+        participants=list(participants),
+    )
+
+
+@click.group(
+    epilog=example("registre participant erase fabrik P-001 --as clerk --reason 'request 12'")
+)
+def participant() -> None:
+    """Register participants; erase their personal data."""
+
+
+@participant.command(
+    "register",
+    epilog=example(
+        "registre participant register fabrik P-001 --as clerk --name 'Anne Dupont' \\",
+        "  --org 'CHU de Montpellier' --org-type research-lab --contact anne@example.org",
+    ),
+)
+@click.argument("programme", metavar="SLUG")
+@click.argument("key", metavar="KEY")
+@click.option("--name", required=True, help="The person's name (personal data, erasable).")
+@click.option("--org", "organisation", required=True, metavar="ORG", help="Whom they act for.")
+@click.option(
+    "--org-type",
+    "organisation_type",
+    required=True,
+    metavar="TYPE",
+    help=f"The kind of organisation: {choices(OrganisationType).replace('|', ', ')}.",
+)
+@click.option("--contact", help="How to reach them (personal data, erasable).")
+@recording
+def register(
+    how: Recording,
+    programme: str,
+    key: str,
+    name: str,
+    organisation: str,
+    organisation_type: str,
+    contact: str | None,
+) -> None:
+    """Register a participant acting for an organisation."""
+    record(
+        Service.register_participant,
+        c.RegisterParticipant,
+        how,
+        programme=programme,
+        key=key,
+        name=name,
+        organisation=organisation,
+        organisation_type=organisation_type,
+        contact=contact,
+    )
+
+
+@participant.command(
+    "erase",
+    epilog=example("registre participant erase fabrik P-001 --as clerk --reason 'GDPR request'"),
+)
+@click.argument("programme", metavar="SLUG")
+@click.argument("key", metavar="KEY")
+@click.option("--reason", required=True, help="Why (e.g. the request's reference).")
+@recording
+def erase(how: Recording, programme: str, key: str, reason: str) -> None:
+    """Erase a participant's personal data; the record keeps an erased participant."""
+    record(
+        Service.erase_participant,
+        c.EraseParticipant,
+        how,
+        programme=programme,
+        key=key,
+        reason=reason,
+    )
+
+
+COMMANDS: list[click.Command] = [programme, participant, session]
