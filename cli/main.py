@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from typing import Any
@@ -15,6 +16,7 @@ from registre.cli.app import App, database_help, example
 from registre.cli.output import (
     EXIT_INPUT,
     EXIT_INTERNAL,
+    EXIT_PIPE,
     CliError,
     emit_json,
     invalid,
@@ -36,6 +38,10 @@ class RegistreGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.Abort, click.exceptions.NoArgsIsHelpError):
             raise
+        except BrokenPipeError:
+            # The reader went away (`registre … | head`): stop quietly, as a pipe expects.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise click.exceptions.Exit(EXIT_PIPE) from None
         except click.ClickException as error:
             if debug:
                 traceback.print_exc()
@@ -66,6 +72,7 @@ def _translate(error: Exception, debug: bool) -> CliError:
 
 
 @click.group(
+    "registre",
     cls=RegistreGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=example(
@@ -104,8 +111,10 @@ def demo() -> None:
     """Record a worked example: Fabrik MedVallée (2021–22)."""
     try:
         from registre.adapters.demo import record_fabrik_medvallee
-    except ImportError as error:
-        raise CliError(f"the demo is not available in this installation: {error}", 1) from None
+    except ModuleNotFoundError as error:
+        if error.name != "registre.adapters.demo":
+            raise
+        raise CliError("the demo is not part of this installation", 1) from None
     app = App.current()
     with app.service() as service:
         lines = record_fabrik_medvallee(service)

@@ -15,6 +15,7 @@ from registre.adapters.service import Result
 EXIT_RULE = 1
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70
+EXIT_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a closed pipe
 
 
 class CliError(click.ClickException):

@@ -465,6 +465,17 @@ def test_the_demo_prints_what_it_recorded(registre: Registre) -> None:
     result = registre.plain("demo")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.strip()
-    assert registre.events() > 0
-    as_json = registre.runner.invoke(main, ["--json", "--database", registre.url, "init"])
-    assert as_json.exit_code == 0
+    recorded = registre.events()
+    assert recorded > 0
+
+    again = registre.runner.invoke(main, ["--json", "--database", registre.url, "demo"])
+    assert again.exit_code == 1  # a record is never rewritten: the demo refuses a second run
+    assert again.stderr.startswith("error: ") and again.stderr.count("\n") == 1
+    assert registre.events() == recorded
+
+
+def test_the_demo_lines_come_as_json_too(sqlite_url: str) -> None:
+    pytest.importorskip("registre.adapters.demo")
+    result = CliRunner().invoke(main, ["--json", "--database", sqlite_url, "demo"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["lines"]
