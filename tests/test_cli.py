@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,29 +20,34 @@ from registre.cli.main import main
 
 
 class Registre:
-    """Runs `registre --database URL …` in-process, as a clerk would type it."""
+    """Runs `registre --database URL LINE --as clerk` in-process, as a clerk would type it."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.runner = CliRunner()
 
     def __call__(
-        self, *args: str, actor: str | None = "clerk", env: dict[str, str] | None = None
+        self,
+        line: str,
+        actor: str | None = "clerk",
+        env: dict[str, str] | None = None,
+        as_json: bool = False,
     ) -> Result:
-        line = ["--database", self.url, *args]
+        args = ["--json"] * as_json + ["--database", self.url, *shlex.split(line)]
         if actor is not None:
-            line += ["--as", actor]
-        return self.runner.invoke(main, line, env=env, catch_exceptions=False)
+            args += ["--as", actor]
+        return self.runner.invoke(main, args, env=env, catch_exceptions=False)
 
-    def ok(self, *args: str, actor: str | None = "clerk") -> Result:
-        result = self(*args, actor=actor)
+    def ok(self, line: str) -> Result:
+        result = self(line)
         assert result.exit_code == 0, result.stderr
         assert result.stderr == "" or result.stderr.startswith("warning:"), result.stderr
         return result
 
-    def plain(self, *args: str) -> Result:
+    def plain(self, line: str) -> Result:
         """A command that takes no --as."""
-        return self.runner.invoke(main, ["--database", self.url, *args], catch_exceptions=False)
+        args = ["--database", self.url, *shlex.split(line)]
+        return self.runner.invoke(main, args, catch_exceptions=False)
 
     def events(self) -> int:
         with Service(parse_url(self.url)) as service:
@@ -53,276 +59,80 @@ def registre(store_url: str) -> Registre:
     return Registre(store_url)
 
 
-SETUP: list[list[str]] = [
-    [
-        "programme",
-        "open",
-        "fabrik",
-        "--title",
-        "Fabrik MedVallée",
-        "--organiser",
-        "Montpellier Méditerranée Métropole",
-        "--founder",
-        "metropole=Métropole",
-        "--founder",
-        "etat=État",
-        "--founder",
-        "region=Région",
-        "--rule",
-        "unanimity",
-    ],
-    ["programme", "axis", "fabrik", "sante", "--title", "Santé"],
-    ["programme", "axis", "fabrik", "alimentation", "--title", "Alimentation"],
-    [
-        "participant",
-        "register",
-        "fabrik",
-        "P-001",
-        "--name",
-        "Anne Dupont",
-        "--org",
-        "CHU",
-        "--org-type",
-        "research-lab",
-        "--contact",
-        "anne@example.org",
-    ],
-    [
-        "participant",
-        "register",
-        "fabrik",
-        "P-002",
-        "--name",
-        "Karim Benali",
-        "--org",
-        "Start Santé",
-        "--org-type",
-        "start-up",
-    ],
-    [
-        "session",
-        "schedule",
-        "fabrik",
-        "A1",
-        "--kind",
-        "workshop",
-        "--on",
-        "2021-10-05",
-        "--axis",
-        "sante",
-        "--title",
-        "Atelier 1",
-        "--facilitator",
-        "Claire Martin",
-    ],
-    ["session", "attend", "fabrik", "A1", "P-001"],
-    [
-        "contribution",
-        "submit",
-        "fabrik",
-        "--key",
-        "C-1",
-        "--session",
-        "A1",
-        "--axis",
-        "sante",
-        "--by",
-        "P-001,P-002",
-        "--text",
-        "Un guichet unique pour les essais cliniques",
-        "--occurred-at",
-        "2021-10-05T10:30",
-    ],
-    [
-        "contribution",
-        "submit",
-        "fabrik",
-        "--key",
-        "C-2",
-        "--session",
-        "A1",
-        "--by",
-        "P-002",
-        "--text",
-        "Des locaux partagés",
-    ],
-    [
-        "contribution",
-        "submit",
-        "fabrik",
-        "--key",
-        "C-3",
-        "--session",
-        "A1",
-        "--by",
-        "P-001",
-        "--text",
-        "Un fonds d'amorçage",
-    ],
-    [
-        "proposal",
-        "synthesise",
-        "fabrik",
-        "P1",
-        "--title",
-        "Guichet unique",
-        "--axis",
-        "sante",
-        "--from",
-        "C-1@1",
-    ],
-    ["proposal", "synthesise", "fabrik", "P2", "--title", "Locaux partagés", "--from", "C-2"],
-    ["proposal", "synthesise", "fabrik", "P3", "--title", "Fonds", "--from", "C-3"],
-    [
-        "round",
-        "open",
-        "fabrik",
-        "R1",
-        "--session",
-        "A1",
-        "--method",
-        "dots",
-        "--limit",
-        "3",
-        "--proposal",
-        "P1",
-        "--proposal",
-        "P2",
-        "--proposal",
-        "P3",
-    ],
-    ["vote", "cast", "fabrik", "R1", "--by", "P-001", "--for", "P1", "--value", "2"],
+OPEN = (
+    "programme open fabrik --title 'Fabrik MedVallée' --organiser 'Montpellier Métropole' "
+    "--founder metropole=Métropole --founder etat=État --founder region=Région --rule unanimity"
+)
+
+SETUP = [
+    OPEN,
+    "programme axis fabrik sante --title Santé",
+    "programme axis fabrik alimentation --title Alimentation",
+    "participant register fabrik P-001 --name 'Anne Dupont' --org CHU --org-type research-lab "
+    "--contact anne@example.org",
+    "participant register fabrik P-002 --name 'Karim Benali' --org 'Start Santé' "
+    "--org-type start-up",
+    "session schedule fabrik A1 --kind workshop --on 2021-10-05 --axis sante "
+    "--title 'Atelier 1' --facilitator 'Claire Martin'",
+    "session attend fabrik A1 P-001",
+    "contribution submit fabrik --key C-1 --session A1 --axis sante --by P-001,P-002 "
+    "--text 'Un guichet unique pour les essais cliniques' --occurred-at 2021-10-05T10:30",
+    "contribution submit fabrik --key C-2 --session A1 --by P-002 --text 'Des locaux partagés'",
+    "contribution submit fabrik --key C-3 --session A1 --by P-001 --text 'Un fonds d’amorçage'",
+    "proposal synthesise fabrik P1 --title 'Guichet unique' --axis sante --from C-1@1",
+    "proposal synthesise fabrik P2 --title 'Locaux partagés' --from C-2",
+    "proposal synthesise fabrik P3 --title Fonds --from C-3",
+    "round open fabrik R1 --session A1 --method dots --limit 3 "
+    "--proposal P1 --proposal P2 --proposal P3",
+    "vote cast fabrik R1 --by P-001 --for P1 --value 2",
 ]
-"""A programme set up to the point where votes are being cast, shared by the refusal tests."""
+"""A programme recorded up to its first vote, shared by the refusal tests."""
 
 
 def set_up(registre: Registre) -> None:
-    for args in SETUP:
-        registre.ok(*args)
+    for line in SETUP:
+        registre.ok(line)
 
 
 def test_a_programme_is_recorded_from_opening_to_a_published_plan(registre: Registre) -> None:
     init = registre.plain("init")
     assert init.exit_code == 0 and init.stdout.startswith("store ready: ")
     set_up(registre)
-    steps: list[list[str]] = [
-        ["vote", "cast", "fabrik", "R1", "--by", "P-002", "--for", "P1"],
-        ["vote", "cast", "fabrik", "R1", "--by", "P-002", "--for", "P2"],
-        ["vote", "retract", "fabrik", "R1", "--by", "P-002", "--for", "P2"],
-        ["round", "close", "fabrik", "R1"],
-        ["contribution", "amend", "fabrik", "C-2", "--text", "Des locaux partagés au Biopôle"],
-        ["proposal", "reword", "fabrik", "P2", "--title", "Locaux partagés au Biopôle"],
-        [
-            "proposal",
-            "merge",
-            "fabrik",
-            "P4",
-            "--from",
-            "P2",
-            "--from",
-            "P3",
-            "--title",
-            "Locaux et fonds",
-        ],
-        ["proposal", "split", "fabrik", "P4", "--into", "P5=Locaux", "--into", "P6=Fonds"],
-        ["contribution", "withdraw", "fabrik", "C-3", "--reason", "retirée par son auteur"],
-        ["validate", "fabrik", "P1", "--body", "Comité de pilotage", "--minutes", "CR-2022-03"],
-        [
-            "validate",
-            "fabrik",
-            "P5",
-            "--body",
-            "Comité de pilotage",
-            "--minutes",
-            "CR-2022-03",
-            "--return",
-        ],
-        [
-            "decide",
-            "fabrik",
-            "P1",
-            "--founder",
-            "metropole",
-            "--approve",
-            "--rationale",
-            "Priorité du mandat",
-        ],
-        [
-            "decide",
-            "fabrik",
-            "P1",
-            "--founder",
-            "etat",
-            "--amend",
-            "--rationale",
-            "Préciser le budget",
-        ],
-        [
-            "decide",
-            "fabrik",
-            "P1",
-            "--founder",
-            "etat",
-            "--approve",
-            "--revise",
-            "--rationale",
-            "Budget précisé",
-        ],
-        [
-            "decide",
-            "fabrik",
-            "P1",
-            "--founder",
-            "region",
-            "--approve",
-            "--rationale",
-            "Conforme au SRDEII",
-            "--on-behalf-of",
-            "Région Occitanie",
-            "--source",
-            "courrier 2022-118",
-        ],
-        [
-            "action",
-            "assign",
-            "fabrik",
-            "A-01",
-            "--priority",
-            "P1",
-            "--title",
-            "Ouvrir le guichet",
-            "--lead",
-            "CHU de Montpellier",
-            "--partner",
-            "AD Occitanie",
-            "--due",
-            "2023-06-30",
-        ],
-        [
-            "action",
-            "progress",
-            "fabrik",
-            "A-01",
-            "--status",
-            "in-progress",
-            "--percent",
-            "40",
-            "--note",
-            "appel lancé",
-        ],
-        ["plan", "publish", "fabrik", "--label", "Assises 2022"],
-        ["action", "complete", "fabrik", "A-01", "--note", "guichet ouvert"],
-        ["participant", "erase", "fabrik", "P-002", "--reason", "demande RGPD 12"],
+    steps = [
+        "vote cast fabrik R1 --by P-002 --for P1",
+        "vote cast fabrik R1 --by P-002 --for P2",
+        "vote retract fabrik R1 --by P-002 --for P2",
+        "round close fabrik R1",
+        "contribution amend fabrik C-2 --text 'Des locaux partagés au Biopôle'",
+        "proposal reword fabrik P2 --title 'Locaux partagés au Biopôle'",
+        "proposal merge fabrik P4 --from P2 --from P3 --title 'Locaux et fonds'",
+        "proposal split fabrik P4 --into P5=Locaux --into P6=Fonds",
+        "contribution withdraw fabrik C-3 --reason 'retirée par son auteur'",
+        "validate fabrik P1 --body 'Comité de pilotage' --minutes CR-2022-03",
+        "validate fabrik P5 --body 'Comité de pilotage' --minutes CR-2022-03 --return",
+        "decide fabrik P1 --founder metropole --approve --rationale 'Priorité du mandat'",
+        "decide fabrik P1 --founder etat --amend --rationale 'Préciser le budget'",
+        "decide fabrik P1 --founder etat --approve --revise --rationale 'Budget précisé'",
+        "decide fabrik P1 --founder region --approve --rationale 'Conforme au SRDEII' "
+        "--on-behalf-of 'Région Occitanie' --source 'courrier 2022-118'",
+        "action assign fabrik A-01 --priority P1 --title 'Ouvrir le guichet' "
+        "--lead 'CHU de Montpellier' --partner 'AD Occitanie' --due 2023-06-30",
+        "action progress fabrik A-01 --status in-progress --percent 40 --note 'appel lancé'",
+        "plan publish fabrik --label 'Assises 2022'",
+        "action complete fabrik A-01 --note 'guichet ouvert'",
+        "participant erase fabrik P-002 --reason 'demande RGPD 12'",
     ]
-    outputs = {" ".join(args[:2]): registre.ok(*args).stdout for args in steps}
+    # The last output of each command, by its first two words.
+    outputs = {" ".join(line.split()[:2]): registre.ok(line).stdout for line in steps}
 
     assert "priority adopted into the plan" in outputs["decide fabrik"]
     assert outputs["round close"].startswith("closed round R1\n  #")
+    assert outputs["plan publish"].startswith("published plan version 1 of fabrik")
     assert outputs["action complete"].startswith("action A-01 is done at 100%")
 
     amended = outputs["contribution amend"].splitlines()[1].split()[0]  # "#N"
     before = registre.events()
-    correction = registre.ok("correct", "fabrik", amended, "--reason", "texte saisi par erreur")
+    correction = registre.ok(f"correct fabrik {amended} --reason 'texte saisi par erreur'")
     assert correction.stdout.startswith(f"annulled record {amended[1:]} ")
     assert registre.events() > before
 
@@ -330,7 +140,7 @@ def test_a_programme_is_recorded_from_opening_to_a_published_plan(registre: Regi
 def test_each_recorded_event_is_printed_with_its_position_kind_and_subject(
     registre: Registre,
 ) -> None:
-    result = registre.ok(*SETUP[0])
+    result = registre.ok(OPEN)
     lines = result.stdout.splitlines()
     assert lines[0] == "opened programme fabrik (unanimity of Métropole, État, Région)"
     assert lines[1] == "  #1 Programme.Opened (programme fabrik)"
@@ -338,19 +148,7 @@ def test_each_recorded_event_is_printed_with_its_position_kind_and_subject(
 
 
 def test_json_output_is_the_result_as_data(registre: Registre) -> None:
-    result = registre.runner.invoke(
-        main,
-        [
-            "--json",
-            "--database",
-            registre.url,
-            *SETUP[0],
-            "--as",
-            "clerk",
-            "--command-id",
-            "open-1",
-        ],
-    )
+    result = registre(f"{OPEN} --command-id open-1", as_json=True)
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["command"] == "programme open"
@@ -364,35 +162,23 @@ def test_json_output_is_the_result_as_data(registre: Registre) -> None:
 
 
 def test_warnings_go_to_stderr_and_the_command_still_records(registre: Registre) -> None:
-    for args in SETUP[:7]:
-        registre.ok(*args)
-    again = registre("session", "attend", "fabrik", "A1", "P-001", "P-002")
+    for line in SETUP[:7]:
+        registre.ok(line)
+    again = registre("session attend fabrik A1 P-001 P-002")
     assert again.exit_code == 0
     assert again.stderr == "warning: already listed, not recorded again: P-001\n"
 
 
 def test_a_repeated_command_id_records_nothing_new_and_says_so(registre: Registre) -> None:
-    registre.ok(*SETUP[0], "--command-id", "open-fabrik")
+    registre.ok(f"{OPEN} --command-id open-fabrik")
     before = registre.events()
-    again = registre.ok(*SETUP[0], "--command-id", "open-fabrik")
+    again = registre.ok(f"{OPEN} --command-id open-fabrik")
     assert again.stdout == (
         "already recorded (command id open-fabrik): opened programme fabrik "
         "(unanimity of Métropole, État, Région) — nothing new recorded\n"
     )
     assert registre.events() == before
-    as_json = registre.runner.invoke(
-        main,
-        [
-            "--json",
-            "--database",
-            registre.url,
-            *SETUP[0],
-            "--as",
-            "clerk",
-            "--command-id",
-            "open-fabrik",
-        ],
-    )
+    as_json = registre(f"{OPEN} --command-id open-fabrik", as_json=True)
     assert json.loads(as_json.stdout)["already_recorded"] is True
     assert registre.events() == before
 
@@ -400,7 +186,7 @@ def test_a_repeated_command_id_records_nothing_new_and_says_so(registre: Registr
 def test_a_recording_command_without_an_actor_is_refused(registre: Registre) -> None:
     registre.plain("init")
     before = registre.events()
-    result = registre(*SETUP[0], actor=None, env={"REGISTRE_ACTOR": ""})
+    result = registre(OPEN, actor=None, env={"REGISTRE_ACTOR": ""})
     assert result.exit_code == 2
     assert (
         result.stderr == "error: --as is required: say who is recording (or set REGISTRE_ACTOR)\n"
@@ -409,7 +195,7 @@ def test_a_recording_command_without_an_actor_is_refused(registre: Registre) -> 
 
 
 def test_the_actor_can_come_from_the_environment(registre: Registre) -> None:
-    result = registre(*SETUP[0], actor=None, env={"REGISTRE_ACTOR": "greffe"})
+    result = registre(OPEN, actor=None, env={"REGISTRE_ACTOR": "greffe"})
     assert result.exit_code == 0, result.stderr
     with Service(parse_url(registre.url)) as service:
         _, first = next(iter(service.notifications()))
@@ -444,12 +230,12 @@ def test_the_installed_script_records_into_a_sqlite_file(tmp_path: Path) -> None
     env = {**os.environ, "REGISTRE_DATABASE_URL": str(database), "REGISTRE_ACTOR": "clerk"}
     env.pop("REGISTRE_DEBUG", None)
     opened = subprocess.run(
-        [str(script), *SETUP[0]], capture_output=True, text=True, env=env, check=False
+        [str(script), *shlex.split(OPEN)], capture_output=True, text=True, env=env, check=False
     )
     assert opened.returncode == 0, opened.stderr
     assert "#1 Programme.Opened" in opened.stdout
     refused = subprocess.run(
-        [str(script), "programme", "axis", "nowhere", "x", "--title", "X"],
+        [str(script), *shlex.split("programme axis nowhere x --title X")],
         capture_output=True,
         text=True,
         env=env,

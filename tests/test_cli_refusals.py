@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,10 +140,10 @@ def test_a_mistake_is_refused_in_one_line_and_records_nothing(
 ) -> None:
     set_up(registre)
     for line in mistake.first:
-        registre.ok(*shlex.split(line))
+        registre.ok(line)
     before = registre.events()
 
-    result = registre(*shlex.split(mistake.line))
+    result = registre(mistake.line)
 
     assert result.exit_code == mistake.exit_code, result.stderr
     assert result.stdout == ""
@@ -158,9 +157,8 @@ def test_a_mistake_is_refused_in_one_line_and_records_nothing(
 
 def test_each_problem_with_the_input_gets_its_own_line(registre: Registre) -> None:
     result = registre(
-        "programme", "open", "a b", "--title", " ", "--organiser", "O",
-        "--founder", "m=M", "--rule", "everyone",
-    )  # fmt: skip
+        "programme open 'a b' --title ' ' --organiser O --founder m=M --rule everyone"
+    )
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
         "error: SLUG: 'a b' is not a valid key: start with a letter or digit, then letters, "
