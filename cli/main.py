@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
@@ -40,7 +41,8 @@ class RegistreGroup(click.Group):
             raise
         except BrokenPipeError:
             # The reader went away (`registre … | head`): stop quietly, as a pipe expects.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            with contextlib.suppress(OSError, ValueError):  # stdout may have no file
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise click.exceptions.Exit(EXIT_PIPE) from None
         except click.ClickException as error:
             if debug:
