@@ -22,7 +22,13 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, OperationalError, Transcoding
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    OperationalError,
+    PersistenceError,
+    Transcoding,
+)
 
 from registre.adapters import commands as c
 from registre.adapters.personal_data import PersonalData
@@ -173,7 +179,7 @@ class Service:
     def __init__(self, config: StoreConfig) -> None:
         self.config = config
         prepare(config)
-        self.app = RegistreApp(env=config.env)
+        self.app = _open_app(config)
         datastore = getattr(self.app.recorder, "datastore", None)
         schema = config.env.get("POSTGRES_SCHEMA") if config.kind == "postgres" else None
         self.personal = PersonalData(datastore, config.kind, schema)
@@ -199,7 +205,15 @@ class Service:
                 return self._repeat(name, command_id, fingerprint, earlier)
             audit = self._audit(ctx, command_id)
             unit = Unit(self.app, slug, audit)
-            summary = act(unit)
+            try:
+                summary = act(unit)
+            except RuleViolation:
+                # A duplicate of this command may have been saved since the receipt
+                # was looked up: then it is already recorded, not refused.
+                earlier = self._receipt(command_id)
+                if earlier is not None:
+                    return self._repeat(name, command_id, fingerprint, earlier)
+                raise
             receipt = CommandReceipt(
                 command_id=command_id,
                 programme=slug,
@@ -621,6 +635,19 @@ class Service:
             for n in page:
                 yield n.id, self.app.mapper.to_domain_event(n)
             position = page[-1].id + 1
+
+
+def _open_app(config: StoreConfig) -> RegistreApp:
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            return RegistreApp(env=config.env)
+        except PersistenceError as error:
+            # Processes opening one store at once race on its CREATE OR REPLACE
+            # FUNCTION ("tuple concurrently updated"); the next try finds it done.
+            if "concurrently" not in str(error) or attempt == MAX_ATTEMPTS - 1:
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _subject(unit: Unit, event: Any) -> str:

@@ -163,6 +163,28 @@ def test_the_same_command_id_twice_records_once(service: Service) -> None:
     assert [type(e).__name__ for e in with_id] == ["Submitted", "Received"]
 
 
+def test_a_duplicate_that_raced_its_first_copy_is_already_recorded(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_programme(service, "prog")
+    register(service, "prog", "p1")
+    command = c.SubmitContribution(programme="prog", session="W1", authors=["p1"], text="x")
+    service.submit_contribution(command, ctx("row-7"))
+    before = max_position(service)
+    real = service._receipt
+    lookups: list[str] = []
+
+    def first_lookup_misses(command_id: str) -> Any:
+        # As if the other copy committed just after this one looked for its receipt.
+        lookups.append(command_id)
+        return None if len(lookups) == 1 else real(command_id)
+
+    monkeypatch.setattr(service, "_receipt", first_lookup_misses)
+    again = service.submit_contribution(command, ctx("row-7"))
+    assert again.already_recorded
+    assert max_position(service) == before
+
+
 def test_the_same_command_id_for_another_command_is_refused(service: Service) -> None:
     open_programme(service, "prog")
     register(service, "prog", "p1")
