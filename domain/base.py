@@ -33,7 +33,7 @@ class RegistreAggregate(Aggregate):
         audit: Audit
 
     @classmethod
-    def create_id(cls, programme: str, key: str) -> UUID:  # type: ignore[override]
+    def create_id(cls, programme: str, key: str) -> UUID:
         return entity_id(programme, cls.KIND, key)
 
     def __base_init__(
