@@ -60,10 +60,9 @@ class RegistreAggregate(Aggregate):
                 f"record {target_version} of {self.label} was already annulled: "
                 f"{self.annulled[target_version]}"
             )
-        if target_version != 1:
-            refusal = self._refuse_annulment(target_version, target_kind)
-            if refusal:
-                raise RuleViolation(refusal)
+        refusal = self._refuse_annulment(target_version, target_kind)
+        if refusal:
+            raise RuleViolation(refusal)
         self._record_annulled(target_version, target_kind, reason, audit)
 
     @event("RecordAnnulled")
@@ -75,7 +74,12 @@ class RegistreAggregate(Aggregate):
             self._undo(target_version)
 
     def _refuse_annulment(self, version: int, kind: str) -> str | None:
-        """Why record ``version`` cannot be annulled, or None if it can."""
+        """Why record ``version`` cannot be annulled, or None if it can.
+
+        Annulling the record that created a thing voids the thing; an aggregate
+        whose creation must not be annulled says so by overriding this."""
+        if version == 1:
+            return None
         return f"a {kind} record cannot be annulled; record what should have happened instead"
 
     def _undo(self, version: int) -> None:

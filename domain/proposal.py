@@ -331,6 +331,11 @@ class Proposal(RegistreAggregate):
             return None
         if any(d.record == version for d in self.decisions):
             return None
+        if version == 1 and self.adopted:
+            return (
+                f"proposal {self.key} is an adopted priority; annul or revise the founders' "
+                "decisions before annulling the proposal"
+            )
         if kind in ("Adopted", "AdoptionWithdrawn"):
             return (
                 "an adoption follows from the founders' decisions; annul the decision "

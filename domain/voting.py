@@ -233,4 +233,7 @@ class Ballot(RegistreAggregate):
     def _refuse_annulment(self, version: int, kind: str) -> str | None:
         if any(v.record == version for v in self.votes):
             return None
+        if version == 1:
+            # Voiding the ballot would bar the participant from the round for good.
+            return "a ballot is corrected vote by vote; annul the vote recorded by mistake"
         return super()._refuse_annulment(version, kind)

@@ -156,3 +156,21 @@ def test_an_adoption_cannot_be_annulled_directly() -> None:
     with pytest.raises(RuleViolation, match="annul the decision"):
         p.annul(adoption, "Adopted", "premature", audit())
     assert p.adopted
+
+
+def test_a_ballot_is_corrected_vote_by_vote_never_voided_whole() -> None:
+    r = dots_round(limit=2)
+    b = Ballot.start(r, "p1", audit())
+    b.cast(r, "P-1", 1, audit())
+    with pytest.raises(RuleViolation, match="vote by vote"):
+        b.annul(1, "Started", "wrong participant", audit())
+    b.cast(r, "P-2", 1, audit())  # the participant can still vote in the round
+    assert len(b.live_votes()) == 2
+
+
+def test_an_adopted_priority_cannot_be_annulled_before_its_decisions() -> None:
+    prog = programme(rule=DecisionRule.ANY)
+    p = adopted(prog)
+    with pytest.raises(RuleViolation, match="adopted priority"):
+        p.annul(1, "Synthesised", "duplicate", audit())
+    assert not p.void and p.adopted
