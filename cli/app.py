@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -21,6 +21,30 @@ M = TypeVar("M", bound=c.Command)
 F = TypeVar("F", bound=Callable[..., Any])
 
 ACTOR_ENV_VAR = "REGISTRE_ACTOR"
+JSON_META = "registre.json"
+
+
+def _set_json(ctx: click.Context, _: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[JSON_META] = True
+
+
+def add_json_option(command: click.Command) -> None:
+    """Lets ``--json`` follow the command name too, on every command of the tree."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_json_option(sub)
+        return
+    if not any(p.name == "json_output" for p in command.params):
+        command.params.append(
+            click.Option(
+                ["--json", "json_output"],
+                is_flag=True,
+                expose_value=False,
+                callback=_set_json,
+                help="Print machine-readable JSON on stdout.",
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -33,9 +57,10 @@ class App:
 
     @classmethod
     def current(cls) -> App:
-        app = click.get_current_context().find_object(App)
-        if app is None:  # only when a command is invoked outside `main`
-            return App(database=None, json=False, debug=False)
+        ctx = click.get_current_context()
+        app = ctx.find_object(App) or App(database=None, json=False, debug=False)
+        if ctx.meta.get(JSON_META):  # --json given after the command name
+            app = replace(app, json=True)
         return app
 
     def store(self) -> StoreConfig:

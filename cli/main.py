@@ -12,8 +12,8 @@ import click
 from pydantic import ValidationError
 
 from registre.adapters.store import ENV_VAR
-from registre.cli import decision, deliberation, programme, voting
-from registre.cli.app import App, database_help, example
+from registre.cli import decision, deliberation, programme, queries, voting
+from registre.cli.app import App, add_json_option, database_help, example
 from registre.cli.output import (
     EXIT_INPUT,
     EXIT_INTERNAL,
@@ -130,6 +130,11 @@ def demo() -> None:
 for group in (programme, deliberation, voting, decision):
     for command in group.COMMANDS:
         main.add_command(command)
+decision.plan.add_command(queries.plan_show)
+for command in (queries.history, queries.status, queries.replay, queries.follow):
+    main.add_command(command)
+for command in main.commands.values():
+    add_json_option(command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -80,3 +80,31 @@ def _identity(event: Any) -> tuple[str, str, str]:
     if cls is CommandReceipt:
         return event.programme, CommandReceipt.KIND, event.command_id
     return event.programme, cls.KIND, event.key
+
+
+def read_history(
+    db: Db,
+    programme: str,
+    actor: str | None = None,
+    kind: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> list[dict[str, Any]]:
+    """The programme's events in store order, filtered by actor, event kind
+    (e.g. ``Validated`` or ``proposal``) and recorded time (ISO 8601 bounds)."""
+    where, params = ["programme = ?"], [programme]
+    if actor:
+        where.append("actor = ?")
+        params.append(actor)
+    if kind:
+        where.append("(kind = ? OR subject_kind = ?)")
+        params += [kind, kind]
+    if since:
+        where.append("recorded_at >= ?")
+        params.append(since)
+    if until:
+        where.append("recorded_at < ?")
+        params.append(until)
+    return db.rows(
+        "SELECT * FROM {events} WHERE " + " AND ".join(where) + " ORDER BY position", params
+    )

@@ -1,0 +1,205 @@
+"""Reading the record: the plan, the history, and the projections behind them.
+
+Every query first brings the projections it reads up to the head of the log,
+so it answers from everything recorded; operators can keep them current with
+``registre follow`` and rebuild them with ``registre replay``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+
+from registre.adapters.service import Service
+from registre.cli.app import App, example
+from registre.cli.output import CliError, emit_json
+from registre.domain.errors import NotFound
+from registre.projections import projector_for
+from registre.projections.audit_log import read_history
+from registre.projections.plan import read_plan
+from registre.projections.runner import ProgressFn, Projector
+
+
+@contextmanager
+def projector() -> Iterator[tuple[Service, Projector]]:
+    with App.current().service() as service:
+        yield service, projector_for(service)
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[ProgressFn | None]:
+    """A bar with an ETA on a terminal; nothing when stderr is piped."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(
+        length=1, label=label, file=sys.stderr, show_eta=True, show_pos=True
+    ) as bar:
+
+        def update(position: int, head: int) -> None:
+            bar.length = max(head, 1)
+            bar.update(position - bar.pos)
+
+        yield update
+
+
+@click.command(
+    "show",
+    epilog=example("registre plan show fabrik-medvallee", "registre --json plan show fabrik"),
+)
+@click.argument("programme", metavar="SLUG")
+def plan_show(programme: str) -> None:
+    """Show the current action plan: adopted priorities by axis, with each
+    founder's decision and the actions under way."""
+    app = App.current()
+    with projector() as (_, views):
+        views.catch_up(["plan"])
+        with views.reading("plan") as db:
+            plan = read_plan(db, programme)
+    if plan is None:
+        raise NotFound(f"no programme {programme!r} in this store")
+    if app.json:
+        emit_json(
+            {
+                "programme": plan.programme,
+                "title": plan.title,
+                "rule": plan.rule,
+                "founders": plan.founders,
+                "axes": plan.axes,
+                "priorities": [
+                    vars(p) | {"actions": [vars(a) for a in p.actions]} for p in plan.priorities
+                ],
+            }
+        )
+        return
+    click.echo(f"{plan.title} — action plan ({len(plan.priorities)} adopted priorities)")
+    click.echo(f"decision rule: {plan.rule} of {', '.join(plan.founders.values())}")
+    for axis, priorities in plan.by_axis().items():
+        click.echo("")
+        click.echo(f"{plan.axes.get(axis, axis) if axis else '(no axis)'}")
+        for p in priorities:
+            click.echo(f"  {p.key}  {p.title}")
+            click.echo(f"      validated by {p.validated_by} (minutes {p.minutes})")
+            for founder, d in p.decisions.items():
+                name = plan.founders.get(founder, founder)
+                click.echo(f"      {name}: {d['decision']} — {d['rationale']}")
+            for a in p.actions:
+                due = f", due {a.due}" if a.due else ""
+                click.echo(
+                    f"      action {a.key}: {a.title} — {a.lead}, {a.status} {a.progress}%{due}"
+                )
+    if not plan.priorities:
+        click.echo("no priority has been adopted yet")
+
+
+@click.command(
+    epilog=example(
+        "registre history fabrik-medvallee --kind FounderDecided",
+        "registre history fabrik-medvallee --actor greffe-medvallee --since 2022-03-01",
+    )
+)
+@click.argument("programme", metavar="SLUG")
+@click.option("--actor", help="Only what this actor recorded.")
+@click.option(
+    "--kind", help="Only this kind of event (e.g. Validated) or of subject (e.g. proposal)."
+)
+@click.option(
+    "--since", metavar="DATE", help="Only what was recorded on or after this date (ISO 8601)."
+)
+@click.option("--until", metavar="DATE", help="Only what was recorded before this date (ISO 8601).")
+def history(
+    programme: str, actor: str | None, kind: str | None, since: str | None, until: str | None
+) -> None:
+    """List every recorded event of a programme in store order: who recorded
+    it, for whom, when it happened, when it was recorded, and its source."""
+    app = App.current()
+    with projector() as (_, p):
+        p.catch_up(["audit"])
+        with p.reading("audit") as db:
+            rows = read_history(db, programme, actor, kind, since, until)
+    if app.json:
+        emit_json(rows)
+        return
+    for r in rows:
+        behalf = f" for {r['on_behalf_of']}" if r["on_behalf_of"] else ""
+        source = f" [{r['source']}]" if r["source"] else ""
+        click.echo(
+            f"#{r['position']:<6} {r['occurred_at'][:10]}  {r['subject_kind']} {r['subject']}: "
+            f"{r['kind']} — recorded {r['recorded_at'][:16]} by {r['actor']}{behalf}{source}"
+        )
+
+
+@click.command(epilog=example("registre status", "registre --json status"))
+def status() -> None:
+    """Show the store, and each projection's position and lag behind the log."""
+    app = App.current()
+    with projector() as (service, p):
+        rows = p.status()
+        store = service.config.display
+    if app.json:
+        emit_json(
+            {
+                "store": store,
+                "projections": [
+                    {
+                        "name": s.name,
+                        "generation": s.generation,
+                        "position": s.position,
+                        "head": s.head,
+                        "lag": s.lag,
+                        "rebuilding_at": s.rebuilding,
+                    }
+                    for s in rows
+                ],
+            }
+        )
+        return
+    click.echo(f"store: {store}")
+    head = rows[0].head if rows else 0
+    click.echo(f"events recorded: {head}")
+    for s in rows:
+        state = "never built" if s.generation == 0 else f"at #{s.position}, {s.lag} behind"
+        rebuilding = f"; replay stopped at #{s.rebuilding}" if s.rebuilding is not None else ""
+        click.echo(f"  {s.name:<8} {state}{rebuilding}")
+
+
+@click.command(epilog=example("registre replay", "registre replay plan"))
+@click.argument("projection", required=False)
+def replay(projection: str | None) -> None:
+    """Rebuild one projection (or all) from the first event into fresh tables,
+    then swap them in at once; readers never see a half-built view. An
+    interrupted replay resumes where it stopped."""
+    with projector() as (_, p):
+        names = [projection] if projection else list(p.projections)
+        unknown = [n for n in names if n not in p.projections]
+        if unknown:
+            raise CliError(
+                f"no projection {unknown[0]!r} (projections: {', '.join(p.projections)})"
+            )
+        for name in names:
+            started = time.monotonic()
+            with progress_bar(f"replaying {name}") as update:
+                p.replay(name, update)
+            elapsed = time.monotonic() - started
+            click.echo(f"replayed {name} up to #{p.head()} in {elapsed:.1f} s", err=True)
+
+
+@click.command(epilog=example("registre follow --interval 2"))
+@click.option(
+    "--interval", default=1.0, show_default=True, help="Seconds between two looks at the log."
+)
+@click.option("--once", is_flag=True, help="Catch up once and stop.")
+def follow(interval: float, once: bool) -> None:
+    """Keep every projection up to date with the log, until interrupted."""
+    with projector() as (_, p):
+        click.echo("following the log; stop with Ctrl-C", err=True)
+        stop: Callable[[], bool] = (lambda: True) if once else (lambda: False)
+        try:
+            p.catch_up()
+            p.follow(interval, stop)
+        except KeyboardInterrupt:
+            click.echo("stopped", err=True)
