@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
+import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     IntegrityError,
@@ -179,10 +180,7 @@ class Service:
     def __init__(self, config: StoreConfig) -> None:
         self.config = config
         prepare(config)
-        self.app = _open_app(config)
-        datastore = getattr(self.app.recorder, "datastore", None)
-        schema = config.env.get("POSTGRES_SCHEMA") if config.kind == "postgres" else None
-        self.personal = PersonalData(datastore, config.kind, schema)
+        self.app, self.personal = _open(config)
 
     def close(self) -> None:
         self.app.close()
@@ -551,16 +549,17 @@ class Service:
         def act(u: Unit) -> str:
             programme = u.programme()
             proposal = u.get(Proposal, cmd.proposal)
+            was_adopted = proposal.adopted
             adopted = proposal.decide(
                 programme, cmd.founder, cmd.decision, cmd.rationale, cmd.revise, u.audit
             )
-            summary = f"founder {cmd.founder} decided '{cmd.decision.value}' on {cmd.proposal}"
+            verb = "revised its decision to" if cmd.revise else "decided"
+            summary = f"founder {cmd.founder} {verb} '{cmd.decision.value}' on {cmd.proposal}"
+            rule = programme.rule.value
             if adopted:
-                summary += (
-                    f"; the {programme.rule.value} rule is met: priority adopted into the plan"
-                )
-            elif cmd.revise and not proposal.adopted and proposal.version > 0:
-                summary += " (revision recorded)"
+                summary += f"; the {rule} rule is met: priority adopted into the plan"
+            elif was_adopted and not proposal.adopted:
+                summary += f"; the {rule} rule is no longer met: adoption withdrawn from the plan"
             return summary
 
         return self._execute("decide", cmd, ctx, act)
@@ -637,14 +636,18 @@ class Service:
             position = page[-1].id + 1
 
 
-def _open_app(config: StoreConfig) -> RegistreApp:
+def _open(config: StoreConfig) -> tuple[RegistreApp, PersonalData]:
+    schema = config.env.get("POSTGRES_SCHEMA") if config.kind == "postgres" else None
     for attempt in range(MAX_ATTEMPTS):
         try:
-            return RegistreApp(env=config.env)
-        except PersistenceError as error:
-            # Processes opening one store at once race on its CREATE OR REPLACE
-            # FUNCTION ("tuple concurrently updated"); the next try finds it done.
-            if "concurrently" not in str(error) or attempt == MAX_ATTEMPTS - 1:
+            app = RegistreApp(env=config.env)
+            datastore = getattr(app.recorder, "datastore", None)
+            return app, PersonalData(datastore, config.kind, schema)
+        except (PersistenceError, psycopg.Error) as error:
+            # Processes creating one store at once race on its tables and functions
+            # ("tuple concurrently updated", "duplicate key"); the next try finds them.
+            racing = "concurrently" in str(error) or "duplicate key" in str(error)
+            if not racing or attempt == MAX_ATTEMPTS - 1:
                 raise
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
     raise AssertionError("unreachable")
