@@ -11,6 +11,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import click
 
@@ -20,7 +22,7 @@ from registre.cli.output import CliError, emit_json
 from registre.domain.errors import NotFound
 from registre.projections import projector_for
 from registre.projections.audit_log import read_history
-from registre.projections.plan import read_plan
+from registre.projections.plan import ActionPlan, read_plan
 from registre.projections.runner import ProgressFn, Projector
 
 
@@ -47,35 +49,124 @@ def progress_bar(label: str) -> Iterator[ProgressFn | None]:
         yield update
 
 
+def end_of(text: str, option: str) -> tuple[datetime, bool]:
+    """An ISO 8601 date or date-time as a UTC bound, and whether the bound is
+    exclusive: a bare date stands for the whole day, up to the next midnight.
+    Times without an offset are UTC, as they are when recorded."""
+    try:
+        if len(text.strip()) == 10:
+            day = date.fromisoformat(text.strip())
+            return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1), True
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise CliError(
+            f"{option} {text!r} is not a date; give an ISO 8601 date such as 2022-03-01 "
+            "or 2022-03-01T18:00"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC), False
+
+
+def recorded_by(views: Projector, text: str) -> int:
+    """The last store position recorded at or before the end of a date (0: none)."""
+    bound, exclusive = end_of(text, "--as-of")
+    views.catch_up(["audit"])
+    # recorded_at is always stored in UTC by isoformat(), so these ISO strings
+    # compare as the moments they name.
+    with views.reading("audit") as db:
+        row = db.rows(
+            "SELECT MAX(position) AS position FROM {events} "
+            f"WHERE recorded_at {'<' if exclusive else '<='} ?",
+            (bound.isoformat(timespec="microseconds"),),
+        )
+    return int(row[0]["position"] or 0)
+
+
+def occurred_by(text: str) -> Callable[[Any], bool]:
+    """Whether an event happened at or before the end of a date."""
+    bound, exclusive = end_of(text, "--as-of")
+
+    def keep(event: Any) -> bool:
+        audit = getattr(event, "audit", None)
+        if audit is None:
+            return True
+        occurred: datetime = audit.occurred_at
+        if occurred.tzinfo is None:
+            occurred = occurred.replace(tzinfo=UTC)
+        return occurred < bound if exclusive else occurred <= bound
+
+    return keep
+
+
 @click.command(
     "show",
-    epilog=example("registre plan show fabrik-medvallee", "registre --json plan show fabrik"),
+    epilog=example(
+        "registre plan show fabrik-medvallee",
+        "registre --json plan show fabrik",
+        "registre plan show fabrik --at 1200",
+        "registre plan show fabrik --as-of 2022-03-31",
+        "registre plan show fabrik --as-of 2022-03-31 --by-occurrence",
+    ),
 )
 @click.argument("programme", metavar="SLUG")
-def plan_show(programme: str) -> None:
+@click.option(
+    "--at",
+    "at",
+    type=int,
+    metavar="POSITION",
+    help="The plan as the record stood at this position.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    help="The plan as recorded by the end of this date or date-time (ISO 8601, UTC by default).",
+)
+@click.option(
+    "--by-occurrence",
+    is_flag=True,
+    help="With --as-of: the plan from what had happened by then (occurred_at), "
+    "whenever it was recorded.",
+)
+def plan_show(programme: str, at: int | None, as_of: str | None, by_occurrence: bool) -> None:
     """Show the current action plan: adopted priorities by axis, with each
-    founder's decision and the actions under way."""
+    founder's decision and the actions under way; or the plan as it stood at
+    a position of the record or on a date."""
     app = App.current()
+    if at is not None and as_of is not None:
+        raise CliError("give either --at POSITION or --as-of DATE, not both")
+    if by_occurrence and as_of is None:
+        raise CliError("--by-occurrence needs --as-of DATE")
+    stands: dict[str, Any] = {}
     with projector() as (_, views):
-        views.catch_up(["plan"])
-        with views.reading("plan") as db:
-            plan = read_plan(db, programme)
+        head = views.head()
+        if at is not None:
+            if not 1 <= at <= head:
+                raise CliError(f"--at {at} is not a position of the record (1 to {head})")
+            stands = {"position": at}
+            plan = _plan_at(views, programme, at)
+        elif as_of is not None and by_occurrence:
+            keep = occurred_by(as_of)
+            stands = {"occurred_by": as_of, "head": head}
+            with views.build_at("plan", head, keep) as db:
+                plan = read_plan(db, programme)
+        elif as_of is not None:
+            position = recorded_by(views, as_of)
+            stands = {"recorded_by": as_of, "position": position}
+            plan = _plan_at(views, programme, position) if position else None
+        else:
+            views.catch_up(["plan"])
+            with views.reading("plan") as db:
+                plan = read_plan(db, programme)
     if plan is None:
-        raise NotFound(f"no programme {programme!r} in this store")
+        when = f" {_describe(stands)}" if stands else ""
+        raise NotFound(f"no programme {programme!r} in this store{when}")
     if app.json:
-        emit_json(
-            {
-                "programme": plan.programme,
-                "title": plan.title,
-                "rule": plan.rule,
-                "founders": plan.founders,
-                "axes": plan.axes,
-                "priorities": [
-                    vars(p) | {"actions": [vars(a) for a in p.actions]} for p in plan.priorities
-                ],
-            }
-        )
+        emit_json(_as_json(plan) | ({"as_of": stands} if stands else {}))
         return
+    if stands:
+        click.echo(_describe(stands))
     click.echo(f"{plan.title} — action plan ({len(plan.priorities)} adopted priorities)")
     click.echo(f"decision rule: {plan.rule} of {', '.join(plan.founders.values())}")
     for axis, priorities in plan.by_axis().items():
@@ -94,6 +185,32 @@ def plan_show(programme: str) -> None:
                 )
     if not plan.priorities:
         click.echo("no priority has been adopted yet")
+
+
+def _plan_at(views: Projector, programme: str, position: int) -> ActionPlan | None:
+    with views.build_at("plan", position) as db:
+        return read_plan(db, programme)
+
+
+def _describe(stands: dict[str, Any]) -> str:
+    if "occurred_by" in stands:
+        return f"from what had happened by {stands['occurred_by']} (events up to #{stands['head']})"
+    if "recorded_by" in stands:
+        return f"as recorded by the end of {stands['recorded_by']} (up to #{stands['position']})"
+    return f"as the record stood at #{stands['position']}"
+
+
+def _as_json(plan: ActionPlan) -> dict[str, Any]:
+    return {
+        "programme": plan.programme,
+        "title": plan.title,
+        "rule": plan.rule,
+        "founders": plan.founders,
+        "axes": plan.axes,
+        "priorities": [
+            vars(p) | {"actions": [vars(a) for a in p.actions]} for p in plan.priorities
+        ],
+    }
 
 
 @click.command(

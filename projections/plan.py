@@ -59,6 +59,10 @@ class Plan(Projection):
                 "SELECT programme, kind, key FROM {subjects} WHERE originator_id = ?",
                 (event.originator_id.hex,),
             )
+            if not row:
+                # Only a view that skips events (the plan as of an occurrence date)
+                # can meet a later record of an aggregate whose creation it left out.
+                return
             programme, owner, key = row[0]["programme"], row[0]["kind"], row[0]["key"]
         handler(db, position, event, programme, key, owner)
 

@@ -19,6 +19,8 @@ notification log themselves, on both stores, in the same way:
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
@@ -26,9 +28,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
+from eventsourcing.persistence import Notification
+
 from registre.adapters.service import RegistreApp
 
-PAGE_SIZE = 2000
+# Events applied per transaction. REGISTRE_PROJECTION_PAGE_SIZE overrides it:
+# small pages make a replay commit often (the crash tests use that to stop one
+# mid-way), large pages make it commit less.
+PAGE_SIZE = int(os.environ.get("REGISTRE_PROJECTION_PAGE_SIZE", "2000"))
 POINTERS = "registre_projection"
 
 
@@ -90,6 +97,7 @@ class Status:
 
 
 ProgressFn = Callable[[int, int], None]  # (position reached, head)
+KeepFn = Callable[[Any], bool]  # whether a scratch view applies a domain event
 
 
 class Projector:
@@ -265,10 +273,7 @@ class Projector:
                 )
                 if not page:
                     return
-                for notification in page:
-                    projection.apply(
-                        db, notification.id, self.app.mapper.to_domain_event(notification)
-                    )
+                self._apply(projection, db, page)
                 reached = page[-1].id
                 db.execute(
                     f"UPDATE {self.prefix}{POINTERS} SET position = ? "
@@ -277,6 +282,59 @@ class Projector:
                 )
             if progress:
                 progress(reached, max(head, reached))
+
+    def _apply(
+        self,
+        projection: Projection,
+        db: Db,
+        page: Sequence[Notification],
+        keep: KeepFn | None = None,
+    ) -> None:
+        to_domain_event = self.app.mapper.to_domain_event
+        for notification in page:
+            event = to_domain_event(notification)
+            if keep is None or keep(event):
+                projection.apply(db, notification.id, event)
+
+    # -- views of the past ------------------------------------------------------------
+
+    @contextmanager
+    def build_at(
+        self, name: str, stop: int | None = None, keep: KeepFn | None = None
+    ) -> Iterator[Db]:
+        """The projection built from scratch in an in-memory SQLite database.
+
+        It applies the events up to position ``stop`` (default: the head), only
+        those ``keep`` accepts (default: all), and yields a ``Db`` whose
+        ``{table}`` names are the projection's, so the readers of the live views
+        (``read_plan``…) read it unchanged. Nothing is written to the store: a
+        view of the past is rebuilt for each question rather than kept.
+        """
+        projection = self.projections[name]
+        tables = {t: f"{projection.name}_{t}" for t in projection.tables}
+        connection = sqlite3.connect(":memory:")
+        connection.row_factory = sqlite3.Row
+        try:
+            db = Db(connection.cursor(), "sqlite", tables)
+            for table, physical in tables.items():
+                db.execute(f"CREATE TABLE {physical} ({projection.tables[table]})")
+                if table in projection.indexes:
+                    db.execute(
+                        f"CREATE INDEX ix_{physical} ON {physical} ({projection.indexes[table]})"
+                    )
+            position = 0
+            while stop is None or position < stop:
+                page = self.app.recorder.select_notifications(
+                    start=position, limit=PAGE_SIZE, stop=stop, inclusive_of_start=False
+                )
+                if not page:
+                    break
+                self._apply(projection, db, page, keep)
+                position = page[-1].id
+            connection.commit()
+            yield db
+        finally:
+            connection.close()
 
     def follow(self, interval: float, stop: Callable[[], bool]) -> None:
         """Keeps every projection current until ``stop()`` says otherwise."""

@@ -42,7 +42,8 @@ def test_the_audit_log_lists_every_event_once_with_its_audit_metadata(service: S
     assert {r["programme"] for r in rows} == {"alpha"}
     assert rows[0]["kind"] == "Opened" and rows[0]["subject_kind"] == "programme"
     assert all(r["actor"] == "greffe" and r["on_behalf_of"] == "Comité" for r in rows)
-    assert {s.name: s.lag for s in projector.status()} == {"audit": 0, "plan": 0}
+    lags = {s.name: s.lag for s in projector.status()}
+    assert {"audit", "plan"} <= set(lags) and set(lags.values()) == {0}
 
 
 def test_new_events_are_applied_by_the_next_catch_up(service: Service) -> None:
