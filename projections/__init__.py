@@ -7,10 +7,11 @@ from registre.adapters.service import Service
 from registre.projections.audit_log import AuditLog
 from registre.projections.plan import Plan
 from registre.projections.runner import Projection, Projector
+from registre.projections.tallies import Tallies
 
 
 def all_projections() -> list[Projection]:
-    return [AuditLog(), Plan()]
+    return [AuditLog(), Plan(), Tallies()]
 
 
 def projector_for(service: Service) -> Projector:

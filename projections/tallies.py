@@ -1,0 +1,246 @@
+"""Tallies of the voting rounds: per round and proposal, by the round's method.
+
+Every ballot record (vote or retraction) is kept with its ballot's round and
+participant, its record version and its store position. The tally is derived
+when reading, by the rules of ``Ballot.live_votes``:
+
+- a retraction removes the participant's earlier votes on that proposal;
+- an annulled vote does not count (an annulled replacement lets the earlier
+  vote stand again), whenever the annulment was recorded, since it corrects
+  the record rather than voting;
+- except in a dots round, where dots add up, a participant's later vote on a
+  proposal replaces the earlier one;
+- only records stored before the round's ``Closed`` event count: a vote or a
+  retraction that raced the close and was stored after it is listed as late.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from registre.domain.voting import Method
+from registre.projections.audit_log import describe
+from registre.projections.runner import Db, Projection
+
+
+class Tallies(Projection):
+    name = "tallies"
+    tables: ClassVar[dict[str, str]] = {
+        "rounds": "originator_id TEXT PRIMARY KEY, programme TEXT NOT NULL, key TEXT NOT NULL, "
+        "session TEXT NOT NULL, method TEXT NOT NULL, vote_limit INTEGER, max_score INTEGER, "
+        "proposals TEXT NOT NULL, opened_at BIGINT NOT NULL, closed_at BIGINT, "
+        "void INTEGER NOT NULL",
+        "ballots": "originator_id TEXT PRIMARY KEY, programme TEXT NOT NULL, "
+        "round TEXT NOT NULL, participant TEXT NOT NULL",
+        # kind is 'cast' or 'retract'; value is NULL for a retraction
+        "records": "ballot TEXT NOT NULL, version INTEGER NOT NULL, programme TEXT NOT NULL, "
+        "round TEXT NOT NULL, participant TEXT NOT NULL, kind TEXT NOT NULL, "
+        "proposal TEXT NOT NULL, value INTEGER, position BIGINT NOT NULL, "
+        "annulled INTEGER NOT NULL, PRIMARY KEY (ballot, version)",
+    }
+    indexes: ClassVar[dict[str, str]] = {"records": "programme, round"}
+
+    def apply(self, db: Db, position: int, event: Any) -> None:
+        owner, kind = describe(event)
+        originator = event.originator_id.hex
+        if owner == "round" and kind == "Opened":
+            db.execute(
+                "INSERT INTO {rounds} (originator_id, programme, key, session, method, "
+                "vote_limit, max_score, proposals, opened_at, void) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                (
+                    originator,
+                    event.programme,
+                    event.key,
+                    event.session,
+                    event.method,
+                    event.limit,
+                    event.max_score,
+                    json.dumps(event.proposals),
+                    position,
+                ),
+            )
+        elif owner == "round" and kind == "Closed":
+            db.execute(
+                "UPDATE {rounds} SET closed_at = ? WHERE originator_id = ?", (position, originator)
+            )
+        elif owner == "ballot" and kind == "Started":
+            db.execute(
+                "INSERT INTO {ballots} (originator_id, programme, round, participant) "
+                "VALUES (?, ?, ?, ?)",
+                (originator, event.programme, event.round, event.participant),
+            )
+        elif owner == "ballot" and kind in ("VoteCast", "VoteRetracted"):
+            ballot = db.rows(
+                "SELECT programme, round, participant FROM {ballots} WHERE originator_id = ?",
+                (originator,),
+            )[0]
+            cast = kind == "VoteCast"
+            db.execute(
+                "INSERT INTO {records} (ballot, version, programme, round, participant, kind, "
+                "proposal, value, position, annulled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                (
+                    originator,
+                    event.originator_version,
+                    ballot["programme"],
+                    ballot["round"],
+                    ballot["participant"],
+                    "cast" if cast else "retract",
+                    event.proposal,
+                    event.value if cast else None,
+                    position,
+                ),
+            )
+        elif kind == "RecordAnnulled":
+            # Only votes (on a ballot) and whole rounds can be annulled here; the
+            # originator id says which, and other aggregates match no row.
+            db.execute(
+                "UPDATE {records} SET annulled = 1 WHERE ballot = ? AND version = ?",
+                (originator, event.target_version),
+            )
+            if event.target_version == 1:
+                db.execute("UPDATE {rounds} SET void = 1 WHERE originator_id = ?", (originator,))
+
+
+# -- reading ------------------------------------------------------------------------
+
+
+@dataclass
+class ProposalTally:
+    proposal: str
+    voters: int = 0  # participants whose vote on it counts
+    total: int = 0  # approvals, dots, sum of scores, or agree minus disagree
+    agree: int = 0
+    disagree: int = 0
+    passes: int = 0
+
+    @property
+    def mean(self) -> float | None:
+        """Mean score (a score round's ``total`` over its ``voters``)."""
+        return round(self.total / self.voters, 2) if self.voters else None
+
+
+@dataclass(frozen=True)
+class LateRecord:
+    """A vote or retraction stored after its round closed: listed, never counted."""
+
+    participant: str
+    proposal: str
+    kind: str  # 'cast' or 'retract'
+    value: int | None
+    position: int
+    annulled: bool
+
+
+@dataclass
+class RoundTally:
+    programme: str
+    round: str
+    session: str
+    method: str
+    limit: int | None
+    max_score: int | None
+    closed_at: int | None  # store position of the close, None while open
+    proposals: list[ProposalTally]
+    participants: int  # participants with at least one vote that counts
+    late: list[LateRecord] = field(default_factory=list)
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+    def ranked(self) -> list[ProposalTally]:
+        """Proposals from the most to the least supported (ties in eligible order)."""
+        return sorted(self.proposals, key=lambda t: -t.total)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "round": self.round,
+            "session": self.session,
+            "method": self.method,
+            "limit": self.limit,
+            "max_score": self.max_score,
+            "closed": self.closed,
+            "closed_at": self.closed_at,
+            "participants": self.participants,
+            "proposals": [vars(t) | {"mean": t.mean} for t in self.proposals],
+            "late": [vars(r) for r in self.late],
+        }
+
+
+def read_tallies(db: Db, programme: str, round: str | None = None) -> list[RoundTally]:
+    """Each round of the programme (or the one named) with its tally, in the
+    order the rounds were opened; annulled rounds are left out."""
+    where, params = "programme = ? AND void = 0", [programme]
+    if round is not None:
+        where += " AND key = ?"
+        params.append(round)
+    tallies = []
+    for r in db.rows("SELECT * FROM {rounds} WHERE " + where + " ORDER BY opened_at", params):
+        records = db.rows(
+            "SELECT participant, version, kind, proposal, value, position, annulled "
+            "FROM {records} WHERE programme = ? AND round = ? ORDER BY participant, version",
+            (programme, r["key"]),
+        )
+        tallies.append(_tally(r, records))
+    return tallies
+
+
+def _tally(r: dict[str, Any], records: list[dict[str, Any]]) -> RoundTally:
+    method = Method(r["method"])
+    closed_at: int | None = r["closed_at"]
+    eligible: list[str] = json.loads(r["proposals"])
+    late = [
+        LateRecord(
+            x["participant"],
+            x["proposal"],
+            x["kind"],
+            x["value"],
+            x["position"],
+            bool(x["annulled"]),
+        )
+        for x in records
+        if closed_at is not None and x["position"] > closed_at
+    ]
+    # Replay each ballot's records in version order, as the Ballot does.
+    standing: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for x in records:
+        if closed_at is not None and x["position"] > closed_at:
+            continue
+        votes = standing[x["participant"]]
+        if x["kind"] == "retract":
+            votes[:] = [v for v in votes if v["proposal"] != x["proposal"]]
+        else:
+            votes.append(x)
+    by_proposal = {p: ProposalTally(p) for p in eligible}
+    voters = 0
+    for votes in standing.values():
+        live = [v for v in votes if not v["annulled"]]
+        if method is not Method.DOTS:
+            live = list({v["proposal"]: v for v in live}.values())
+        voters += bool(live)
+        seen: set[str] = set()
+        for v in live:
+            t = by_proposal.setdefault(v["proposal"], ProposalTally(v["proposal"]))
+            t.voters += v["proposal"] not in seen
+            seen.add(v["proposal"])
+            t.total += v["value"]
+            if method is Method.AGREE:
+                t.agree += v["value"] == 1
+                t.disagree += v["value"] == -1
+                t.passes += v["value"] == 0
+    return RoundTally(
+        r["programme"],
+        r["key"],
+        r["session"],
+        method.value,
+        r["vote_limit"],
+        r["max_score"],
+        closed_at,
+        list(by_proposal.values()),
+        voters,
+        late,
+    )
