@@ -1,0 +1,331 @@
+"""Who took part: by organisation type, by session, by axis; and how many kinds
+of organisation fed each proposal.
+
+Participants are counted by key and organisation type, which is all the
+events hold: an erased participant keeps counting, since erasure removes a
+name kept beside the log, not the fact that someone took part. A record that
+was annulled counts for nothing: a registration, session or contribution
+annulled as a whole, or an attendance listing annulled by its version.
+
+A proposal is fed by the contributions it cites and, when it was created by
+a merge or a split or absorbed other proposals, by those of its parents,
+transitively.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from registre.projections.audit_log import describe
+from registre.projections.runner import Db, Projection
+
+# Aggregates whose creation can be annulled as a whole, each in its own table.
+_VOIDABLE = {
+    "participant": "participants",
+    "session": "sessions",
+    "contribution": "contributions",
+    "proposal": "proposals",
+}
+
+
+class Participation(Projection):
+    name = "participation"
+    tables: ClassVar[dict[str, str]] = {
+        "subjects": "originator_id TEXT PRIMARY KEY, programme TEXT NOT NULL, "
+        "kind TEXT NOT NULL, key TEXT NOT NULL",
+        "participants": "programme TEXT NOT NULL, key TEXT NOT NULL, org_type TEXT NOT NULL, "
+        "erased INTEGER NOT NULL, void INTEGER NOT NULL, PRIMARY KEY (programme, key)",
+        "sessions": "programme TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL, "
+        "held_on TEXT NOT NULL, title TEXT NOT NULL, axes TEXT NOT NULL, "
+        "position BIGINT NOT NULL, void INTEGER NOT NULL, PRIMARY KEY (programme, key)",
+        "attendance": "programme TEXT NOT NULL, session TEXT NOT NULL, "
+        "participant TEXT NOT NULL, record INTEGER NOT NULL, annulled INTEGER NOT NULL, "
+        "PRIMARY KEY (programme, session, participant, record)",
+        "contributions": "programme TEXT NOT NULL, key TEXT NOT NULL, session TEXT NOT NULL, "
+        "axis TEXT, void INTEGER NOT NULL, PRIMARY KEY (programme, key)",
+        "authors": "programme TEXT NOT NULL, contribution TEXT NOT NULL, "
+        "participant TEXT NOT NULL, PRIMARY KEY (programme, contribution, participant)",
+        "proposals": "programme TEXT NOT NULL, key TEXT NOT NULL, title TEXT NOT NULL, "
+        "position BIGINT NOT NULL, void INTEGER NOT NULL, PRIMARY KEY (programme, key)",
+        # link is 'source' (a cited contribution) or 'parent' (a merged or split proposal)
+        "lineage": "programme TEXT NOT NULL, proposal TEXT NOT NULL, link TEXT NOT NULL, "
+        "other TEXT NOT NULL, PRIMARY KEY (programme, proposal, link, other)",
+    }
+
+    def apply(self, db: Db, position: int, event: Any) -> None:
+        owner, kind = describe(event)
+        originator = event.originator_id.hex
+        if owner in _VOIDABLE and event.originator_version == 1:
+            db.execute(
+                "INSERT INTO {subjects} (originator_id, programme, kind, key) VALUES (?, ?, ?, ?)",
+                (originator, event.programme, owner, event.key),
+            )
+        handler = getattr(self, f"_{owner}_{kind}", None)
+        if handler is not None:
+            handler(db, position, event)
+        elif kind == "RecordAnnulled":
+            self._annulled(db, originator, event.target_version)
+
+    def _participant_Registered(self, db: Db, pos: int, e: Any) -> None:
+        db.execute(
+            "INSERT INTO {participants} (programme, key, org_type, erased, void) "
+            "VALUES (?, ?, ?, 0, 0)",
+            (e.programme, e.key, e.organisation_type),
+        )
+
+    def _participant_PersonalDataErased(self, db: Db, pos: int, e: Any) -> None:
+        p, key = self._subject(db, e)
+        db.execute("UPDATE {participants} SET erased = 1 WHERE programme = ? AND key = ?", (p, key))
+
+    def _session_Scheduled(self, db: Db, pos: int, e: Any) -> None:
+        db.execute(
+            "INSERT INTO {sessions} (programme, key, kind, held_on, title, axes, position, void) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+            (e.programme, e.key, e.kind, e.on, e.title, json.dumps(e.axes), pos),
+        )
+
+    def _session_AttendanceRecorded(self, db: Db, pos: int, e: Any) -> None:
+        p, key = self._subject(db, e)
+        db.executemany(
+            "INSERT INTO {attendance} (programme, session, participant, record, annulled) "
+            "VALUES (?, ?, ?, ?, 0)",
+            [(p, key, participant, e.originator_version) for participant in e.participants],
+        )
+
+    def _contribution_Submitted(self, db: Db, pos: int, e: Any) -> None:
+        db.execute(
+            "INSERT INTO {contributions} (programme, key, session, axis, void) "
+            "VALUES (?, ?, ?, ?, 0)",
+            (e.programme, e.key, e.session, e.axis),
+        )
+        db.executemany(
+            "INSERT INTO {authors} (programme, contribution, participant) VALUES (?, ?, ?)",
+            [(e.programme, e.key, a) for a in e.authors],
+        )
+
+    def _proposal_Synthesised(self, db: Db, pos: int, e: Any) -> None:
+        db.execute(
+            "INSERT INTO {proposals} (programme, key, title, position, void) "
+            "VALUES (?, ?, ?, ?, 0)",
+            (e.programme, e.key, e.title, pos),
+        )
+        # The version cited does not change who wrote it: one link per contribution.
+        links = {("source", s["contribution"]) for s in e.sources}
+        links |= {("parent", parent) for parent in e.parents}
+        self._link(db, e.programme, e.key, links)
+
+    def _proposal_Absorbed(self, db: Db, pos: int, e: Any) -> None:
+        p, key = self._subject(db, e)
+        self._link(db, p, key, {("parent", s) for s in e.sources})
+
+    def _link(self, db: Db, p: str, key: str, links: set[tuple[str, str]]) -> None:
+        db.executemany(
+            "INSERT INTO {lineage} (programme, proposal, link, other) VALUES (?, ?, ?, ?)",
+            [(p, key, link, other) for link, other in sorted(links)],
+        )
+
+    def _annulled(self, db: Db, originator: str, target: int) -> None:
+        found = db.rows(
+            "SELECT programme, kind, key FROM {subjects} WHERE originator_id = ?", (originator,)
+        )
+        if not found:
+            return
+        p, owner, key = found[0]["programme"], found[0]["kind"], found[0]["key"]
+        if target == 1:
+            db.execute(
+                f"UPDATE {{{_VOIDABLE[owner]}}} SET void = 1 WHERE programme = ? AND key = ?",
+                (p, key),
+            )
+        elif owner == "session":
+            db.execute(
+                "UPDATE {attendance} SET annulled = 1 "
+                "WHERE programme = ? AND session = ? AND record = ?",
+                (p, key, target),
+            )
+
+    @staticmethod
+    def _subject(db: Db, e: Any) -> tuple[str, str]:
+        row = db.rows(
+            "SELECT programme, key FROM {subjects} WHERE originator_id = ?",
+            (e.originator_id.hex,),
+        )[0]
+        return row["programme"], row["key"]
+
+
+# -- reading ------------------------------------------------------------------------
+
+
+@dataclass
+class TypeCount:
+    org_type: str
+    registered: int  # participants registered with this type (erased ones included)
+    took_part: int  # of those, how many attended a session or authored a contribution
+    erased: int
+
+
+@dataclass
+class SessionAttendance:
+    session: str
+    title: str
+    kind: str
+    held_on: str
+    axes: list[str]
+    attendees: int
+    by_type: dict[str, int]
+
+
+@dataclass
+class AxisParticipation:
+    axis: str
+    participants: int  # contributed under the axis or attended one of its sessions
+    by_type: dict[str, int]
+
+
+@dataclass
+class ProposalDiversity:
+    proposal: str
+    title: str
+    contributions: list[str]  # cited directly or through its parents
+    direct_types: list[str]  # organisation types of the authors it cites itself
+    types: list[str]  # including those inherited through merges and splits
+
+    @property
+    def kinds(self) -> int:
+        return len(self.types)
+
+
+@dataclass
+class ParticipationReport:
+    programme: str
+    participants: int
+    by_type: list[TypeCount]
+    sessions: list[SessionAttendance]
+    axes: list[AxisParticipation]
+    proposals: list[ProposalDiversity] = field(default_factory=list)
+
+
+def _by_type(keys: set[str], types: dict[str, str]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for k in keys:
+        counts[types[k]] += 1
+    return dict(sorted(counts.items()))
+
+
+def read_participation(db: Db, programme: str) -> ParticipationReport | None:
+    """Participation in a programme, or None if it has no participant, session
+    or proposal on record."""
+    p = (programme,)
+    people = db.rows(
+        "SELECT key, org_type, erased FROM {participants} WHERE programme = ? AND void = 0", p
+    )
+    types = {r["key"]: r["org_type"] for r in people}
+    sessions = db.rows(
+        "SELECT key, title, kind, held_on, axes FROM {sessions} "
+        "WHERE programme = ? AND void = 0 ORDER BY held_on, position",
+        p,
+    )
+    proposals = db.rows(
+        "SELECT key, title FROM {proposals} WHERE programme = ? AND void = 0 ORDER BY position", p
+    )
+    if not (people or sessions or proposals):
+        return None
+    attended: dict[str, set[str]] = defaultdict(set)
+    for r in db.rows(
+        "SELECT session, participant FROM {attendance} WHERE programme = ? AND annulled = 0", p
+    ):
+        if r["participant"] in types:
+            attended[r["session"]].add(r["participant"])
+    contributions = {
+        r["key"]: r["axis"]
+        for r in db.rows(
+            "SELECT key, axis FROM {contributions} WHERE programme = ? AND void = 0", p
+        )
+    }
+    authors: dict[str, set[str]] = defaultdict(set)
+    for r in db.rows("SELECT contribution, participant FROM {authors} WHERE programme = ?", p):
+        if r["contribution"] in contributions and r["participant"] in types:
+            authors[r["contribution"]].add(r["participant"])
+
+    by_axis: dict[str, set[str]] = defaultdict(set)
+    session_rows = []
+    for s in sessions:
+        axes = json.loads(s["axes"])
+        present = attended.get(s["key"], set())
+        for axis in axes:
+            by_axis[axis] |= present
+        session_rows.append(
+            SessionAttendance(
+                s["key"],
+                s["title"],
+                s["kind"],
+                s["held_on"],
+                axes,
+                len(present),
+                _by_type(present, types),
+            )
+        )
+    for contribution, axis in contributions.items():
+        if axis is not None:
+            by_axis[axis] |= authors.get(contribution, set())
+
+    active = set().union(*attended.values(), *authors.values())
+    by_type = [
+        TypeCount(
+            t,
+            sum(1 for r in people if r["org_type"] == t),
+            sum(1 for k in active if types[k] == t),
+            sum(1 for r in people if r["org_type"] == t and r["erased"]),
+        )
+        for t in sorted(set(types.values()))
+    ]
+    return ParticipationReport(
+        programme,
+        len(people),
+        by_type,
+        session_rows,
+        [AxisParticipation(a, len(ks), _by_type(ks, types)) for a, ks in sorted(by_axis.items())],
+        _diversity(db, programme, proposals, contributions, authors, types),
+    )
+
+
+def _diversity(
+    db: Db,
+    programme: str,
+    proposals: list[dict[str, Any]],
+    contributions: dict[str, str | None],
+    authors: dict[str, set[str]],
+    types: dict[str, str],
+) -> list[ProposalDiversity]:
+    sources: dict[str, set[str]] = defaultdict(set)
+    parents: dict[str, set[str]] = defaultdict(set)
+    for r in db.rows(
+        "SELECT proposal, link, other FROM {lineage} WHERE programme = ?", (programme,)
+    ):
+        (sources if r["link"] == "source" else parents)[r["proposal"]].add(r["other"])
+
+    def fed_by(key: str) -> set[str]:
+        # Lineage never forms a cycle (the domain guarantees it), but a visited set
+        # keeps a reader safe on any record.
+        seen, todo, found = set(), [key], set()
+        while todo:
+            k = todo.pop()
+            if k not in seen:
+                seen.add(k)
+                found |= sources.get(k, set())
+                todo.extend(parents.get(k, ()))
+        return {c for c in found if c in contributions}
+
+    def kinds(contribs: set[str]) -> list[str]:
+        return sorted({types[a] for c in contribs for a in authors.get(c, set())})
+
+    result = []
+    for p in proposals:
+        direct = {c for c in sources.get(p["key"], set()) if c in contributions}
+        every = fed_by(p["key"])
+        result.append(
+            ProposalDiversity(p["key"], p["title"], sorted(every), kinds(direct), kinds(every))
+        )
+    return result
