@@ -23,6 +23,7 @@ from registre.cli.output import (
     invalid,
     problem_lines,
 )
+from registre.cli.stats import stats
 from registre.domain.errors import RegistreError
 
 
@@ -133,6 +134,7 @@ for group in (programme, deliberation, voting, decision):
 decision.plan.add_command(queries.plan_show)
 for command in (queries.history, queries.status, queries.replay, queries.follow):
     main.add_command(command)
+main.add_command(stats)
 for command in main.commands.values():
     add_json_option(command)
 
