@@ -1,0 +1,223 @@
+"""Properties of every registered projection, over random valid programmes.
+
+Whatever the order of contributions, validations, decisions, revisions,
+actions and corrections: a projection rebuilt from zero equals the same
+projection built command by command, and the view of the past at a position
+equals the projection as it stood when the record ended there.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from registre.adapters import commands as c
+from registre.adapters.service import Service
+from registre.adapters.store import parse_url
+from registre.domain import ActionStatus, Decision, DecisionRule, Outcome
+from registre.domain.errors import RegistreError
+from registre.projections import projector_for
+from registre.projections.plan import ActionPlan, read_plan
+from registre.projections.runner import Db, Projector
+
+P = "prop"
+CTX = c.Context(actor="greffe")
+FOUNDERS = {"m": "Métropole", "e": "État", "r": "Région"}
+
+index = st.integers(min_value=0, max_value=7)
+step = st.one_of(
+    st.tuples(st.just("contribute")),
+    st.tuples(st.just("synthesise"), index),
+    st.tuples(st.just("priority"), st.sampled_from(list(Decision))),
+    st.tuples(st.just("priority"), st.just(Decision.APPROVE)),
+    st.tuples(st.just("validate"), index, st.sampled_from(list(Outcome))),
+    st.tuples(
+        st.just("decide"), index, st.sampled_from(list(FOUNDERS)), st.sampled_from(list(Decision))
+    ),
+    st.tuples(st.just("assign"), index),
+    st.tuples(
+        st.just("progress"),
+        index,
+        st.sampled_from(list(ActionStatus)),
+        st.integers(min_value=0, max_value=100),
+    ),
+    st.tuples(st.just("correct"), st.integers(min_value=0, max_value=200)),
+)
+programmes = st.tuples(
+    st.sampled_from(list(DecisionRule)),
+    st.lists(step, min_size=5, max_size=25),
+)
+
+
+@dataclass
+class Programme:
+    """What the steps have recorded so far, to name existing things."""
+
+    contributions: int = 0
+    proposals: int = 0
+    actions: int = 0
+
+
+def run_step(s: Service, made: Programme, step: tuple[Any, ...]) -> None:
+    kind = step[0]
+    n = step[1] if len(step) > 1 and isinstance(step[1], int) else 0
+    proposal = f"F{n % made.proposals}" if made.proposals else "F0"
+    if kind == "contribute":
+        s.submit_contribution(
+            c.SubmitContribution(
+                programme=P,
+                key=f"C{made.contributions}",
+                session="S1",
+                axis="ax",
+                authors=["p1"],
+                text="Idée",
+            ),
+            CTX,
+        )
+        made.contributions += 1
+    elif kind == "synthesise":
+        source = f"C{n % made.contributions}" if made.contributions else "C0"
+        s.synthesise_proposal(
+            c.SynthesiseProposal(
+                programme=P,
+                key=f"F{made.proposals}",
+                title=f"Priorité {n}",
+                axis="ax",
+                sources=[c.SourceRef.parse(source)],
+            ),
+            CTX,
+        )
+        made.proposals += 1
+    elif kind == "priority":
+        # A contribution taken all the way to the founders, who decide alike:
+        # random single steps alone rarely get a priority adopted.
+        run_step(s, made, ("contribute",))
+        run_step(s, made, ("synthesise", made.contributions - 1))
+        run_step(s, made, ("validate", made.proposals - 1, Outcome.VALIDATED))
+        for founder in FOUNDERS:
+            run_step(s, made, ("decide", made.proposals - 1, founder, step[1]))
+    elif kind == "validate":
+        s.validate(
+            c.ValidateProposal(
+                programme=P, proposal=proposal, body="COPIL", minutes=f"CR-{n}", outcome=step[2]
+            ),
+            CTX,
+        )
+    elif kind == "decide":
+        command = c.DecideOnPriority(
+            programme=P, proposal=proposal, founder=step[2], decision=step[3], rationale="motif"
+        )
+        try:
+            s.decide(command, CTX)
+        except RegistreError:
+            # The founder has decided already: this is a revision.
+            s.decide(command.model_copy(update={"revise": True}), CTX)
+    elif kind == "assign":
+        s.assign_action(
+            c.AssignAction(
+                programme=P, key=f"A{made.actions}", priority=proposal, title="Faire", lead="M"
+            ),
+            CTX,
+        )
+        made.actions += 1
+    elif kind == "progress":
+        action = f"A{n % made.actions}" if made.actions else "A0"
+        s.report_progress(
+            c.ReportProgress(programme=P, key=action, status=step[2], percent=step[3]), CTX
+        )
+    else:
+        s.correct(c.CorrectRecord(programme=P, position=1 + n, reason="erreur de saisie"), CTX)
+
+
+def open_programme(s: Service, rule: DecisionRule) -> None:
+    s.open_programme(
+        c.OpenProgramme(programme=P, title="T", organiser="O", founders=FOUNDERS, rule=rule), CTX
+    )
+    s.add_axis(c.AddAxis(programme=P, key="ax", title="Axe"), CTX)
+    s.schedule_session(
+        c.ScheduleSession(programme=P, key="S1", kind="workshop", on="2021-10-05"), CTX
+    )
+    s.register_participant(
+        c.RegisterParticipant(
+            programme=P, key="p1", name="Ana", organisation="Lab", organisation_type="research-lab"
+        ),
+        CTX,
+    )
+
+
+def contents(db: Db) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a stable order."""
+    return {
+        table: sorted(
+            (tuple(row.values()) for row in db.rows(f"SELECT * FROM {{{table}}}")), key=repr
+        )
+        for table in db.tables
+    }
+
+
+@dataclass
+class Snapshot:
+    head: int
+    tables: dict[str, dict[str, list[tuple[Any, ...]]]]
+    plan: ActionPlan | None
+
+
+def snapshot(projector: Projector) -> Snapshot:
+    projector.catch_up()
+    tables = {}
+    for name in projector.projections:
+        with projector.reading(name) as db:
+            tables[name] = contents(db)
+    with projector.reading("plan") as db:
+        plan = read_plan(db, P)
+    return Snapshot(projector.head(), tables, plan)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(programme=programmes, pick=st.integers(min_value=0))
+def test_rebuilt_and_past_views_equal_the_projections_built_command_by_command(
+    programme: tuple[DecisionRule, list[tuple[Any, ...]]], pick: int
+) -> None:
+    rule, steps = programme
+    with tempfile.TemporaryDirectory() as folder:
+        service = Service(parse_url(str(Path(folder) / "registre.db")))
+        try:
+            open_programme(service, rule)
+            projector = projector_for(service)
+            made = Programme()
+            snapshots = [snapshot(projector)]
+            for s in steps:
+                try:
+                    run_step(service, made, s)
+                except RegistreError:
+                    continue  # refused by a rule: nothing was recorded
+                snapshots.append(snapshot(projector))
+
+            adopted = final_plan.priorities if (final_plan := snapshots[-1].plan) else []
+            event(f"adopted priorities: {min(len(adopted), 2)}+")
+            event(f"steps recorded: {len(snapshots) // 10 * 10}+")
+            # (a) a rebuild from zero equals what was built incrementally
+            final = snapshots[-1]
+            for name in projector.projections:
+                projector.replay(name)
+            assert snapshot(projector).tables == final.tables
+
+            # (b) the view at the position a command ended on equals the
+            # projection as it stood after that command
+            past = snapshots[pick % len(snapshots)]
+            for name in projector.projections:
+                with projector.build_at(name, past.head) as db:
+                    assert contents(db) == past.tables[name], name
+                    if name == "plan":
+                        assert read_plan(db, P) == past.plan
+        finally:
+            service.close()
