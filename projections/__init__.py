@@ -7,12 +7,13 @@ from registre.adapters.service import Service
 from registre.projections.audit_log import AuditLog
 from registre.projections.participation import Participation
 from registre.projections.plan import Plan
+from registre.projections.provenance import Provenance
 from registre.projections.runner import Projection, Projector
 from registre.projections.tallies import Tallies
 
 
 def all_projections() -> list[Projection]:
-    return [AuditLog(), Plan(), Tallies(), Participation()]
+    return [AuditLog(), Plan(), Tallies(), Participation(), Provenance()]
 
 
 def projector_for(service: Service) -> Projector:

@@ -1,0 +1,247 @@
+"""Provenance: how every proposal and priority came to be, step by step.
+
+Three tables follow the log: ``steps`` (every recorded step of a
+contribution, proposal, round, ballot or action, with who recorded it, for
+whom, when and from where), ``edges`` (a proposal citing a contribution's
+version, merged into or split into another, voted on in a round, carried out
+by an action) and ``votes`` (each vote with its retraction or annulment).
+Which votes count is decided when reading, because it depends on events that
+come later: a replacement, a retraction, an annulment, the close of the round.
+
+The trace of one proposal is walked from these tables when it is read
+(``projections/trace.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from registre.projections.audit_log import describe
+from registre.projections.runner import Db, Projection
+
+# Aggregates whose events make up a lineage; every other event is ignored.
+TRACKED = ("contribution", "proposal", "round", "ballot", "action", "participant")
+# Event attributes that are the envelope, not what the step says.
+ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "audit"}
+ENVELOPE |= {"programme", "key"}
+
+
+class Provenance(Projection):
+    name = "provenance"
+    tables: ClassVar[dict[str, str]] = {
+        "subjects": "originator_id TEXT PRIMARY KEY, programme TEXT NOT NULL, "
+        "kind TEXT NOT NULL, key TEXT NOT NULL",
+        "steps": "position BIGINT PRIMARY KEY, programme TEXT NOT NULL, "
+        "subject_kind TEXT NOT NULL, subject TEXT NOT NULL, version INTEGER NOT NULL, "
+        "kind TEXT NOT NULL, about TEXT, actor TEXT NOT NULL, on_behalf_of TEXT, "
+        "occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, source TEXT, "
+        "detail TEXT NOT NULL, annulled TEXT, annulled_by BIGINT",
+        "edges": "position BIGINT NOT NULL, programme TEXT NOT NULL, from_kind TEXT NOT NULL, "
+        "from_key TEXT NOT NULL, from_version INTEGER, to_kind TEXT NOT NULL, "
+        "to_key TEXT NOT NULL, relation TEXT NOT NULL",
+        "votes": "position BIGINT PRIMARY KEY, programme TEXT NOT NULL, round TEXT NOT NULL, "
+        "participant TEXT NOT NULL, proposal TEXT NOT NULL, value INTEGER NOT NULL, "
+        "record INTEGER NOT NULL, retracted_by BIGINT, annulled TEXT, annulled_by BIGINT",
+        "participants": "programme TEXT NOT NULL, key TEXT NOT NULL, organisation TEXT, "
+        "organisation_type TEXT NOT NULL, erased INTEGER NOT NULL, "
+        "PRIMARY KEY (programme, key)",
+    }
+    indexes: ClassVar[dict[str, str]] = {
+        "steps": "programme, subject_kind, subject",
+        "edges": "programme, to_kind, to_key",
+        "votes": "programme, proposal",
+    }
+
+    def apply(self, db: Db, position: int, event: Any) -> None:
+        owner, kind = describe(event)
+        audit = getattr(event, "audit", None)
+        if audit is None:
+            return
+        originator = event.originator_id.hex
+        if event.originator_version == 1:
+            if owner == "programme":
+                # Kept only to tell an unknown programme from an unknown proposal.
+                db.execute(
+                    "INSERT INTO {subjects} (originator_id, programme, kind, key) "
+                    "VALUES (?, ?, ?, ?)",
+                    (originator, event.slug, owner, event.slug),
+                )
+                return
+            if owner not in TRACKED:
+                return
+            p, key = event.programme, event.key
+            db.execute(
+                "INSERT INTO {subjects} (originator_id, programme, kind, key) VALUES (?, ?, ?, ?)",
+                (originator, p, owner, key),
+            )
+        else:
+            found = db.rows(
+                "SELECT programme, kind, key FROM {subjects} WHERE originator_id = ?",
+                (originator,),
+            )
+            if not found or found[0]["kind"] == "programme":
+                return  # an event of something no lineage goes through
+            p, owner, key = found[0]["programme"], found[0]["kind"], found[0]["key"]
+        detail = {k: v for k, v in vars(event).items() if k not in ENVELOPE}
+        if kind == "RecordAnnulled":
+            about = self._annulled(db, position, event, p, owner, key, detail)
+        else:
+            handler = getattr(self, f"_{owner}_{kind}", _nothing)
+            about = handler(db, position, event, p, key, detail)
+        if owner == "participant":
+            return  # who took part is kept in `participants`, not as a step of a lineage
+        db.execute(
+            "INSERT INTO {steps} (position, programme, subject_kind, subject, version, kind, "
+            "about, actor, on_behalf_of, occurred_at, recorded_at, source, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                position,
+                p,
+                owner,
+                key,
+                event.originator_version,
+                kind,
+                about,
+                audit.actor,
+                audit.on_behalf_of,
+                audit.occurred_at.isoformat(),
+                audit.recorded_at.isoformat(),
+                audit.source,
+                json.dumps(detail, ensure_ascii=False, sort_keys=True),
+            ),
+        )
+
+    # Each handler may add to the step's detail, and returns the proposal a
+    # ballot step is about (None for other steps).
+
+    def _edge(
+        self,
+        db: Db,
+        pos: int,
+        p: str,
+        src: tuple[str, str, int | None],
+        to: tuple[str, str],
+        rel: str,
+    ) -> None:
+        db.execute(
+            "INSERT INTO {edges} (position, programme, from_kind, from_key, from_version, "
+            "to_kind, to_key, relation) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (pos, p, *src, *to, rel),
+        )
+
+    def _contribution_Submitted(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
+        d["text_version"] = 1
+
+    def _contribution_Amended(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
+        # The text's number, which a proposal cites; records and text numbers differ.
+        texts = db.rows(
+            "SELECT COUNT(*) AS n FROM {steps} WHERE programme = ? AND subject_kind = "
+            "'contribution' AND subject = ? AND kind IN ('Submitted', 'Amended')",
+            (p, key),
+        )[0]["n"]
+        d["text_version"] = int(texts) + 1
+
+    def _proposal_Synthesised(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
+        for s in e.sources:
+            self._edge(
+                db,
+                pos,
+                p,
+                ("contribution", s["contribution"], s["version"]),
+                ("proposal", key),
+                "cites",
+            )
+
+    def _proposal_MergedInto(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
+        self._edge(db, pos, p, ("proposal", key, None), ("proposal", e.target), "merged-into")
+
+    def _proposal_SplitInto(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
+        for part in e.parts:
+            self._edge(db, pos, p, ("proposal", key, None), ("proposal", part), "split-into")
+
+    def _proposal_FounderDecided(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
+        if e.revises is not None:
+            d["revises_position"] = _position_of(db, p, "proposal", key, e.revises)
+
+    def _round_Opened(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
+        for proposal in e.proposals:
+            self._edge(db, pos, p, ("proposal", proposal, None), ("round", key), "voted-in")
+
+    def _ballot_VoteCast(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> str:
+        round_, participant = key.split("/", 1)
+        db.execute(
+            "INSERT INTO {votes} (position, programme, round, participant, proposal, value, "
+            "record) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (pos, p, round_, participant, e.proposal, e.value, e.originator_version),
+        )
+        return str(e.proposal)
+
+    def _ballot_VoteRetracted(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> str:
+        round_, participant = key.split("/", 1)
+        # A retraction takes back every vote the ballot still holds on the proposal.
+        db.execute(
+            "UPDATE {votes} SET retracted_by = ? WHERE programme = ? AND round = ? "
+            "AND participant = ? AND proposal = ? AND retracted_by IS NULL",
+            (pos, p, round_, participant, e.proposal),
+        )
+        return str(e.proposal)
+
+    def _action_Assigned(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
+        self._edge(db, pos, p, ("proposal", e.priority, None), ("action", key), "carried-out-by")
+
+    def _participant_Registered(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
+        db.execute(
+            "INSERT INTO {participants} (programme, key, organisation, organisation_type, erased) "
+            "VALUES (?, ?, ?, ?, 0)",
+            (p, key, e.organisation, e.organisation_type),
+        )
+
+    def _participant_PersonalDataErased(
+        self, db: Db, pos: int, e: Any, p: str, key: str, d: Any
+    ) -> None:
+        # Once erased, a participant is named by key alone; the type still counts.
+        db.execute(
+            "UPDATE {participants} SET erased = 1, organisation = NULL "
+            "WHERE programme = ? AND key = ?",
+            (p, key),
+        )
+
+    def _annulled(
+        self, db: Db, pos: int, e: Any, p: str, owner: str, key: str, d: Any
+    ) -> str | None:
+        # The annulled step stays, marked with the reason and the correction's position.
+        d["target_position"] = _position_of(db, p, owner, key, e.target_version)
+        db.execute(
+            "UPDATE {steps} SET annulled = ?, annulled_by = ? WHERE programme = ? "
+            "AND subject_kind = ? AND subject = ? AND version = ?",
+            (e.reason, pos, p, owner, key, e.target_version),
+        )
+        if owner != "ballot":
+            return None
+        round_, participant = key.split("/", 1)
+        db.execute(
+            "UPDATE {votes} SET annulled = ?, annulled_by = ? WHERE programme = ? AND round = ? "
+            "AND participant = ? AND record = ?",
+            (e.reason, pos, p, round_, participant, e.target_version),
+        )
+        vote = db.rows(
+            "SELECT proposal FROM {votes} WHERE programme = ? AND round = ? AND participant = ? "
+            "AND record = ?",
+            (p, round_, participant, e.target_version),
+        )
+        return str(vote[0]["proposal"]) if vote else None
+
+
+def _nothing(*_: Any) -> None:
+    return None
+
+
+def _position_of(db: Db, p: str, kind: str, key: str, version: int) -> int | None:
+    """Log position of record ``version`` of a subject."""
+    found = db.rows(
+        "SELECT position FROM {steps} WHERE programme = ? AND subject_kind = ? AND subject = ? "
+        "AND version = ?",
+        (p, kind, key, version),
+    )
+    return int(found[0]["position"]) if found else None

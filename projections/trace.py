@@ -1,0 +1,326 @@
+"""The trace of one proposal, read from the provenance projection's views.
+
+The lineage is walked from the edges: back to the contributions (and their
+versions) the proposal came from, forward to what it was merged or split
+into, to the rounds it was voted in and to the actions of the priority.
+Which votes count is decided here, because it depends on later events: a
+replacement, a retraction, an annulment, the close of the round.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from registre.projections.runner import Db
+
+LINEAGE = ("cites", "merged-into", "split-into")
+
+
+@dataclass(frozen=True)
+class Step:
+    position: int
+    subject_kind: str
+    subject: str
+    version: int
+    kind: str
+    actor: str
+    on_behalf_of: str | None
+    occurred_at: str
+    recorded_at: str
+    source: str | None
+    detail: dict[str, Any]
+    annulled: str | None  # the reason, when a correction annulled this step
+    annulled_by: int | None  # the correction's position
+
+
+@dataclass(frozen=True)
+class Edge:
+    position: int
+    from_kind: str
+    from_key: str
+    from_version: int | None
+    to_kind: str
+    to_key: str
+    relation: str
+
+
+@dataclass(frozen=True)
+class Vote:
+    round: str
+    participant: str
+    proposal: str
+    value: int
+    status: str  # counted, replaced, retracted, annulled or late
+    step: Step
+    retracted_by: int | None
+
+
+@dataclass(frozen=True)
+class Tally:
+    round: str
+    method: str
+    proposal: str
+    closed_at: int | None  # position of the round's close; None while it is open
+    counted: int
+    total: int
+    voters: int
+    by_value: dict[str, int]  # agree rounds: how many agreed, disagreed, passed
+    late: int
+
+
+@dataclass(frozen=True)
+class Contribution:
+    key: str
+    session: str | None
+    axis: str | None
+    authors: list[str]
+    versions: dict[int, int]  # text version -> position of its record
+    annulled_versions: list[int]
+    withdrawn: str | None  # the reason, while the withdrawal stands
+    void: bool
+
+
+@dataclass(frozen=True)
+class Author:
+    key: str
+    organisation: str | None  # None once the participant's data was erased
+    organisation_type: str
+    erased: bool
+
+
+@dataclass
+class Trace:
+    programme: str
+    proposal: str
+    title: str
+    adopted: bool
+    proposals: list[str]  # the lineage: ancestors, the proposal, what it became
+    actions: list[str]
+    steps: list[Step]
+    edges: list[Edge]
+    contributions: list[Contribution]
+    tallies: list[Tally]
+    votes: list[Vote]
+    authors: list[Author]
+    organisation_types: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _steps(db: Db, where: str, params: tuple[Any, ...]) -> list[Step]:
+    rows = db.rows(
+        "SELECT position, subject_kind, subject, version, kind, actor, on_behalf_of, "
+        "occurred_at, recorded_at, source, detail, annulled, annulled_by FROM {steps} "
+        f"WHERE {where} ORDER BY position",
+        params,
+    )
+    return [Step(**(r | {"detail": json.loads(r["detail"])})) for r in rows]
+
+
+def _walk(start: str, edges: list[Edge], backwards: bool) -> list[tuple[str, str]]:
+    """Nodes reached from a proposal along lineage edges, in the order found."""
+    seen: list[tuple[str, str]] = []
+    todo = [("proposal", start)]
+    while todo:
+        node = todo.pop()
+        for e in edges:
+            if e.relation not in LINEAGE:
+                continue
+            here, there = (
+                ((e.to_kind, e.to_key), (e.from_kind, e.from_key))
+                if backwards
+                else ((e.from_kind, e.from_key), (e.to_kind, e.to_key))
+            )
+            if here == node and there not in seen and there != ("proposal", start):
+                seen.append(there)
+                if there[0] == "proposal":
+                    todo.append(there)
+    return seen
+
+
+def has_programme(db: Db, programme: str) -> bool:
+    return bool(
+        db.rows("SELECT key FROM {subjects} WHERE kind = 'programme' AND key = ?", (programme,))
+    )
+
+
+def read_trace(db: Db, programme: str, proposal: str) -> Trace | None:
+    """The lineage of one proposal, from the provenance projection's views."""
+    own = _steps(
+        db, "programme = ? AND subject_kind = 'proposal' AND subject = ?", (programme, proposal)
+    )
+    if not own:
+        return None
+    edges = [
+        Edge(**r)
+        for r in db.rows(
+            "SELECT position, from_kind, from_key, from_version, to_kind, to_key, relation "
+            "FROM {edges} WHERE programme = ? ORDER BY position",
+            (programme,),
+        )
+    ]
+    before, after = _walk(proposal, edges, True), _walk(proposal, edges, False)
+    # Contributions feed the proposal through its ancestors; what it became is
+    # followed only as far as the proposals and actions it led to.
+    nodes = [*reversed(before), ("proposal", proposal), *(n for n in after if n[0] == "proposal")]
+    lineage = [k for kind, k in nodes if kind == "proposal"]
+    for e in edges:
+        follows = e.from_kind == "proposal" and e.from_key in lineage
+        if follows and e.to_kind in ("round", "action") and (e.to_kind, e.to_key) not in nodes:
+            nodes.append((e.to_kind, e.to_key))
+    steps = [
+        s
+        for kind, key in nodes
+        for s in _steps(
+            db, "programme = ? AND subject_kind = ? AND subject = ?", (programme, kind, key)
+        )
+    ]
+    for p in lineage:
+        steps += _steps(
+            db,
+            "programme = ? AND subject_kind = 'ballot' AND about = ? AND kind <> 'VoteCast'",
+            (programme, p),
+        )
+    steps.sort(key=lambda s: s.position)
+    # Ancestors, the proposal and what it became, in the order they were recorded.
+    first: dict[tuple[str, str], int] = {}
+    for s in steps:
+        first.setdefault((s.subject_kind, s.subject), s.position)
+    nodes.sort(key=lambda n: first.get(n, 0))
+    lineage.sort(key=lambda k: first.get(("proposal", k), 0))
+    tallies, votes = _votes(db, programme, lineage, [s for s in steps if s.subject_kind == "round"])
+    contributions = [_contribution(key, steps) for kind, key in nodes if kind == "contribution"]
+    authors = _authors(db, programme, contributions)
+    types: dict[str, list[str]] = {}
+    for a in authors:
+        types.setdefault(a.organisation_type, []).append(a.key)
+    fates = [s.kind for s in own if s.kind in ("Adopted", "AdoptionWithdrawn") and not s.annulled]
+    titles = [s.detail["title"] for s in own if s.kind in ("Synthesised", "Reworded")]
+    return Trace(
+        programme,
+        proposal,
+        titles[-1],
+        bool(fates) and fates[-1] == "Adopted",
+        lineage,
+        [key for kind, key in nodes if kind == "action"],
+        steps,
+        [e for e in edges if (e.from_kind, e.from_key) in nodes and (e.to_kind, e.to_key) in nodes],
+        contributions,
+        tallies,
+        votes,
+        authors,
+        dict(sorted(types.items())),
+    )
+
+
+def _contribution(key: str, steps: list[Step]) -> Contribution:
+    own = [s for s in steps if s.subject_kind == "contribution" and s.subject == key]
+    submitted = next((s for s in own if s.kind == "Submitted"), None)
+    texts = [s for s in own if s.kind in ("Submitted", "Amended")]
+    withdrawals = [s for s in own if s.kind == "Withdrawn" and not s.annulled]
+    return Contribution(
+        key,
+        submitted.detail.get("session") if submitted else None,
+        submitted.detail.get("axis") if submitted else None,
+        list(submitted.detail.get("authors", [])) if submitted else [],
+        {int(s.detail["text_version"]): s.position for s in texts},
+        [int(s.detail["text_version"]) for s in texts if s.annulled],
+        str(withdrawals[-1].detail["reason"]) if withdrawals else None,
+        submitted is None or submitted.annulled is not None,
+    )
+
+
+def _authors(db: Db, programme: str, contributions: list[Contribution]) -> list[Author]:
+    # A contribution whose record was annulled never fed anything.
+    keys = sorted({a for c in contributions if not c.void for a in c.authors})
+    found = {
+        r["key"]: r
+        for k in keys
+        for r in db.rows(
+            "SELECT key, organisation, organisation_type, erased FROM {participants} "
+            "WHERE programme = ? AND key = ?",
+            (programme, k),
+        )
+    }
+    return [
+        Author(k, found[k]["organisation"], found[k]["organisation_type"], bool(found[k]["erased"]))
+        for k in keys
+        if k in found
+    ]
+
+
+def _votes(
+    db: Db, programme: str, lineage: list[str], round_steps: list[Step]
+) -> tuple[list[Tally], list[Vote]]:
+    tallies: list[Tally] = []
+    votes: list[Vote] = []
+    opened = [s for s in round_steps if s.kind == "Opened" and not s.annulled]
+    for o in opened:
+        closes = [s.position for s in round_steps if s.subject == o.subject and s.kind == "Closed"]
+        closed_at = closes[0] if closes else None
+        method = str(o.detail["method"])
+        for proposal in (p for p in o.detail["proposals"] if p in lineage):
+            cast = _steps(
+                db,
+                "position IN (SELECT position FROM {votes} WHERE programme = ? AND round = ? "
+                "AND proposal = ?)",
+                (programme, o.subject, proposal),
+            )
+            extra = {
+                r["position"]: r
+                for r in db.rows(
+                    "SELECT position, participant, retracted_by FROM {votes} "
+                    "WHERE programme = ? AND round = ? AND proposal = ?",
+                    (programme, o.subject, proposal),
+                )
+            }
+            statuses: dict[int, str] = {}
+            last: dict[str, int] = {}  # participant -> their vote that counts, outside dots
+            for s in cast:
+                participant = extra[s.position]["participant"]
+                if s.annulled:
+                    statuses[s.position] = "annulled"
+                elif extra[s.position]["retracted_by"] is not None:
+                    statuses[s.position] = "retracted"
+                elif closed_at is not None and s.position > closed_at:
+                    statuses[s.position] = "late"
+                else:
+                    statuses[s.position] = "counted"
+                    if method != "dots":
+                        # A later vote on the same proposal replaces the earlier one.
+                        if participant in last:
+                            statuses[last[participant]] = "replaced"
+                        last[participant] = s.position
+            round_votes = [
+                Vote(
+                    o.subject,
+                    extra[s.position]["participant"],
+                    proposal,
+                    int(s.detail["value"]),
+                    statuses[s.position],
+                    s,
+                    extra[s.position]["retracted_by"],
+                )
+                for s in cast
+            ]
+            counted = [v for v in round_votes if v.status == "counted"]
+            by_value: dict[str, int] = {}
+            if method == "agree":
+                names = {1: "agree", -1: "disagree", 0: "pass"}
+                for v in counted:
+                    by_value[names[v.value]] = by_value.get(names[v.value], 0) + 1
+            tallies.append(
+                Tally(
+                    o.subject,
+                    method,
+                    proposal,
+                    closed_at,
+                    len(counted),
+                    sum(v.value for v in counted),
+                    len({v.participant for v in counted}),
+                    by_value,
+                    sum(1 for v in round_votes if v.status == "late"),
+                )
+            )
+            votes += round_votes
+    return tallies, votes

@@ -1,0 +1,347 @@
+"""The trace of a proposal as a readable timeline, JSON, W3C PROV-JSON,
+Graphviz DOT and Mermaid.
+
+Texts recorded in the programme (titles, reasons, minutes) are shown as
+recorded; only the words around them are this tool's.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from prov.model import PROV, PROV_LABEL, PROV_TYPE, Namespace, ProvDocument
+
+from registre.projections.trace import Step, Trace
+
+FORMATS = ("text", "json", "prov", "dot", "mermaid")
+
+
+def render(trace: Trace, fmt: str) -> str:
+    renderers = {
+        "text": to_text,
+        "json": to_json,
+        "prov": to_prov,
+        "dot": to_dot,
+        "mermaid": to_mermaid,
+    }
+    return renderers[fmt](trace)
+
+
+# -- text ---------------------------------------------------------------------------
+
+
+def _names(items: Iterable[Any]) -> str:
+    return ", ".join(str(i) for i in items)
+
+
+def describe_step(s: Step) -> str:
+    """What one step did, in a line."""
+    d, k = s.detail, s.kind
+    if s.subject_kind == "contribution":
+        if k == "Submitted":
+            return f"submitted (version 1) in session {d['session']} by {_names(d['authors'])}"
+        if k == "Amended":
+            return f"amended (version {d['text_version']})"
+        if k == "Withdrawn":
+            return f"withdrawn: {d['reason']}"
+    if k == "Synthesised":
+        if d["origin"] == "merge":
+            return f"created by merging {_names(d['parents'])}: «{d['title']}»"
+        if d["origin"] == "split":
+            return f"split out of {_names(d['parents'])}: «{d['title']}»"
+        cited = [
+            f"{c['contribution']}@{c['version']}"
+            + (" (withdrawn when cited)" if c["withdrawn"] else "")
+            for c in d["sources"]
+        ]
+        return f"synthesised «{d['title']}» from {_names(cited)}"
+    simple = {
+        "Reworded": lambda: f"reworded: «{d['title']}»",
+        "MergedInto": lambda: f"merged into {d['target']}",
+        "Absorbed": lambda: f"absorbed {_names(d['sources'])}",
+        "SplitInto": lambda: f"split into {_names(d['parts'])}",
+        "Validated": lambda: f"{d['outcome']} by {d['body']} (minutes {d['minutes']})",
+        "Adopted": lambda: f"adopted as a priority ({d['rule']}: {_names(d['founders'])})",
+        "AdoptionWithdrawn": lambda: f"adoption withdrawn ({d['rule']} no longer met)",
+        "Opened": lambda: f"opened ({d['method']}) on {_names(d['proposals'])}",
+        "Closed": lambda: "closed",
+        "VoteRetracted": lambda: (
+            f"{s.subject.split('/', 1)[1]} retracted the vote on {d['proposal']}"
+        ),
+        "Assigned": lambda: (
+            f"assigned «{d['title']}» to {d['lead']}"
+            + (f" with {_names(d['partners'])}" if d["partners"] else "")
+            + (f", due {d['due']}" if d["due"] else "")
+        ),
+        "ProgressReported": lambda: (
+            f"{d['status']} {d['percent']}%" + (f": {d['note']}" if d["note"] else "")
+        ),
+        "RecordAnnulled": lambda: (
+            f"correction: annuls #{d['target_position']} ({d['target_kind']}): {d['reason']}"
+        ),
+    }
+    if k == "FounderDecided":
+        if d.get("revises_position") is not None:
+            return (
+                f"founder {d['founder']} revised the decision of #{d['revises_position']} "
+                f"to '{d['decision']}': {d['rationale']}"
+            )
+        return f"founder {d['founder']} decided '{d['decision']}': {d['rationale']}"
+    return simple[k]() if k in simple else k
+
+
+def who(s: Step) -> str:
+    behalf = f" for {s.on_behalf_of}" if s.on_behalf_of else ""
+    source = f" [{s.source}]" if s.source else ""
+    return f"recorded {s.recorded_at[:16]} by {s.actor}{behalf}{source}"
+
+
+def to_text(t: Trace) -> str:
+    state = "adopted priority" if t.adopted else "proposal"
+    lines = [f"{t.proposal}  {t.title} — {state} of {t.programme}"]
+    lines.append(f"proposals in its lineage: {_names(t.proposals)}")
+    lines += ["", "contributions"]
+    for c in t.contributions:
+        cited = sorted({e.from_version for e in t.edges if e.from_key == c.key and e.from_version})
+        versions = ", ".join(
+            f"v{v} #{pos}" + (" annulled" if v in c.annulled_versions else "")
+            for v, pos in sorted(c.versions.items())
+        )
+        flags = (" — ANNULLED" if c.void else "") + (
+            f" — withdrawn: {c.withdrawn}" if c.withdrawn else ""
+        )
+        lines.append(
+            f"  {c.key}  session {c.session}, axis {c.axis or '-'}, by {_names(c.authors)}; "
+            f"{versions}; cited: {_names(f'v{v}' for v in cited)}{flags}"
+        )
+    lines.append("organisations that fed it:")
+    for kind, keys in t.organisation_types.items():
+        lines.append(f"  {kind}: {_names(keys)}")
+    erased = [a.key for a in t.authors if a.erased]
+    if erased:
+        lines.append(f"  (data erased on request: {_names(erased)})")
+    lines += ["", "timeline"]
+    for s in t.steps:
+        mark = f"  [ANNULLED by #{s.annulled_by}: {s.annulled}]" if s.annulled else ""
+        lines.append(
+            f"  #{s.position:<6} {s.occurred_at[:10]}  {s.subject_kind} {s.subject}: "
+            f"{describe_step(s)} — {who(s)}{mark}"
+        )
+    lines += ["", "votes"]
+    for tally in t.tallies:
+        when = f"closed at #{tally.closed_at}" if tally.closed_at else "still open"
+        values = f" ({_names(f'{k} {n}' for k, n in tally.by_value.items())})"
+        lines.append(
+            f"  round {tally.round} ({tally.method}), {tally.proposal}: {tally.counted} votes "
+            f"counted, total {tally.total}, {tally.voters} voters"
+            f"{values if tally.by_value else ''}; {when}"
+        )
+        for v in t.votes:
+            if v.round == tally.round and v.proposal == tally.proposal and v.status != "counted":
+                why = f": {v.step.annulled}" if v.status == "annulled" else ""
+                lines.append(
+                    f"    {v.status} #{v.step.position}: {v.participant} {v.value:+d}{why} — "
+                    f"{who(v.step)}"
+                )
+    if not t.tallies:
+        lines.append("  not voted on")
+    return "\n".join(lines)
+
+
+def to_json(t: Trace) -> str:
+    return json.dumps(asdict(t), ensure_ascii=False, indent=2)
+
+
+# -- W3C PROV -----------------------------------------------------------------------
+
+
+def to_prov(t: Trace) -> str:
+    """PROV-JSON: contributions' versions, proposals and actions are entities,
+    each step an activity, each clerk and participant an agent."""
+    doc = ProvDocument()
+    reg = doc.add_namespace("reg", f"urn:registre:{t.programme}:")
+    for c in t.contributions:
+        for v, pos in sorted(c.versions.items()):
+            doc.entity(
+                f"reg:contribution/{c.key}@{v}",
+                {
+                    PROV_TYPE: reg["ContributionVersion"],
+                    "reg:session": c.session or "",
+                    "reg:withdrawn": c.withdrawn or "",
+                    "reg:annulled": v in c.annulled_versions or c.void,
+                },
+            )
+            doc.wasGeneratedBy(f"reg:contribution/{c.key}@{v}", f"reg:step/{pos}")
+            if v > 1:
+                doc.wasRevisionOf(
+                    f"reg:contribution/{c.key}@{v}", f"reg:contribution/{c.key}@{v - 1}"
+                )
+            for author in c.authors:
+                doc.wasAttributedTo(f"reg:contribution/{c.key}@{v}", f"reg:participant/{author}")
+    for a in t.authors:
+        attrs: dict[Any, Any] = {
+            PROV_TYPE: reg["Participant"],
+            "reg:organisation_type": a.organisation_type,
+        }
+        if a.organisation:
+            attrs["reg:organisation"] = a.organisation
+        doc.agent(f"reg:participant/{a.key}", attrs)
+    for p in t.proposals:
+        doc.entity(f"reg:proposal/{p}", {PROV_TYPE: reg["Proposal"]})
+    for a_key in t.actions:
+        doc.entity(f"reg:action/{a_key}", {PROV_TYPE: reg["Action"]})
+    actors: set[str] = set()
+    for s in t.steps:
+        _prov_step(doc, reg, s, actors)
+    for e in t.edges:
+        activity = f"reg:step/{e.position}"
+        if e.relation == "cites":
+            source = f"reg:contribution/{e.from_key}@{e.from_version}"
+            doc.used(activity, source)
+            doc.wasDerivedFrom(f"reg:proposal/{e.to_key}", source, activity)
+        elif e.relation in ("merged-into", "split-into", "carried-out-by"):
+            doc.wasDerivedFrom(
+                f"reg:{e.to_kind}/{e.to_key}", f"reg:proposal/{e.from_key}", activity
+            )
+        else:  # voted-in: the round's opening put the proposal to the vote
+            doc.used(activity, f"reg:proposal/{e.from_key}")
+    for tally in t.tallies:
+        doc.entity(
+            f"reg:tally/{tally.round}/{tally.proposal}",
+            {
+                PROV_TYPE: reg["Tally"],
+                "reg:method": tally.method,
+                "reg:counted": tally.counted,
+                "reg:total": tally.total,
+                "reg:voters": tally.voters,
+                "reg:late": tally.late,
+            },
+        )
+        doc.wasDerivedFrom(
+            f"reg:tally/{tally.round}/{tally.proposal}", f"reg:proposal/{tally.proposal}"
+        )
+    return str(doc.serialize(format="json", indent=2))
+
+
+def agent_id(name: str) -> str:
+    """Who recorded a step is free text; percent-escaped, it is a valid PROV name."""
+    return f"reg:agent/{quote(name, safe='')}"
+
+
+def _prov_step(doc: ProvDocument, reg: Namespace, s: Step, actors: set[str]) -> None:
+    step = f"reg:step/{s.position}"
+    attrs: dict[Any, Any] = {
+        PROV_TYPE: reg[s.kind],
+        "reg:subject": f"{s.subject_kind} {s.subject}",
+        "reg:recorded_at": datetime.fromisoformat(s.recorded_at),
+        "reg:description": describe_step(s),
+    }
+    if s.source:
+        attrs["reg:source"] = s.source
+    if s.annulled:
+        attrs["reg:annulled"] = s.annulled
+        attrs["reg:annulled_by"] = f"reg:step/{s.annulled_by}"
+    occurred = datetime.fromisoformat(s.occurred_at)
+    doc.activity(step, occurred, occurred, attrs)
+    for agent in (s.actor, s.on_behalf_of):
+        if agent and agent not in actors:
+            actors.add(agent)
+            doc.agent(agent_id(agent), {PROV_TYPE: PROV["Agent"], PROV_LABEL: agent})
+    doc.wasAssociatedWith(step, agent_id(s.actor))
+    if s.on_behalf_of:
+        doc.actedOnBehalfOf(agent_id(s.actor), agent_id(s.on_behalf_of), step)
+    if s.kind == "RecordAnnulled" and s.detail.get("target_position"):
+        doc.wasInformedBy(step, f"reg:step/{s.detail['target_position']}")
+    subject = f"reg:{s.subject_kind}/{s.subject}"
+    if s.subject_kind in ("proposal", "action"):
+        if s.kind in ("Synthesised", "Assigned"):
+            doc.wasGeneratedBy(subject, step)
+        else:
+            doc.used(step, subject)
+    elif s.subject_kind == "ballot" and "proposal" in s.detail:
+        doc.used(step, f"reg:proposal/{s.detail['proposal']}")
+
+
+# -- graphs -------------------------------------------------------------------------
+
+Node = tuple[str, str, str]  # id, label, shape
+Link = tuple[str, str, str]  # from id, to id, label
+
+
+def lineage_graph(t: Trace) -> tuple[list[Node], list[Link]]:
+    """The lineage from contributions' versions to the priority and its actions."""
+    titles = {
+        s.subject: str(s.detail["title"])
+        for s in t.steps
+        if s.subject_kind == "proposal" and s.kind in ("Synthesised", "Reworded")
+    }
+    nodes: list[Node] = []
+    links: list[Link] = []
+    for c in t.contributions:
+        previous = None
+        for v in sorted(c.versions):
+            state = " (withdrawn)" if c.withdrawn else ""
+            state += " (annulled)" if c.void or v in c.annulled_versions else ""
+            nodes.append((f"contribution/{c.key}@{v}", f"{c.key} v{v}{state}", "note"))
+            if previous:
+                links.append((previous, f"contribution/{c.key}@{v}", "amended"))
+            previous = f"contribution/{c.key}@{v}"
+    for p in t.proposals:
+        adopted = " (adopted)" if p == t.proposal and t.adopted else ""
+        nodes.append((f"proposal/{p}", f"{p}{adopted}\n{titles.get(p, '')}", "box"))
+    for a in t.actions:
+        nodes.append((f"action/{a}", f"action {a}", "component"))
+    for r in dict.fromkeys(tally.round for tally in t.tallies):
+        nodes.append((f"round/{r}", f"round {r}", "ellipse"))
+    tallies = {(x.round, x.proposal): x for x in t.tallies}
+    for e in t.edges:
+        source = f"{e.from_kind}/{e.from_key}" + (f"@{e.from_version}" if e.from_version else "")
+        label = e.relation
+        if e.relation == "voted-in" and (e.to_key, e.from_key) in tallies:
+            x = tallies[(e.to_key, e.from_key)]
+            label = f"voted: {x.total} ({x.counted} votes)"
+        links.append((source, f"{e.to_kind}/{e.to_key}", label))
+    return nodes, links
+
+
+def _dot_quote(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def to_dot(t: Trace) -> str:
+    nodes, links = lineage_graph(t)
+    lines = [f"digraph {_dot_quote(f'trace {t.programme} {t.proposal}')} {{", "  rankdir=LR;"]
+    for node_id, label, shape in nodes:
+        lines.append(f"  {_dot_quote(node_id)} [label={_dot_quote(label)}, shape={shape}];")
+    for a, b, label in links:
+        lines.append(f"  {_dot_quote(a)} -> {_dot_quote(b)} [label={_dot_quote(label)}];")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _mermaid_text(text: str) -> str:
+    # Mermaid reads entity codes inside quoted labels; '#' first, so a recorded
+    # "#quot;" stays text.
+    for raw, code in (("#", "#35;"), ('"', "#quot;"), ("<", "#lt;"), (">", "#gt;")):
+        text = text.replace(raw, code)
+    return text.replace("\n", " ")
+
+
+def to_mermaid(t: Trace) -> str:
+    nodes, links = lineage_graph(t)
+    ids = {node_id: f"n{i}" for i, (node_id, _, _) in enumerate(nodes)}
+    shapes = {"note": ('["', '"]'), "box": ('["', '"]'), "component": ('[["', '"]]')}
+    lines = ["flowchart LR"]
+    for node_id, label, shape in nodes:
+        left, right = shapes.get(shape, ('(["', '"])'))
+        lines.append(f"  {ids[node_id]}{left}{_mermaid_text(label)}{right}")
+    for a, b, label in links:
+        if a in ids and b in ids:
+            lines.append(f'  {ids[a]} -->|"{_mermaid_text(label)}"| {ids[b]}')
+    return "\n".join(lines)
