@@ -24,6 +24,7 @@ from registre.cli.output import (
     problem_lines,
 )
 from registre.cli.stats import stats
+from registre.cli.trace import trace
 from registre.domain.errors import RegistreError
 
 
@@ -134,6 +135,7 @@ for group in (programme, deliberation, voting, decision):
 decision.plan.add_command(queries.plan_show)
 for command in (queries.history, queries.status, queries.replay, queries.follow):
     main.add_command(command)
+main.add_command(trace)
 main.add_command(stats)
 for command in main.commands.values():
     add_json_option(command)
