@@ -32,8 +32,6 @@ from registre.adapters.store import parse_url
 from registre.projections import projector_for
 from registre.projections.runner import Projector
 
-pytestmark = pytest.mark.slow
-
 apply = Projector._apply
 def slow_apply(self, *args, **kwargs):
     apply(self, *args, **kwargs)
