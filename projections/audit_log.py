@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from eventsourcing.utils import resolve_topic
-
-from registre.domain import Audit, CommandReceipt, Programme
-from registre.projections.runner import Db, Projection
+from registre.domain import Audit
+from registre.projections.runner import SUBJECTS, Db, Projection
 
 
 def describe(event: Any) -> tuple[str, str]:
@@ -24,8 +22,7 @@ def describe(event: Any) -> tuple[str, str]:
 class AuditLog(Projection):
     name = "audit"
     tables: ClassVar[dict[str, str]] = {
-        "subjects": "originator_id TEXT PRIMARY KEY, programme TEXT NOT NULL, "
-        "kind TEXT NOT NULL, key TEXT NOT NULL",
+        "subjects": SUBJECTS,
         "events": "position BIGINT PRIMARY KEY, programme TEXT NOT NULL, "
         "subject_kind TEXT NOT NULL, subject TEXT NOT NULL, version INTEGER NOT NULL, "
         "kind TEXT NOT NULL, actor TEXT NOT NULL, on_behalf_of TEXT, "
@@ -38,28 +35,17 @@ class AuditLog(Projection):
         audit: Audit | None = getattr(event, "audit", None)
         if audit is None:
             return
-        originator = event.originator_id.hex
-        if event.originator_version == 1:
-            programme, kind, key = _identity(event)
-            db.execute(
-                "INSERT INTO {subjects} (originator_id, programme, kind, key) VALUES (?, ?, ?, ?)",
-                (originator, programme, kind, key),
-            )
-        else:
-            found = db.rows(
-                "SELECT programme, kind, key FROM {subjects} WHERE originator_id = ?",
-                (originator,),
-            )
-            programme, kind, key = found[0]["programme"], found[0]["kind"], found[0]["key"]
+        subject = self.subject(db, event)
+        assert subject is not None  # this projection records every creation
         db.execute(
             "INSERT INTO {events} (position, programme, subject_kind, subject, version, kind, "
             "actor, on_behalf_of, occurred_at, recorded_at, source, command_id) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 position,
-                programme,
-                kind,
-                key,
+                subject.programme,
+                subject.kind,
+                subject.key,
                 event.originator_version,
                 describe(event)[1],
                 audit.actor,
@@ -70,16 +56,6 @@ class AuditLog(Projection):
                 audit.command_id,
             ),
         )
-
-
-def _identity(event: Any) -> tuple[str, str, str]:
-    """Programme, kind and key of the aggregate an event creates."""
-    cls = resolve_topic(event.originator_topic)
-    if cls is Programme:
-        return event.slug, Programme.KIND, event.slug
-    if cls is CommandReceipt:
-        return event.programme, CommandReceipt.KIND, event.command_id
-    return event.programme, cls.KIND, event.key
 
 
 def read_history(

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from registre.projections.audit_log import describe
-from registre.projections.runner import Db, Projection
+from registre.projections.runner import SUBJECTS, Db, Projection
 
 # Aggregates whose creation can be annulled as a whole, each in its own table.
 _VOIDABLE = {
@@ -34,8 +34,7 @@ _VOIDABLE = {
 class Participation(Projection):
     name = "participation"
     tables: ClassVar[dict[str, str]] = {
-        "subjects": "originator_id TEXT PRIMARY KEY, programme TEXT NOT NULL, "
-        "kind TEXT NOT NULL, key TEXT NOT NULL",
+        "subjects": SUBJECTS,
         "participants": "programme TEXT NOT NULL, key TEXT NOT NULL, org_type TEXT NOT NULL, "
         "erased INTEGER NOT NULL, void INTEGER NOT NULL, PRIMARY KEY (programme, key)",
         "sessions": "programme TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL, "
@@ -57,17 +56,13 @@ class Participation(Projection):
 
     def apply(self, db: Db, position: int, event: Any) -> None:
         owner, kind = describe(event)
-        originator = event.originator_id.hex
         if owner in _VOIDABLE and event.originator_version == 1:
-            db.execute(
-                "INSERT INTO {subjects} (originator_id, programme, kind, key) VALUES (?, ?, ?, ?)",
-                (originator, event.programme, owner, event.key),
-            )
+            self.subject(db, event)  # remembered so a later annulment can find it
         handler = getattr(self, f"_{owner}_{kind}", None)
         if handler is not None:
             handler(db, position, event)
         elif kind == "RecordAnnulled":
-            self._annulled(db, originator, event.target_version)
+            self._annulled(db, event)
 
     def _participant_Registered(self, db: Db, pos: int, e: Any) -> None:
         db.execute(
@@ -127,13 +122,11 @@ class Participation(Projection):
             [(p, key, link, other) for link, other in sorted(links)],
         )
 
-    def _annulled(self, db: Db, originator: str, target: int) -> None:
-        found = db.rows(
-            "SELECT programme, kind, key FROM {subjects} WHERE originator_id = ?", (originator,)
-        )
-        if not found:
+    def _annulled(self, db: Db, event: Any) -> None:
+        subject = self.subject(db, event)
+        if subject is None:
             return
-        p, owner, key = found[0]["programme"], found[0]["kind"], found[0]["key"]
+        p, owner, key, target = subject.programme, subject.kind, subject.key, event.target_version
         if target == 1:
             db.execute(
                 f"UPDATE {{{_VOIDABLE[owner]}}} SET void = 1 WHERE programme = ? AND key = ?",
@@ -146,13 +139,10 @@ class Participation(Projection):
                 (p, key, target),
             )
 
-    @staticmethod
-    def _subject(db: Db, e: Any) -> tuple[str, str]:
-        row = db.rows(
-            "SELECT programme, key FROM {subjects} WHERE originator_id = ?",
-            (e.originator_id.hex,),
-        )[0]
-        return row["programme"], row["key"]
+    def _subject(self, db: Db, e: Any) -> tuple[str, str]:
+        subject = self.subject(db, e)
+        assert subject is not None  # sessions and participants are always remembered
+        return subject.programme, subject.key
 
 
 # -- reading ------------------------------------------------------------------------

@@ -13,14 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from registre.projections.audit_log import describe
-from registre.projections.runner import Db, Projection
+from registre.projections.runner import SUBJECTS, Db, Projection
 
 
 class Plan(Projection):
     name = "plan"
     tables: ClassVar[dict[str, str]] = {
-        "subjects": "originator_id TEXT PRIMARY KEY, programme TEXT NOT NULL, "
-        "kind TEXT NOT NULL, key TEXT NOT NULL",
+        "subjects": SUBJECTS,
         "programmes": "programme TEXT PRIMARY KEY, title TEXT NOT NULL, organiser TEXT NOT NULL, "
         "rule TEXT NOT NULL, founders TEXT NOT NULL, axes TEXT NOT NULL",
         "proposals": "programme TEXT NOT NULL, key TEXT NOT NULL, title TEXT NOT NULL, "
@@ -47,23 +46,12 @@ class Plan(Projection):
         handler = getattr(self, f"_{owner}_{kind}", None)
         if handler is None:
             return
-        if event.originator_version == 1:
-            programme = event.slug if owner == "programme" else event.programme
-            key = event.slug if owner == "programme" else event.key
-            db.execute(
-                "INSERT INTO {subjects} (originator_id, programme, kind, key) VALUES (?, ?, ?, ?)",
-                (event.originator_id.hex, programme, owner, key),
-            )
-        else:
-            row = db.rows(
-                "SELECT programme, kind, key FROM {subjects} WHERE originator_id = ?",
-                (event.originator_id.hex,),
-            )
-            if not row:
-                # Only a view that skips events (the plan as of an occurrence date)
-                # can meet a later record of an aggregate whose creation it left out.
-                return
-            programme, owner, key = row[0]["programme"], row[0]["kind"], row[0]["key"]
+        subject = self.subject(db, event)
+        if subject is None:
+            # Only a view that skips events (the plan as of an occurrence date)
+            # can meet a later record of an aggregate whose creation it left out.
+            return
+        programme, key, owner = subject.programme, subject.key, subject.kind
         handler(db, position, event, programme, key, owner)
 
     # -- programme ---------------------------------------------------------------

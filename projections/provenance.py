@@ -18,7 +18,7 @@ import json
 from typing import Any, ClassVar
 
 from registre.projections.audit_log import describe
-from registre.projections.runner import Db, Projection
+from registre.projections.runner import SUBJECTS, Db, Projection
 
 # Aggregates whose events make up a lineage; every other event is ignored.
 TRACKED = ("contribution", "proposal", "round", "ballot", "action", "participant")
@@ -30,8 +30,7 @@ ENVELOPE |= {"programme", "key"}
 class Provenance(Projection):
     name = "provenance"
     tables: ClassVar[dict[str, str]] = {
-        "subjects": "originator_id TEXT PRIMARY KEY, programme TEXT NOT NULL, "
-        "kind TEXT NOT NULL, key TEXT NOT NULL",
+        "subjects": SUBJECTS,
         "steps": "position BIGINT PRIMARY KEY, programme TEXT NOT NULL, "
         "subject_kind TEXT NOT NULL, subject TEXT NOT NULL, version INTEGER NOT NULL, "
         "kind TEXT NOT NULL, about TEXT, actor TEXT NOT NULL, on_behalf_of TEXT, "
@@ -58,31 +57,17 @@ class Provenance(Projection):
         audit = getattr(event, "audit", None)
         if audit is None:
             return
-        originator = event.originator_id.hex
         if event.originator_version == 1:
             if owner == "programme":
                 # Kept only to tell an unknown programme from an unknown proposal.
-                db.execute(
-                    "INSERT INTO {subjects} (originator_id, programme, kind, key) "
-                    "VALUES (?, ?, ?, ?)",
-                    (originator, event.slug, owner, event.slug),
-                )
+                self.subject(db, event)
                 return
             if owner not in TRACKED:
                 return
-            p, key = event.programme, event.key
-            db.execute(
-                "INSERT INTO {subjects} (originator_id, programme, kind, key) VALUES (?, ?, ?, ?)",
-                (originator, p, owner, key),
-            )
-        else:
-            found = db.rows(
-                "SELECT programme, kind, key FROM {subjects} WHERE originator_id = ?",
-                (originator,),
-            )
-            if not found or found[0]["kind"] == "programme":
-                return  # an event of something no lineage goes through
-            p, owner, key = found[0]["programme"], found[0]["kind"], found[0]["key"]
+        subject = self.subject(db, event)
+        if subject is None or subject.kind == "programme":
+            return  # an event of something no lineage goes through
+        p, owner, key = subject.programme, subject.kind, subject.key
         detail = {k: v for k, v in vars(event).items() if k not in ENVELOPE}
         if kind == "RecordAnnulled":
             about = self._annulled(db, position, event, p, owner, key, detail)

@@ -29,8 +29,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
 from eventsourcing.persistence import Notification
+from eventsourcing.utils import resolve_topic
 
 from registre.adapters.service import RegistreApp
+from registre.domain import CommandReceipt, Programme
 
 # Events applied per transaction. REGISTRE_PROJECTION_PAGE_SIZE overrides it:
 # small pages make a replay commit often (the crash tests use that to stop one
@@ -38,18 +40,53 @@ from registre.adapters.service import RegistreApp
 PAGE_SIZE = int(os.environ.get("REGISTRE_PROJECTION_PAGE_SIZE", "2000"))
 POINTERS = "registre_projection"
 
+# Events name their aggregate by id only; a projection that needs to know which
+# programme, kind and key an event is about keeps this table, filled from each
+# aggregate's creation event.
+SUBJECTS = (
+    "originator_id TEXT PRIMARY KEY, programme TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL"
+)
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What an aggregate is: its programme, its kind (``proposal``...) and key."""
+
+    programme: str
+    kind: str
+    key: str
+
+
+def identify(created: Any) -> Subject:
+    """The subject of the aggregate an event creates."""
+    cls = resolve_topic(created.originator_topic)
+    if cls is Programme:
+        return Subject(created.slug, Programme.KIND, created.slug)
+    if cls is CommandReceipt:
+        return Subject(created.programme, CommandReceipt.KIND, created.command_id)
+    return Subject(created.programme, cls.KIND, created.key)
+
 
 class Db:
     """A cursor in one transaction, speaking the store's SQL dialect.
 
     SQL is written with ``?`` placeholders and ``{table}`` names; the names
-    are resolved to the physical tables of one generation.
+    are resolved to the physical tables of one generation. ``subjects`` caches
+    the subjects looked up during one run over the log (they never change), so
+    most events cost no lookup.
     """
 
-    def __init__(self, cursor: Any, kind: str, tables: dict[str, str]) -> None:
+    def __init__(
+        self,
+        cursor: Any,
+        kind: str,
+        tables: dict[str, str],
+        subjects: dict[str, Subject] | None = None,
+    ) -> None:
         self.cursor = cursor
         self.kind = kind
         self.tables = tables
+        self.subjects = {} if subjects is None else subjects
 
     def sql(self, statement: str) -> str:
         statement = statement.format(**self.tables)
@@ -66,6 +103,17 @@ class Db:
     def rows(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return [dict(r) for r in self.execute(statement, params).fetchall()]
 
+    @contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """On PostgreSQL, sends statements without waiting for each one's answer
+        (psycopg's pipeline mode); a read waits for what was sent before it, so
+        the order of statements is kept. SQLite is in-process: nothing to do."""
+        if self.kind == "postgres":
+            with self.cursor.connection.pipeline():
+                yield
+        else:
+            yield
+
 
 class Projection(ABC):
     """A read model: tables, and how each event changes them."""
@@ -81,6 +129,29 @@ class Projection(ABC):
     @abstractmethod
     def apply(self, db: Db, position: int, event: Any) -> None:
         """Changes the rows for one event (called in store order)."""
+
+    def subject(self, db: Db, event: Any) -> Subject | None:
+        """The subject of an event's aggregate, recorded in ``{subjects}`` from its
+        creation event; None if this projection did not record that creation."""
+        originator = event.originator_id.hex
+        if event.originator_version == 1:
+            subject = identify(event)
+            db.execute(
+                "INSERT INTO {subjects} (originator_id, programme, kind, key) VALUES (?, ?, ?, ?)",
+                (originator, subject.programme, subject.kind, subject.key),
+            )
+        elif originator in db.subjects:
+            return db.subjects[originator]
+        else:
+            rows = db.rows(
+                "SELECT programme, kind, key FROM {subjects} WHERE originator_id = ?",
+                (originator,),
+            )
+            if not rows:
+                return None
+            subject = Subject(**rows[0])
+        db.subjects[originator] = subject
+        return subject
 
 
 @dataclass(frozen=True)
@@ -122,9 +193,11 @@ class Projector:
     # -- transactions and names ---------------------------------------------------
 
     @contextmanager
-    def _transaction(self, tables: dict[str, str] | None = None) -> Iterator[Db]:
+    def _transaction(
+        self, tables: dict[str, str] | None = None, subjects: dict[str, Subject] | None = None
+    ) -> Iterator[Db]:
         with self.datastore.transaction(commit=True) as cursor:
-            yield Db(cursor, self.kind, tables or {})
+            yield Db(cursor, self.kind, tables or {}, subjects)
 
     def _physical(self, projection: Projection, generation: int) -> dict[str, str]:
         return {
@@ -254,8 +327,9 @@ class Projector:
     ) -> None:
         tables = self._physical(projection, generation)
         head = self.head()
+        subjects: dict[str, Subject] = {}
         while True:
-            with self._transaction(tables) as db:
+            with self._transaction(tables, subjects) as db:
                 # Write first: it takes the row lock (PostgreSQL) or the write lock
                 # (SQLite) before reading, so two runners never apply the same page.
                 db.execute(
@@ -273,7 +347,8 @@ class Projector:
                 )
                 if not page:
                     return
-                self._apply(projection, db, page)
+                with db.pipeline():
+                    self._apply(projection, db, page)
                 reached = page[-1].id
                 db.execute(
                     f"UPDATE {self.prefix}{POINTERS} SET position = ? "
