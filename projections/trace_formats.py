@@ -8,7 +8,7 @@ recorded; only the words around them are this tool's.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -60,7 +60,7 @@ def describe_step(s: Step) -> str:
             for c in d["sources"]
         ]
         return f"synthesised «{d['title']}» from {_names(cited)}"
-    simple = {
+    simple: dict[str, Callable[[], str]] = {
         "Reworded": lambda: f"reworded: «{d['title']}»",
         "MergedInto": lambda: f"merged into {d['target']}",
         "Absorbed": lambda: f"absorbed {_names(d['sources'])}",
