@@ -7,7 +7,9 @@ so it answers from everything recorded; operators can keep them current with
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -281,7 +283,7 @@ def status() -> None:
     for s in rows:
         state = "never built" if s.generation == 0 else f"at #{s.position}, {s.lag} behind"
         rebuilding = f"; replay stopped at #{s.rebuilding}" if s.rebuilding is not None else ""
-        click.echo(f"  {s.name:<8} {state}{rebuilding}")
+        click.echo(f"  {s.name:<14} {state}{rebuilding}")
 
 
 @click.command(epilog=example("registre replay", "registre replay plan"))
@@ -313,10 +315,17 @@ def replay(projection: str | None) -> None:
 def follow(interval: float, once: bool) -> None:
     """Keep every projection up to date with the log, until interrupted."""
     with projector() as (_, p):
-        click.echo("following the log; stop with Ctrl-C", err=True)
-        stop: Callable[[], bool] = (lambda: True) if once else (lambda: False)
+        if not once:
+            click.echo("following the log; stop with Ctrl-C", err=True)
+        stopping = threading.Event()
+        if once:
+            stopping.set()
+        # A service manager stops a daemon with SIGTERM: finish the page, then stop.
+        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
         try:
             p.catch_up()
-            p.follow(interval, stop)
+            p.follow(interval, stopping.is_set)
         except KeyboardInterrupt:
+            pass
+        if not once:
             click.echo("stopped", err=True)

@@ -65,3 +65,11 @@ def test_unknown_programme_and_projection_are_refused(sqlite_url: str) -> None:
     assert missing.exit_code == 1 and "no programme 'nope'" in missing.stderr
     bad = run(sqlite_url, "replay", "nope")
     assert bad.exit_code == 2 and "no projection 'nope'" in bad.stderr
+
+
+def test_follow_once_brings_every_projection_to_the_head(demo_store: str) -> None:
+    before = json.loads(run(demo_store, "status", "--json").stdout)["projections"]
+    assert all(p["generation"] == 0 for p in before)  # nothing built yet
+    assert run(demo_store, "follow", "--once").exit_code == 0
+    after = json.loads(run(demo_store, "status", "--json").stdout)["projections"]
+    assert all(p["lag"] == 0 and p["generation"] == 1 for p in after)
