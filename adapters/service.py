@@ -1,281 +1,39 @@
-"""The application service: the one place that turns a command into events.
-
-Each command is validated (pydantic, in ``commands``), checked against the
-domain rules on the aggregates it touches, and its events are saved with a
-command receipt in one transaction. Optimistic concurrency: if another writer
-saved the same aggregates first, the command is re-run on fresh state; a
-command repeated with the same command id finds its receipt and records
-nothing new.
-"""
+"""The application service: one method per recording command, the one place
+that turns a command into events (through the command cycle of
+``application``)."""
 
 from __future__ import annotations
 
-import hashlib
-import random
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
-from uuid import UUID
-
-import psycopg
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import (
-    IntegrityError,
-    JSONTranscoder,
-    OperationalError,
-    PersistenceError,
-    Transcoding,
-)
 
 from registre.adapters import commands as c
-from registre.adapters.personal_data import PersonalData
-from registre.adapters.store import StoreConfig, prepare
+from registre.adapters.application import (
+    CommandCycle,
+    Recorded,
+    RegistreApp,
+    Result,
+    Unit,
+)
 from registre.domain import (
     Action,
-    Audit,
     Ballot,
     CommandReceipt,
     Contribution,
     Participant,
     Programme,
     Proposal,
-    RegistreAggregate,
     Round,
     Session,
 )
-from registre.domain.errors import AlreadyExists, Conflict, InvalidInput, NotFound, RuleViolation
-from registre.domain.ids import command_receipt_id, entity_id, programme_id
+from registre.domain.errors import AlreadyExists, NotFound, RuleViolation
+from registre.domain.ids import programme_id
 from registre.domain.proposal import cite, merge, split
 
-A = TypeVar("A", bound=RegistreAggregate)
-
-MAX_ATTEMPTS = 8
+__all__ = ["Recorded", "RegistreApp", "Result", "Service"]
 
 
-class AuditAsDict(Transcoding):
-    type = Audit
-    name = "audit"
-
-    def encode(self, obj: Audit) -> dict[str, Any]:
-        return obj.as_dict()
-
-    def decode(self, data: dict[str, Any]) -> Audit:
-        return Audit.from_dict(data)
-
-
-class RegistreApp(Application[UUID]):
-    """The event-sourced application: its event store is the record."""
-
-    name = "Registre"
-
-    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        transcoder.register(AuditAsDict())
-
-
-@dataclass(frozen=True)
-class Recorded:
-    position: int
-    kind: str
-    subject: str
-
-
-@dataclass
-class Result:
-    """What a command recorded (or found already recorded)."""
-
-    command: str
-    command_id: str
-    summary: str
-    recorded: list[Recorded] = field(default_factory=list)
-    already_recorded: bool = False
-    warnings: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "command": self.command,
-            "command_id": self.command_id,
-            "summary": self.summary,
-            "already_recorded": self.already_recorded,
-            "warnings": self.warnings,
-            "recorded": [
-                {"position": r.position, "kind": r.kind, "subject": r.subject}
-                for r in self.recorded
-            ],
-        }
-
-
-class Unit:
-    """The aggregates one command reads and changes, saved together."""
-
-    def __init__(self, app: RegistreApp, slug: str, audit: Audit) -> None:
-        self.app = app
-        self.slug = slug
-        self.audit = audit
-        self.touched: dict[UUID, RegistreAggregate] = {}
-        self.warnings: list[str] = []
-        self._programme: Programme | None = None
-
-    def programme(self) -> Programme:
-        if self._programme is None:
-            found = self._load(programme_id(self.slug))
-            if not isinstance(found, Programme) or found.void:
-                raise NotFound(
-                    f"no programme {self.slug!r} in this store "
-                    "(open it with: registre programme open SLUG ...)"
-                )
-            self._programme = found
-        return self._programme
-
-    def find(self, cls: type[A], key: str) -> A | None:
-        found = self._load(entity_id(self.slug, cls.KIND, key))
-        return found if isinstance(found, cls) else None
-
-    def get(self, cls: type[A], key: str) -> A:
-        self.programme()
-        found = self.find(cls, key)
-        kind = cls.KIND
-        if found is None:
-            raise NotFound(f"programme {self.slug} has no {kind} {key!r}")
-        if found.void:
-            raise RuleViolation(f"{kind} {key} was annulled: {found.annulled[1]}")
-        return found
-
-    def require_absent(self, cls: type[A], key: str) -> None:
-        if self.find(cls, key) is not None:
-            raise AlreadyExists(f"programme {self.slug} already has a {cls.KIND} {key!r}")
-
-    def participant(self, key: str) -> Participant:
-        p = self.get(Participant, key)
-        if p.erased:
-            raise RuleViolation(f"participant {key} was erased and can take no further part")
-        return p
-
-    def add(self, *aggregates: RegistreAggregate) -> None:
-        for a in aggregates:
-            self.touched[a.id] = a
-
-    def _load(self, aggregate_id: UUID) -> RegistreAggregate | None:
-        if aggregate_id in self.touched:
-            return self.touched[aggregate_id]
-        try:
-            aggregate: object = self.app.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(aggregate, RegistreAggregate)
-        self.touched[aggregate_id] = aggregate
-        return aggregate
-
-
-Action_ = Callable[[Unit], str]
-
-
-class Service:
+class Service(CommandCycle):
     """One method per recording command. Each returns a ``Result``."""
-
-    def __init__(self, config: StoreConfig) -> None:
-        self.config = config
-        prepare(config)
-        self.app, self.personal = _open(config)
-
-    def close(self) -> None:
-        self.app.close()
-
-    def __enter__(self) -> Service:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-    # -- the command cycle -------------------------------------------------------
-
-    def _execute(self, name: str, command: c.Command, ctx: c.Context, act: Action_) -> Result:
-        slug: str = command.programme
-        command_id = ctx.command_id or str(uuid.uuid4())
-        fingerprint = hashlib.sha256(f"{name}\n{command.model_dump_json()}".encode()).hexdigest()
-        for attempt in range(MAX_ATTEMPTS):
-            earlier = self._receipt(command_id)
-            if earlier is not None:
-                return self._repeat(name, command_id, fingerprint, earlier)
-            audit = self._audit(ctx, command_id)
-            unit = Unit(self.app, slug, audit)
-            try:
-                summary = act(unit)
-            except RuleViolation:
-                # A duplicate of this command may have been saved since the receipt
-                # was looked up: then it is already recorded, not refused.
-                earlier = self._receipt(command_id)
-                if earlier is not None:
-                    return self._repeat(name, command_id, fingerprint, earlier)
-                raise
-            receipt = CommandReceipt(
-                command_id=command_id,
-                programme=slug,
-                name=name,
-                fingerprint=fingerprint,
-                summary=summary,
-                audit=audit,
-            )
-            try:
-                recordings = self.app.save(*unit.touched.values(), receipt)
-            except (IntegrityError, OperationalError) as error:
-                if isinstance(error, OperationalError) and "lock" not in str(error).lower():
-                    raise
-                # Another writer got there first: re-read and re-check the rules.
-                time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
-                continue
-            recorded = [
-                Recorded(
-                    r.notification.id,
-                    type(r.domain_event).__qualname__,
-                    _subject(unit, r.domain_event),
-                )
-                for r in recordings
-            ]
-            return Result(name, command_id, summary, recorded, warnings=unit.warnings)
-        raise Conflict(
-            f"other clerks kept changing the same records; {name} was not recorded, try again"
-        )
-
-    def _receipt(self, command_id: str) -> CommandReceipt | None:
-        try:
-            found: object = self.app.repository.get(command_receipt_id(command_id))
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(found, CommandReceipt)
-        return found
-
-    @staticmethod
-    def _repeat(name: str, command_id: str, fingerprint: str, earlier: CommandReceipt) -> Result:
-        if earlier.fingerprint != fingerprint:
-            raise RuleViolation(
-                f"command id {command_id!r} was already used for another command "
-                f"({earlier.name}: {earlier.summary}); use a new --command-id"
-            )
-        return Result(name, command_id, earlier.summary, already_recorded=True)
-
-    @staticmethod
-    def _audit(ctx: c.Context, command_id: str) -> Audit:
-        now = datetime.now(UTC)
-        occurred = ctx.occurred_at or now
-        if occurred.tzinfo is None:
-            occurred = occurred.replace(tzinfo=UTC)
-        if occurred > now + timedelta(days=1):
-            raise InvalidInput(
-                f"--occurred-at {occurred.isoformat()} is in the future; it says when it happened"
-            )
-        return Audit(
-            actor=ctx.actor,
-            on_behalf_of=ctx.on_behalf_of,
-            occurred_at=occurred,
-            recorded_at=now,
-            source=ctx.source,
-            command_id=command_id,
-        )
 
     # -- programme -----------------------------------------------------------------
 
@@ -613,57 +371,3 @@ class Service:
             return f"annulled record {cmd.position} ({aggregate.label}, {kind}): {cmd.reason}"
 
         return self._execute("correct", cmd, ctx, act)
-
-    # -- reading, for the command line until the projections answer --------------------------
-
-    def load(self, cls: type[A], slug: str, key: str) -> A | None:
-        aggregate_id = programme_id(slug) if cls is Programme else entity_id(slug, cls.KIND, key)
-        try:
-            found: object = self.app.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-        return found if isinstance(found, cls) else None
-
-    def notifications(self, start: int = 1, limit: int = 1000) -> Iterator[Any]:
-        """Every stored event in store order, as (position, domain event)."""
-        position = start
-        while True:
-            page = self.app.recorder.select_notifications(start=position, limit=limit)
-            if not page:
-                return
-            for n in page:
-                yield n.id, self.app.mapper.to_domain_event(n)
-            position = page[-1].id + 1
-
-
-def _open(config: StoreConfig) -> tuple[RegistreApp, PersonalData]:
-    schema = config.env.get("POSTGRES_SCHEMA") if config.kind == "postgres" else None
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            app = RegistreApp(env=config.env)
-            datastore = getattr(app.recorder, "datastore", None)
-            return app, PersonalData(datastore, config.kind, schema)
-        except (PersistenceError, psycopg.Error) as error:
-            # Processes creating one store at once race on its tables and functions
-            # ("tuple concurrently updated", "duplicate key"); the next try finds them.
-            racing = "concurrently" in str(error) or "duplicate key" in str(error)
-            if not racing or attempt == MAX_ATTEMPTS - 1:
-                raise
-            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
-def _subject(unit: Unit, event: Any) -> str:
-    aggregate = unit.touched.get(event.originator_id)
-    if aggregate is None:
-        return "command receipt"
-    return aggregate.label
-
-
-@contextmanager
-def open_service(config: StoreConfig) -> Iterator[Service]:
-    service = Service(config)
-    try:
-        yield service
-    finally:
-        service.close()

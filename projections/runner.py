@@ -31,7 +31,7 @@ from typing import Any, ClassVar, cast
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
 
-from registre.adapters.service import RegistreApp
+from registre.adapters.application import RegistreApp
 from registre.domain import CommandReceipt, Programme
 
 # Events applied per transaction. REGISTRE_PROJECTION_PAGE_SIZE overrides it:
