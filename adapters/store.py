@@ -72,7 +72,11 @@ def parse_url(url: str) -> StoreConfig:
     return StoreConfig(
         url=url,
         kind="sqlite",
-        env={"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path},
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "APPLICATION_RECORDER_TOPIC": "registre.adapters.recorders:LedgeredSQLiteRecorder",
+        },
     )
 
 
@@ -89,6 +93,7 @@ def _postgres(url: str) -> StoreConfig:
         )
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "APPLICATION_RECORDER_TOPIC": "registre.adapters.recorders:LedgeredPostgresRecorder",
         "POSTGRES_DBNAME": dbname,
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(parts.port or 5432),
