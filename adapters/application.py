@@ -313,3 +313,83 @@ def _subject(unit: Unit, event: Any) -> str:
     if aggregate is None:
         return "command receipt"
     return aggregate.label
+
+
+# -- the batch path: many rows of a file, checked first, then saved in chunks -------------------
+
+
+class BatchUnit(Unit):
+    """A unit that lives across the rows of an import.
+
+    It keeps every aggregate it loads or creates, so each row is checked by
+    the domain against the state left by the rows before it, and it hands
+    over the events of each row separately, in the order they happened, so
+    the import can save them in chunks of whole rows.
+    """
+
+    def __init__(self, app: RegistreApp, slug: str, audit: Audit) -> None:
+        super().__init__(app, slug, audit)
+        self._row: dict[UUID, RegistreAggregate] = {}
+
+    def add(self, *aggregates: RegistreAggregate) -> None:
+        super().add(*aggregates)
+        for a in aggregates:
+            self._row[a.id] = a
+
+    def _load(self, aggregate_id: UUID) -> RegistreAggregate | None:
+        found = super()._load(aggregate_id)
+        if found is not None:
+            self._row[aggregate_id] = found
+        return found
+
+    def take_events(self) -> list[Any]:
+        """The events the current row triggered; the next row starts afresh."""
+        events: list[Any] = []
+        for aggregate in self._row.values():
+            events.extend(aggregate.collect_events())
+        self._row.clear()
+        return events
+
+    def drop_events(self) -> None:
+        """Forgets the events of a refused row (nothing will be saved anyway)."""
+        self.take_events()
+
+
+def batch_receipt_found(cycle: CommandCycle, command_id: str) -> bool:
+    """Whether a chunk of an import was already saved under this command id."""
+    return cycle._receipt(command_id) is not None
+
+
+def save_batch_chunk(
+    cycle: CommandCycle,
+    name: str,
+    slug: str,
+    command_id: str,
+    summary: str,
+    events: list[Any],
+    audit: Audit,
+) -> list[int]:
+    """Saves one chunk of an import with its receipt, in one transaction.
+
+    The events keep the versions they were given in memory; chunks are saved
+    in order, so each one continues the aggregates where the previous left
+    them. If another writer changed one of them meanwhile, the store refuses
+    the chunk and nothing of it is saved: the import stops, and running it
+    again resumes from this chunk on fresh state. Returns the positions.
+    """
+    receipt = CommandReceipt(
+        command_id=command_id,
+        programme=slug,
+        name=name,
+        fingerprint=hashlib.sha256(f"{name}\n{command_id}".encode()).hexdigest(),
+        summary=summary,
+        audit=audit,
+    )
+    try:
+        recordings = cycle.app.save(*events, receipt)
+    except IntegrityError:
+        raise Conflict(
+            f"{name}: another writer changed the same records while this file was imported; "
+            "nothing of the current chunk was saved: run the same import again to resume"
+        ) from None
+    return [r.notification.id for r in recordings]

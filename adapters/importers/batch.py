@@ -1,0 +1,283 @@
+"""What every import shares: every row checked before anything is saved, then
+the events saved in chunks, each with its receipt.
+
+An import is a list of rows, each a small function that applies one line of
+a file to the aggregates through a ``BatchUnit``. All rows are checked first,
+by pydantic and by the domain, on aggregates kept in memory; a file with a
+bad row records nothing and every bad row is listed as ``file:line: reason``.
+Only then are the events saved, a chunk of rows per transaction, each chunk
+with a command receipt whose id derives from the import's digest (the files'
+SHA-256, the programme and the options) and the chunk's number. So:
+
+- importing the same file again finds every receipt and records nothing;
+- an import interrupted between two chunks is run again as it was: the
+  chunks already saved are skipped, and the rest is checked against the
+  record as those chunks left it and saved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from registre.adapters import commands as c
+from registre.adapters.application import (
+    BatchUnit,
+    CommandCycle,
+    batch_receipt_found,
+    save_batch_chunk,
+)
+from registre.domain import Audit
+from registre.domain.errors import InvalidInput, RegistreError
+
+M = TypeVar("M", bound=BaseModel)
+
+# Rows per chunk: a few thousand events per transaction. Part of the receipts'
+# ids, so changing it makes earlier imports unrecognisable: keep it fixed.
+CHUNK_ROWS = 2000
+
+# Called as progress(step, advance, total) with step "checking" or "recording".
+Progress = Callable[[str, int, int], None]
+
+# Applies a row to the aggregates; returns a note for the summary when the row
+# records nothing (a repeated vote, say), else None.
+Apply = Callable[[BatchUnit, "Row"], str | None]
+
+
+@dataclass
+class Row:
+    source: str  # "FILE:LINE", cited by every event the row records
+    occurred_at: datetime | None  # when it happened; None: --occurred-at, or now
+    apply: Apply
+    # Participant, name and contact, set by ``apply``: stored beside the log, never in events.
+    personal: tuple[str, str, str | None] | None = None
+
+
+@dataclass
+class Plan:
+    """An import, read from its files: the rows in order, and what was wrong on reading."""
+
+    name: str  # "import sheet", "import polis"
+    programme: str
+    label: str  # what is imported, for messages: the file or folder
+    digest: str  # SHA-256 of the files and of the options
+    rows: list[Row] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    name: str
+    programme: str
+    label: str
+    rows: int
+    chunks: int
+    chunks_before: int = 0  # chunks found already saved (a repeat or a resumed import)
+    events: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    notes: Counter[str] = field(default_factory=Counter)
+    first: int | None = None
+    last: int | None = None
+    seconds: float = 0.0
+
+    @property
+    def already_recorded(self) -> bool:
+        return self.chunks_before == self.chunks
+
+    @property
+    def per_second(self) -> float:
+        return self.events / self.seconds if self.seconds > 0 else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "command": self.name,
+            "programme": self.programme,
+            "source": self.label,
+            "rows": self.rows,
+            "chunks": self.chunks,
+            "chunks_already_recorded": self.chunks_before,
+            "already_recorded": self.already_recorded,
+            "events": self.events,
+            "recorded": dict(sorted(self.counts.items())),
+            "not_recorded": dict(sorted(self.notes.items())),
+            "positions": [self.first, self.last] if self.first is not None else None,
+            "seconds": round(self.seconds, 3),
+            "events_per_second": round(self.per_second, 1),
+        }
+
+
+def digest(*parts: str | bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        # Length-prefixed, so two different lists of parts never hash alike.
+        h.update(len(data).to_bytes(8, "big") + data)
+    return h.hexdigest()
+
+
+def run(
+    cycle: CommandCycle,
+    plan: Plan,
+    ctx: c.Context,
+    progress: Progress | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ImportReport:
+    """Checks every row, then saves them in chunks; raises ``InvalidInput``
+    listing every bad row, before anything is saved, if any is bad."""
+    started = time.perf_counter()
+    if plan.problems and not plan.rows:
+        raise InvalidInput("\n".join(plan.problems))
+    if not plan.rows:
+        raise InvalidInput(f"{plan.label}: no rows to import")
+    chunks = [plan.rows[i : i + chunk_rows] for i in range(0, len(plan.rows), chunk_rows)]
+    report = ImportReport(plan.name, plan.programme, plan.label, len(plan.rows), len(chunks))
+    ids = [_command_id(plan, n, len(chunks)) for n in range(len(chunks))]
+    saved = [batch_receipt_found(cycle, command_id) for command_id in ids]
+    report.chunks_before = sum(saved)
+    if report.already_recorded:
+        report.seconds = time.perf_counter() - started
+        return report
+
+    now = datetime.now(UTC)
+    unit = BatchUnit(cycle.app, plan.programme, _audit(ctx, now, None, "", ""))
+    # Problems found on reading come first; the domain then checks every readable row.
+    problems = list(plan.problems)
+    todo = [(n, chunk) for n, chunk in enumerate(chunks) if not saved[n]]
+    checking = sum(len(chunk) for _, chunk in todo)
+    events: dict[int, list[list[Any]]] = {}
+    notes: dict[int, list[str]] = {}
+    for n, chunk in todo:
+        events[n], notes[n] = [], []
+        for row in chunk:
+            problem = _check(unit, row, ctx, now, ids[n], events[n], notes[n])
+            if problem:
+                problems.append(f"{row.source}: {problem}")
+        if progress:
+            progress("checking", len(chunk), checking)
+    if problems:
+        raise InvalidInput("\n".join(problems))
+
+    total = sum(len(e) for n in events for e in events[n])
+    for n, chunk in todo:
+        flat = [e for row_events in events[n] for e in row_events]
+        # Names and contacts first: a chunk is saved only once its personal data is.
+        for row in chunk:
+            if row.personal is not None:
+                cycle.personal.put(plan.programme, *row.personal)
+        summary = (
+            f"{plan.name} {plan.label}: rows {chunk[0].source} to {chunk[-1].source} "
+            f"(chunk {n + 1} of {len(chunks)})"
+        )
+        audit = _audit(ctx, now, None, chunk[-1].source, ids[n])
+        positions = save_batch_chunk(cycle, plan.name, plan.programme, ids[n], summary, flat, audit)
+        event_positions = positions[:-1]  # the last one is the chunk's receipt
+        if event_positions:
+            report.first = event_positions[0] if report.first is None else report.first
+            report.last = event_positions[-1]
+        report.events += len(flat)
+        report.counts.update(_kind(e) for e in flat)
+        report.notes.update(notes[n])
+        if progress:
+            progress("recording", len(flat), total)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _check(
+    unit: BatchUnit,
+    row: Row,
+    ctx: c.Context,
+    now: datetime,
+    command_id: str,
+    events: list[list[Any]],
+    notes: list[str],
+) -> str | None:
+    """Applies one row; returns why it is bad, or None (its events kept in order)."""
+    try:
+        unit.audit = _audit(ctx, now, row.occurred_at, row.source, command_id)
+        note = row.apply(unit, row)
+    except ValidationError as error:
+        unit.drop_events()
+        return "; ".join(explain(error))
+    except RegistreError as error:
+        unit.drop_events()
+        return str(error)
+    if note is not None:
+        notes.append(note)
+    events.append(unit.take_events())
+    return None
+
+
+def _audit(
+    ctx: c.Context, now: datetime, occurred: datetime | None, source: str, command_id: str
+) -> Audit:
+    occurred = occurred or ctx.occurred_at or now
+    if occurred.tzinfo is None:
+        occurred = occurred.replace(tzinfo=UTC)
+    if occurred > now + timedelta(days=1):
+        raise InvalidInput(f"the date {occurred.isoformat()} is in the future")
+    return Audit(
+        actor=ctx.actor,
+        on_behalf_of=ctx.on_behalf_of,
+        occurred_at=occurred,
+        recorded_at=now,
+        source=source or None,
+        command_id=command_id,
+    )
+
+
+def _command_id(plan: Plan, number: int, count: int) -> str:
+    kind = plan.name.replace(" ", "-")
+    return f"{kind}-{plan.digest[:32]}-{number + 1}-of-{count}"
+
+
+def _kind(event: Any) -> str:
+    return str(type(event).__qualname__)
+
+
+# -- reading rows --------------------------------------------------------------------------
+
+
+def explain(error: ValidationError) -> list[str]:
+    """pydantic's problems with a row, one phrase each, named by the column."""
+    phrases = []
+    for problem in error.errors(include_url=False):
+        loc = problem["loc"]
+        where = str(loc[0]) if loc else "row"
+        kind = problem["type"]
+        value = problem.get("input")
+        shown = repr(value) if isinstance(value, str) else ""
+        if kind == "missing":
+            what = "is required"
+        elif kind == "string_too_short":
+            what = "must not be empty"
+        elif kind == "string_pattern_mismatch":
+            what = (
+                f"{shown} is not a valid key (letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit, at most 80)"
+            )
+        elif kind == "enum":
+            expected = (problem.get("ctx") or {}).get("expected", "")
+            what = f"{shown} is not one of {expected}"
+        elif kind.startswith(("date_", "datetime_")):
+            what = f"{shown} is not an ISO 8601 date (YYYY-MM-DD)"
+        elif kind == "string_too_long":
+            what = f"is too long (at most {(problem.get('ctx') or {}).get('max_length')})"
+        else:
+            message = str(problem["msg"])
+            what = message[:1].lower() + message[1:]
+        phrases.append(f"{where}: {what}")
+    return phrases
+
+
+def parse_model(model: type[M], values: Mapping[str, Any]) -> M:
+    """The row as a command model; empty cells are absent values."""
+    present = {k: v for k, v in values.items() if v not in (None, "")}
+    return model.model_validate(present)
