@@ -1,0 +1,368 @@
+"""Pol.is exports: a conversation folder recorded as an online session.
+
+A Pol.is conversation is a set of comments that participants vote on (agree,
+disagree, pass). It is recorded as:
+
+- a session of kind online (scheduled on the conversation's first day if the
+  programme does not have it yet);
+- for each comment, a contribution by its author and a proposal synthesised
+  from it, keyed ``polis-<conversation>-<comment id>``, so it can be voted on;
+- one agree round over all the comments, ``polis-<conversation>``;
+- each row of ``votes.csv`` as a vote in that round, at its real time; votes
+  are recorded in time order (file order among equal times), so a later vote
+  by the same voter on the same comment replaces the earlier one. A vote
+  equal to the voter's standing vote on that comment changes nothing: the
+  domain refuses it, so the import leaves it out and counts it in the summary;
+- moderation: accepted comments (1) are validated and rejected ones (-1)
+  rejected by the body "Pol.is moderation"; the export does not say when, so
+  these are dated at the conversation's last activity;
+- the round closed at the end (unless asked to keep it open), so the tally
+  is fixed.
+
+Authors and voters become participants ``polis-<conversation>-p<id>``
+(organisation "Pol.is participant", citizens): Pol.is exports hold no
+personal data beyond these ids.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from registre.adapters.application import BatchUnit
+from registre.adapters.importers.batch import Plan, Row, digest
+from registre.domain import (
+    Ballot,
+    Contribution,
+    Method,
+    OrganisationType,
+    Outcome,
+    Participant,
+    Proposal,
+    Round,
+    Session,
+    SessionKind,
+)
+from registre.domain.errors import InvalidInput, RuleViolation
+from registre.domain.ids import check_key
+from registre.domain.proposal import cite
+
+COMMENT_COLUMNS = ["timestamp", "comment-id", "author-id", "moderated", "comment-body"]
+VOTE_COLUMNS = ["timestamp", "comment-id", "voter-id", "vote"]
+ORGANISATION = "Pol.is participant"
+MODERATION = "Pol.is moderation"
+TITLE_LENGTH = 120
+MAX_TEXT = 20000
+
+
+@dataclass(frozen=True)
+class Comment:
+    source: str
+    at: datetime
+    id: int
+    author: int
+    moderated: int
+    body: str
+
+
+@dataclass(frozen=True)
+class Vote:
+    source: str
+    at: datetime
+    comment: int
+    voter: int
+    value: int
+
+
+def conversation_name(folder: str) -> str:
+    """The folder's name as a key part: ``vtaiwan.uberx``, ``15-per-hour-seattle``."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(folder).resolve().name).strip("-._")
+    return name[:60] or "conversation"
+
+
+def plan_polis(
+    programme: str,
+    folder: str,
+    session: str,
+    axis: str | None = None,
+    round_key: str | None = None,
+    keep_open: bool = False,
+) -> Plan:
+    conv = conversation_name(folder)
+    round_key = round_key or f"polis-{conv}"
+    check_key(session, "--session")
+    check_key(round_key, "--round")
+    if axis is not None:
+        check_key(axis, "--axis")
+    base = Path(folder)
+    if not base.is_dir():
+        raise InvalidInput(f"{folder} is not a folder (a Pol.is export: comments.csv, votes.csv)")
+    comments_file, votes_file = str(base / "comments.csv"), str(base / "votes.csv")
+    comments_data, votes_data = _read(comments_file), _read(votes_file)
+    options = f"{session}\n{axis or ''}\n{round_key}\n{keep_open}"
+    plan = Plan(
+        "import polis",
+        programme,
+        folder,
+        digest("polis", programme, options, comments_data, votes_data),
+    )
+    comments, refused = _comments(comments_file, comments_data, plan)
+    known = {comment.id for comment in comments}
+    votes = _votes(votes_file, votes_data, known, refused, plan)
+    if not comments:
+        return plan
+    times = [comment.at for comment in comments] + [vote.at for vote in votes]
+    first, last = min(times), max(times)
+    topic = _topic(base / "summary.csv") or f"Pol.is conversation {conv}"
+    keys = Keys(conv)
+    header = f"{comments_file}:1"  # the list of the conversation's comments
+
+    rows = [Row(header, first, _session_row(session, first, topic, axis))]
+    rows += [Row(x.source, x.at, _comment_row(keys, session, axis, x)) for x in comments]
+    proposals = [keys.comment(x.id) for x in comments]
+    rows.append(Row(header, first, _open_row(round_key, session, proposals)))
+    rows += [Row(v.source, v.at, _vote_row(keys, round_key, v)) for v in votes]
+    rows += [Row(x.source, last, _moderation_row(keys, conv, x)) for x in comments if x.moderated]
+    if not keep_open:
+        closing = votes[-1].source if votes else header
+        rows.append(Row(closing, last, _close_row(round_key)))
+    plan.rows = rows
+    return plan
+
+
+class Keys:
+    def __init__(self, conv: str) -> None:
+        self.conv = conv
+
+    def participant(self, polis_id: int) -> str:
+        return f"polis-{self.conv}-p{polis_id}"
+
+    def comment(self, polis_id: int) -> str:
+        return f"polis-{self.conv}-{polis_id}"
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+def _read(file: str) -> bytes:
+    try:
+        return Path(file).read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"cannot read {file}: {error.strerror or error}") from None
+
+
+def _records(file: str, data: bytes, columns: list[str], plan: Plan) -> list[dict[str, str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        plan.problems.append(f"{file}:1: not UTF-8 text")
+        return []
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [col for col in columns if col not in (reader.fieldnames or [])]
+    if missing:
+        plan.problems.append(
+            f"{file}:1: missing column {missing[0]!r} (a Pol.is export has {', '.join(columns)})"
+        )
+        return []
+    records = []
+    line = 2
+    for record in reader:
+        record["_line"] = str(line)
+        records.append(record)
+        line = reader.line_num + 1
+    return records
+
+
+def _comments(file: str, data: bytes, plan: Plan) -> tuple[list[Comment], set[int]]:
+    """The good comments in time order, and the ids of the bad rows' comments."""
+    comments: list[Comment] = []
+    seen: set[int] = set()
+    refused: set[int] = set()
+    for r in _records(file, data, COMMENT_COLUMNS, plan):
+        source = f"{file}:{r['_line']}"
+        try:
+            comment = Comment(
+                source,
+                _time(r["timestamp"]),
+                _int(r["comment-id"], "comment-id"),
+                _int(r["author-id"], "author-id"),
+                _int(r["moderated"], "moderated", (-1, 0, 1)),
+                (r["comment-body"] or "").strip(),
+            )
+            if not comment.body:
+                raise ValueError("comment-body is empty")
+            if len(comment.body) > MAX_TEXT:
+                raise ValueError(f"comment-body is longer than {MAX_TEXT} characters")
+            if comment.id in seen:
+                raise ValueError(f"comment-id {comment.id} appears twice")
+        except ValueError as error:
+            plan.problems.append(f"{source}: {error}")
+            with suppress(ValueError):
+                refused.add(_int(r["comment-id"], "comment-id"))
+            continue
+        seen.add(comment.id)
+        comments.append(comment)
+    # In time order, so the record unfolds as the conversation did.
+    return sorted(comments, key=lambda x: x.at), refused
+
+
+def _votes(file: str, data: bytes, known: set[int], refused: set[int], plan: Plan) -> list[Vote]:
+    votes: list[Vote] = []
+    for r in _records(file, data, VOTE_COLUMNS, plan):
+        source = f"{file}:{r['_line']}"
+        try:
+            vote = Vote(
+                source,
+                _time(r["timestamp"]),
+                _int(r["comment-id"], "comment-id"),
+                _int(r["voter-id"], "voter-id"),
+                _int(r["vote"], "vote", (-1, 0, 1)),
+            )
+            if vote.comment in refused:
+                continue  # its comment's row is listed already; nothing will be recorded
+            if vote.comment not in known:
+                raise ValueError(f"comment-id {vote.comment} is not a comment of comments.csv")
+        except ValueError as error:
+            plan.problems.append(f"{source}: {error}")
+            continue
+        votes.append(vote)
+    # Time order, file order among equal times (a stable sort): the later vote wins.
+    return sorted(votes, key=lambda v: v.at)
+
+
+def _time(raw: str | None) -> datetime:
+    milliseconds = _int(raw, "timestamp")
+    try:
+        return datetime.fromtimestamp(milliseconds / 1000, UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"timestamp {raw} is not a time in milliseconds") from None
+
+
+def _int(raw: str | None, column: str, allowed: tuple[int, ...] | None = None) -> int:
+    try:
+        value = int((raw or "").strip())
+    except ValueError:
+        raise ValueError(f"{column} {raw!r} is not a whole number") from None
+    if allowed is not None and value not in allowed:
+        raise ValueError(f"{column} {value} is not one of {', '.join(map(str, allowed))}")
+    return value
+
+
+def _topic(summary: Path) -> str | None:
+    try:
+        rows = list(csv.reader(io.StringIO(summary.read_text(encoding="utf-8-sig"))))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    topic = next((r[1].strip() for r in rows if len(r) > 1 and r[0] == "topic"), "")
+    return topic[:300] or None
+
+
+# -- the rows -----------------------------------------------------------------------------------
+
+Apply = Callable[[BatchUnit, Row], str | None]
+
+
+def _participant(u: BatchUnit, key: str) -> str:
+    """The Pol.is participant, registered at their first comment or vote."""
+    if u.find(Participant, key) is None:
+        u.add(Participant.register(u.slug, key, ORGANISATION, OrganisationType.CITIZEN, u.audit))
+    return u.participant(key).key
+
+
+def _session_row(key: str, first: datetime, topic: str, axis: str | None) -> Apply:
+    def apply(u: BatchUnit, row: Row) -> str | None:
+        programme = u.programme()
+        if axis is not None:
+            programme.require_axis(axis)
+        session = u.find(Session, key)
+        if session is None:
+            axes = [axis] if axis else []
+            u.add(
+                Session.schedule(
+                    u.slug, key, SessionKind.ONLINE, first.date(), topic, axes, [], u.audit
+                )
+            )
+            return None
+        session.require_live()
+        if session.kind is not SessionKind.ONLINE:
+            raise RuleViolation(
+                f"session {key} is a {session.kind.value} session; a Pol.is conversation is "
+                "recorded in an online session (give another --session to create one)"
+            )
+        return "online session already scheduled"
+
+    return apply
+
+
+def _comment_row(keys: Keys, session: str, axis: str | None, comment: Comment) -> Apply:
+    def apply(u: BatchUnit, row: Row) -> str | None:
+        author = _participant(u, keys.participant(comment.author))
+        key = keys.comment(comment.id)
+        u.require_absent(Contribution, key)
+        u.require_absent(Proposal, key)
+        contribution = Contribution.submit(
+            u.slug, key, session, axis, [author], comment.body, u.audit
+        )
+        body = comment.body
+        title = body if len(body) <= TITLE_LENGTH else body[: TITLE_LENGTH - 1].rstrip() + "…"
+        proposal = Proposal.synthesise(
+            u.programme(), key, title, body, axis, [cite(contribution, 1)], u.audit
+        )
+        u.add(contribution, proposal)
+        return None
+
+    return apply
+
+
+def _open_row(key: str, session: str, proposals: list[str]) -> Apply:
+    def apply(u: BatchUnit, row: Row) -> str | None:
+        u.get(Session, session)
+        u.require_absent(Round, key)
+        u.add(Round.open(u.slug, key, session, Method.AGREE, None, None, proposals, u.audit))
+        return None
+
+    return apply
+
+
+def _vote_row(keys: Keys, round_key: str, vote: Vote) -> Apply:
+    proposal = keys.comment(vote.comment)
+
+    def apply(u: BatchUnit, row: Row) -> str | None:
+        round_ = u.get(Round, round_key)
+        voter = _participant(u, keys.participant(vote.voter))
+        ballot = u.find(Ballot, Ballot.key_for(round_key, voter))
+        if ballot is None:
+            ballot = Ballot.start(round_, voter, u.audit)
+            u.add(ballot)
+        standing = [v for v in ballot.live_votes() if v.proposal == proposal]
+        if standing and standing[-1].value == vote.value:
+            return "repeated vote equal to the voter's standing vote"
+        ballot.cast(round_, proposal, vote.value, u.audit)
+        return None
+
+    return apply
+
+
+def _moderation_row(keys: Keys, conv: str, comment: Comment) -> Apply:
+    outcome = Outcome.VALIDATED if comment.moderated == 1 else Outcome.REJECTED
+
+    def apply(u: BatchUnit, row: Row) -> str | None:
+        proposal = u.get(Proposal, keys.comment(comment.id))
+        proposal.validate(MODERATION, f"Pol.is export {conv}", outcome, u.audit)
+        return None
+
+    return apply
+
+
+def _close_row(key: str) -> Apply:
+    def apply(u: BatchUnit, row: Row) -> str | None:
+        u.get(Round, key).close(u.audit)
+        return None
+
+    return apply
