@@ -1,0 +1,160 @@
+"""How fast a Pol.is conversation is imported, beside how fast the store takes raw rows.
+
+Imports the vTaiwan conversation (49,997 votes, ``--folder`` for another) into
+a fresh SQLite file and a fresh PostgreSQL database, through ``registre
+import``'s code path (every row checked, then saved in chunks with their
+receipts and ledger leaves), then inserts the same number of rows, the
+events as the import stored them, into a plain table of the same store with
+plain ``sqlite3`` / ``psycopg``: one transaction, ``executemany``. Prints
+events per second for both, in the same run. Not a test: nothing is asserted.
+
+    python bench/import_polis.py
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from registre.adapters import commands as c
+from registre.adapters.importers.batch import run
+from registre.adapters.importers.polis import plan_polis
+from registre.adapters.service import Service
+from registre.adapters.store import parse_url
+from registre.domain import DecisionRule
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "data" / "polis" / "vtaiwan.uberx"
+RAW_TABLE = "raw_events"
+RAW_COLUMNS = "originator_id TEXT, originator_version INTEGER, topic TEXT, state {blob}"
+
+
+@contextmanager
+def sqlite_store() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        yield str(Path(folder) / "bench.db")
+
+
+@contextmanager
+def postgres_store() -> Iterator[str]:
+    import psycopg
+
+    admin = os.environ.get("REGISTRE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
+    conn = psycopg.connect(admin, autocommit=True, connect_timeout=5)
+    name = f"registre_bench_{uuid.uuid4().hex[:8]}"
+    conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.close()
+
+
+def stored_rows(service: Service) -> list[tuple[str, int, str, bytes]]:
+    """The events as stored, to insert again as raw rows of the same size."""
+    rows, position = [], 0
+    recorder = service.app.recorder
+    while page := recorder.select_notifications(
+        start=position, limit=5000, inclusive_of_start=False
+    ):
+        rows += [(str(n.originator_id), n.originator_version, n.topic, n.state) for n in page]
+        position = page[-1].id
+    return rows
+
+
+def raw_sqlite(path: str, rows: list[tuple[str, int, str, bytes]]) -> float:
+    conn = sqlite3.connect(path)
+    conn.execute(f"CREATE TABLE {RAW_TABLE} ({RAW_COLUMNS.format(blob='BLOB')})")
+    started = time.perf_counter()
+    with conn:  # one transaction
+        conn.executemany(f"INSERT INTO {RAW_TABLE} VALUES (?, ?, ?, ?)", rows)
+    seconds = time.perf_counter() - started
+    conn.close()
+    return seconds
+
+
+def raw_postgres(url: str, rows: list[tuple[str, int, str, bytes]]) -> float:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        conn.execute(f"CREATE TABLE {RAW_TABLE} ({RAW_COLUMNS.format(blob='BYTEA')})")
+        conn.commit()
+        started = time.perf_counter()
+        with conn.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {RAW_TABLE} VALUES (%s, %s, %s, %s)", rows)
+        conn.commit()  # one transaction
+        return time.perf_counter() - started
+
+
+def measure(url: str, folder: Path, raw: Callable[[Any, list[Any]], float]) -> list[Any]:
+    with Service(parse_url(url)) as service:
+        ctx = c.Context(actor="bench")
+        service.open_programme(
+            c.OpenProgramme(
+                programme="bench",
+                title="Bench",
+                organiser="Bench",
+                founders={"v": "Ville"},
+                rule=DecisionRule.ANY,
+            ),
+            ctx,
+        )
+        started = time.perf_counter()  # reading the files included
+        report = run(service, plan_polis("bench", str(folder), "EL1"), ctx)
+        elapsed = time.perf_counter() - started
+        rows = stored_rows(service)
+    target = url if url.startswith("postgresql") else url + ".raw"
+    seconds = raw(target, rows[: report.events])
+    return [
+        (
+            f"import polis ({report.rows:,} rows, {report.chunks} chunks)",
+            report.events,
+            elapsed,
+        ),
+        ("raw insert, one transaction, executemany", report.events, seconds),
+    ]
+
+
+@click.command()
+@click.option(
+    "--folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=DEFAULT_FOLDER,
+    show_default=True,
+    help="A Pol.is export folder.",
+)
+def main(folder: Path) -> None:
+    """Measure a Pol.is import against raw inserts, on both stores."""
+    click.echo(f"conversation {folder.name}")
+    for kind, store, raw in (
+        ("sqlite", sqlite_store, raw_sqlite),
+        ("postgres", postgres_store, raw_postgres),
+    ):
+        try:
+            context = store()
+            url = context.__enter__()
+        except Exception as error:  # an unavailable server is reported, not fatal
+            click.echo(f"{kind}: skipped ({type(error).__name__}: {error})".strip())
+            continue
+        try:
+            rows = measure(url, folder, raw)
+        finally:
+            context.__exit__(*sys.exc_info())
+        click.echo(f"\n{kind}")
+        click.echo(f"  {'step':<48} {'events':>9} {'seconds':>8} {'events/s':>10}")
+        for label, count, seconds in rows:
+            click.echo(f"  {label:<48} {count:>9,} {seconds:>8.2f} {count / seconds:>10,.0f}")
+
+
+if __name__ == "__main__":
+    main()
