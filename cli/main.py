@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from registre.adapters.store import ENV_VAR
 from registre.cli import decision, deliberation, programme, queries, voting
 from registre.cli.app import App, add_json_option, database_help, example
+from registre.cli.exports import export
 from registre.cli.imports import import_
 from registre.cli.output import (
     EXIT_INPUT,
@@ -138,6 +139,7 @@ for command in (queries.history, queries.status, queries.replay, queries.follow)
     main.add_command(command)
 main.add_command(trace)
 main.add_command(stats)
+main.add_command(export)
 main.add_command(import_)
 for command in main.commands.values():
     add_json_option(command)
