@@ -25,6 +25,7 @@ from registre.cli.output import (
     invalid,
     problem_lines,
 )
+from registre.cli.publish import publish
 from registre.cli.stats import stats
 from registre.cli.trace import trace
 from registre.domain.errors import RegistreError
@@ -140,6 +141,7 @@ for command in (queries.history, queries.status, queries.replay, queries.follow)
 main.add_command(trace)
 main.add_command(stats)
 main.add_command(export)
+main.add_command(publish)
 main.add_command(import_)
 for command in main.commands.values():
     add_json_option(command)

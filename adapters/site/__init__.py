@@ -1,0 +1,7 @@
+"""The public restitution site of a programme, as static pages."""
+
+from __future__ import annotations
+
+from registre.adapters.site.build import build_site
+
+__all__ = ["build_site"]

@@ -1,0 +1,51 @@
+"""``registre publish``: the public restitution site of a programme, as static
+pages to open from the folder or to put on any web server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from registre.adapters.site import build_site
+from registre.cli.app import App, example
+from registre.cli.output import CliError, emit_json
+from registre.cli.queries import projector
+
+
+@click.command(
+    epilog=example(
+        "registre publish fabrik-medvallee --out site",
+        "xdg-open site/index.html",
+    )
+)
+@click.argument("programme", metavar="SLUG")
+@click.option(
+    "--out",
+    "out",
+    metavar="DIR",
+    required=True,
+    help="The folder to write the site into (created if needed; its pages are replaced).",
+)
+def publish(programme: str, out: str) -> None:
+    """Write the restitution site of a programme: the action plan by axis, a
+    page per proposal with its timeline and provenance graph, participation
+    charts, how to verify the record, and the open data. The pages work offline
+    from the folder and load nothing from elsewhere."""
+    app = App.current()
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise CliError(f"--out {out} is a file, not a folder")
+    with projector() as (_, views):
+        try:
+            written = build_site(views, programme, folder)
+        except OSError as error:
+            raise CliError(f"cannot write the site into {out}: {error.strerror or error}") from None
+    pages = [p for p in written if p.suffix == ".html"]
+    if app.json:
+        emit_json({"programme": programme, "out": str(folder), "files": [str(p) for p in written]})
+    else:
+        click.echo(
+            f"{len(pages)} pages and {len(written) - len(pages)} other files written to {folder}"
+        )
+        click.echo(f"open {folder / 'index.html'}")
