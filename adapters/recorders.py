@@ -18,9 +18,53 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 from registre.adapters.ledger import LEDGER_TABLE, event_leaf_hash
+
+# The refusal every append-only table gives to UPDATE, DELETE and TRUNCATE.
+REFUSAL = "the record is append-only: {table} refuses {op}; correct it by recording a new event"
+# SQLite trigger names start with this, so tools can find (and list) them all.
+TRIGGER_PREFIX = "registre_append_only_"
+# The PostgreSQL trigger function shared by every append-only table of a schema.
+REFUSE_FUNCTION = "registre_refuse_change"
+
+
+def sqlite_append_only(table: str) -> list[str]:
+    """Statements making a SQLite table refuse UPDATE and DELETE (SQLite has no
+    TRUNCATE). ``IF NOT EXISTS`` makes them safe to run at every start."""
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {TRIGGER_PREFIX}{table}_{op.lower()} "
+        f"BEFORE {op} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{REFUSAL.format(table=table, op=op)}'); END"
+        for op in ("UPDATE", "DELETE")
+    ]
+
+
+def postgres_append_only(schema: str, table: str) -> list[Composed]:
+    """Statements making a PostgreSQL table refuse UPDATE, DELETE and TRUNCATE.
+
+    Run in one transaction at every start: ``CREATE OR REPLACE`` keeps them
+    idempotent, and a start racing another on the same objects fails with
+    "tuple concurrently updated", which the application's opening retries."""
+    function = SQL("{}.{}").format(Identifier(schema), Identifier(REFUSE_FUNCTION))
+    target = SQL("{}.{}").format(Identifier(schema), Identifier(table))
+    return [
+        SQL(
+            "CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION 'the record is append-only: % refuses %; "
+            "correct it by recording a new event', TG_TABLE_NAME, TG_OP "
+            "USING ERRCODE = 'insufficient_privilege'; END $$"
+        ).format(function),
+        SQL(
+            "CREATE OR REPLACE TRIGGER {} BEFORE UPDATE OR DELETE ON {} "
+            "FOR EACH ROW EXECUTE FUNCTION {}()"
+        ).format(Identifier(f"{table}_append_only"), target, function),
+        SQL(
+            "CREATE OR REPLACE TRIGGER {} BEFORE TRUNCATE ON {} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION {}()"
+        ).format(Identifier(f"{table}_no_truncate"), target, function),
+    ]
 
 
 def _leaves(
@@ -41,6 +85,8 @@ class LedgeredSQLiteRecorder(SQLiteApplicationRecorder):
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {LEDGER_TABLE} ("
             "position INTEGER PRIMARY KEY, leaf_hash BLOB NOT NULL)",
+            *sqlite_append_only(self.events_table_name),
+            *sqlite_append_only(LEDGER_TABLE),
         ]
 
     def _insert_events(
@@ -67,6 +113,11 @@ class LedgeredPostgresRecorder(PostgresApplicationRecorder):
                 "(position BIGINT PRIMARY KEY, leaf_hash BYTEA NOT NULL)"
             ).format(self.ledger_table)
         )
+        schema = self.datastore.schema
+        self.sql_create_statements += [
+            *postgres_append_only(schema, self.events_table_name),
+            *postgres_append_only(schema, LEDGER_TABLE),
+        ]
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
