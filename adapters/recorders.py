@@ -28,6 +28,12 @@ REFUSAL = "the record is append-only: {table} refuses {op}; correct it by record
 TRIGGER_PREFIX = "registre_append_only_"
 # The PostgreSQL trigger function shared by every append-only table of a schema.
 REFUSE_FUNCTION = "registre_refuse_change"
+# Signed checkpoints are append-only too; their table is created on first use
+# (``audit_tables``), so it is protected by ``make_append_only`` there and again
+# by the recorders at every start once it exists.
+CHECKPOINTS_TABLE = "registre_checkpoints"
+# The PostgreSQL function through which writers take the events table lock.
+LOCK_FUNCTION = "registre_lock_events"
 
 
 def sqlite_append_only(table: str) -> list[str]:
@@ -67,6 +73,18 @@ def postgres_append_only(schema: str, table: str) -> list[Composed]:
     ]
 
 
+def make_append_only(cursor: Any, kind: str, table: str, schema: str | None = None) -> None:
+    """Makes an existing table refuse UPDATE and DELETE (and TRUNCATE on
+    PostgreSQL), within the caller's transaction; safe to call at every start."""
+    if kind == "sqlite":
+        for statement in sqlite_append_only(table):
+            cursor.execute(statement)
+    else:
+        assert schema is not None
+        for composed in postgres_append_only(schema, table):
+            cursor.execute(composed)
+
+
 def _leaves(
     stored_events: Sequence[StoredEvent], positions: Sequence[int]
 ) -> list[tuple[int, bytes]]:
@@ -100,6 +118,16 @@ class LedgeredSQLiteRecorder(SQLiteApplicationRecorder):
             )
         return positions
 
+    def create_table(self) -> None:
+        super().create_table()
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                (CHECKPOINTS_TABLE,),
+            )
+            if c.fetchone():
+                make_append_only(c, "sqlite", CHECKPOINTS_TABLE)
+
 
 class LedgeredPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -114,10 +142,66 @@ class LedgeredPostgresRecorder(PostgresApplicationRecorder):
             ).format(self.ledger_table)
         )
         schema = self.datastore.schema
+        events = SQL("{}.{}").format(Identifier(schema), Identifier(self.events_table_name))
+        lock = SQL("{}.{}").format(Identifier(schema), Identifier(LOCK_FUNCTION))
         self.sql_create_statements += [
             *postgres_append_only(schema, self.events_table_name),
             *postgres_append_only(schema, LEDGER_TABLE),
+            # LOCK TABLE ... IN EXCLUSIVE MODE needs UPDATE, DELETE or TRUNCATE
+            # privilege (PostgreSQL 15 and earlier), which the application role
+            # must not have. This function, owned by the tables' owner, takes
+            # the same lock for it: it runs with the owner's rights and does
+            # nothing else. Its search_path is fixed so a role with CREATE on the
+            # schema cannot substitute objects.
+            SQL(
+                "CREATE OR REPLACE FUNCTION {}() RETURNS void LANGUAGE plpgsql "
+                "SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ "
+                "BEGIN LOCK TABLE {} IN EXCLUSIVE MODE; END $$"
+            ).format(lock, events),
+            SQL("REVOKE ALL ON FUNCTION {}() FROM PUBLIC").format(lock),
         ]
+        # The library's statements are [SET LOCAL lock_timeout, LOCK TABLE]:
+        # the timeout still applies to the lock taken inside the function.
+        self.lock_table_statements = [
+            *self.lock_table_statements[:-1],
+            SQL("SELECT {}()").format(lock),
+        ]
+
+    def create_table(self) -> None:
+        if self._tables_owned_by_another_role():
+            # The store's owner created the tables, triggers and functions (and
+            # upgrades them with ``registre init``); this role may only use them.
+            self.datastore.register_type_adapters()
+            return
+        super().create_table()
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        # Processes starting at once would otherwise deadlock replacing the same
+        # triggers and functions (each locks the table, then the function, in
+        # its own order): one creates, the others wait, then find it all done.
+        curs.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            (f"registre create {self.datastore.schema}",),
+        )
+        super()._create_table(curs)
+        schema = self.datastore.schema
+        curs.execute(
+            "SELECT to_regclass(%s) IS NOT NULL AS found", (f"{schema}.{CHECKPOINTS_TABLE}",)
+        )
+        row = curs.fetchone()
+        if row and row["found"]:
+            make_append_only(curs, "postgres", CHECKPOINTS_TABLE, schema)
+
+    def _tables_owned_by_another_role(self) -> bool:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                "SELECT pg_has_role(c.relowner, 'USAGE') AS mine FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relname = %s",
+                (self.datastore.schema, self.events_table_name),
+            )
+            row = curs.fetchone()
+        return row is not None and not row["mine"]
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
