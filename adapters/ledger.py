@@ -47,3 +47,18 @@ def event_leaf_hash(
     position: int, aggregate_id: UUID | str, version: int, topic: str, payload: bytes
 ) -> bytes:
     return leaf_hash(leaf_bytes(position, aggregate_id, version, topic, payload))
+
+
+def checkpoint_statement(
+    deployment: str, tree_size: int, root_hash: bytes, created_at: str, label: str
+) -> bytes:
+    """The canonical bytes a checkpoint's Ed25519 signature covers."""
+    return rfc8785.dumps(
+        {
+            "created_at": created_at,
+            "deployment": deployment,
+            "label": label,
+            "root_hash": root_hash.hex(),
+            "tree_size": tree_size,
+        }
+    )

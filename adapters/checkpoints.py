@@ -1,0 +1,243 @@
+"""Signed checkpoints of the audit ledger, and the deployment's signing key.
+
+A checkpoint says: "the first N events of this record have the Merkle root R",
+signed with the deployment's Ed25519 key. Once published (on the site, in the
+minutes, sent to the founders), it pins the history: an event altered,
+removed, inserted or moved afterwards changes the root of the first N leaves,
+and no one without the key can sign a new checkpoint to match.
+
+The private key is kept outside the database, in a key directory
+(``--key-dir``, ``REGISTRE_KEY_DIR``, by default ``~/.config/registre/keys``),
+one file per deployment, so that someone who can write to the database
+cannot also sign. The signed statement is the RFC 8785 canonical JSON of
+{deployment, tree_size, root_hash, created_at, label} (``ledger``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+
+from registre.adapters.application import CommandCycle
+from registre.adapters.audit_tables import AuditTables
+from registre.adapters.ledger import checkpoint_statement
+from registre.adapters.merkle import RootAccumulator
+from registre.adapters.store import StoreConfig
+from registre.domain.errors import NotFound
+
+KEY_DIR_ENV = "REGISTRE_KEY_DIR"
+
+
+# -- keys ------------------------------------------------------------------------------------
+
+
+def deployment_id(config: StoreConfig) -> str:
+    """A stable name for one store: its file, or its server, database and schema.
+
+    The user and password are left out, so the owner and a restricted role
+    name the same deployment.
+    """
+    if config.kind == "sqlite":
+        where = "sqlite:" + str(Path(config.env["SQLITE_DBNAME"]).expanduser().resolve())
+    else:
+        env = config.env
+        where = (
+            f"postgresql://{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/"
+            f"{env['POSTGRES_DBNAME']}?schema={env['POSTGRES_SCHEMA']}"
+        )
+    return "registre-" + hashlib.sha256(where.encode()).hexdigest()[:16]
+
+
+def key_dir(explicit: str | None = None) -> Path:
+    if explicit:
+        return Path(explicit).expanduser()
+    if env := os.environ.get(KEY_DIR_ENV):
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "registre" / "keys"
+
+
+def key_path(config: StoreConfig, folder: Path) -> Path:
+    return folder / f"{deployment_id(config)}.pem"
+
+
+def ensure_key(config: StoreConfig, folder: Path) -> tuple[Path, bool]:
+    """The deployment's key file, created if missing; and whether it was created."""
+    path = key_path(config, folder)
+    if path.exists():
+        return path, False
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    # O_EXCL: two `init`s at once must not each write a different key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path, False
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    return path, True
+
+
+def load_private_key(config: StoreConfig, folder: Path) -> Ed25519PrivateKey:
+    path = key_path(config, folder)
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except FileNotFoundError:
+        raise NotFound(
+            f"no signing key for this store in {folder} (create it with: registre init, "
+            "or point --key-dir / REGISTRE_KEY_DIR to the folder that holds it)"
+        ) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise NotFound(f"{path} does not hold an Ed25519 private key")
+    return key
+
+
+def public_key_bytes(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
+    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def public_key_pem(raw: bytes) -> str:
+    return (
+        Ed25519PublicKey.from_public_bytes(raw)
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode("ascii")
+    )
+
+
+def key_id(public_key: bytes) -> str:
+    return hashlib.sha256(public_key).hexdigest()[:16]
+
+
+# -- checkpoints -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    id: int
+    tree_size: int
+    root_hash: bytes
+    created_at: str
+    label: str
+    deployment: str
+    key_id: str
+    public_key: bytes
+    signature: bytes
+
+    @property
+    def statement(self) -> bytes:
+        return checkpoint_statement(
+            self.deployment, self.tree_size, self.root_hash, self.created_at, self.label
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """What a reader needs to check it: the statement, the signature and the key."""
+        return {
+            "id": self.id,
+            "tree_size": self.tree_size,
+            "root_hash": self.root_hash.hex(),
+            "created_at": self.created_at,
+            "time": self.created_at,
+            "label": self.label,
+            "deployment": self.deployment,
+            "key_id": self.key_id,
+            "signature": base64.b64encode(self.signature).decode("ascii"),
+            "public_key": base64.b64encode(self.public_key).decode("ascii"),
+            "statement": self.statement.decode("utf-8"),
+        }
+
+
+def ledger_root(tables: AuditTables) -> tuple[int, bytes]:
+    """The size and root of the ledger as stored, read once in position order."""
+    acc = RootAccumulator()
+    for _, leaf in tables.all_leaves():
+        acc.append(leaf)
+    return acc.size, acc.root()
+
+
+def create_checkpoint(cycle: CommandCycle, label: str, folder: Path | None = None) -> Checkpoint:
+    """Signs the root of the whole ledger as it stands and records the checkpoint.
+
+    It is written in its own transaction, after the events it covers: a
+    checkpoint that fails to be written leaves the record as it was.
+    """
+    folder = folder or key_dir()
+    private = load_private_key(cycle.config, folder)
+    tables = AuditTables(cycle)
+    tables.ensure_checkpoint_table()
+    size, root = ledger_root(tables)
+    created_at = datetime.now(UTC).isoformat(timespec="seconds")
+    deployment = deployment_id(cycle.config)
+    public = public_key_bytes(private)
+    signature = private.sign(checkpoint_statement(deployment, size, root, created_at, label))
+    with tables.transaction(commit=True) as cursor:
+        cursor.execute(
+            tables.sql(
+                f"INSERT INTO {tables.checkpoints} (tree_size, root_hash, created_at, label, "
+                "deployment, key_id, public_key, signature) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+            ),
+            (size, root, created_at, label, deployment, key_id(public), public, signature),
+        )
+        new_id = int(cursor.fetchone()["id"])
+    return Checkpoint(
+        new_id, size, root, created_at, label, deployment, key_id(public), public, signature
+    )
+
+
+def list_checkpoints(cycle: CommandCycle) -> list[Checkpoint]:
+    tables = AuditTables(cycle)
+    tables.ensure_checkpoint_table()
+    with tables.transaction() as cursor:
+        cursor.execute(
+            f"SELECT id, tree_size, root_hash, created_at, label, deployment, key_id, "
+            f"public_key, signature FROM {tables.checkpoints} ORDER BY id"
+        )
+        return [
+            Checkpoint(
+                int(r["id"]),
+                int(r["tree_size"]),
+                bytes(r["root_hash"]),
+                str(r["created_at"]),
+                str(r["label"]),
+                str(r["deployment"]),
+                str(r["key_id"]),
+                bytes(r["public_key"]),
+                bytes(r["signature"]),
+            )
+            for r in cursor.fetchall()
+        ]
+
+
+def get_checkpoint(cycle: CommandCycle, checkpoint_id: int | None) -> Checkpoint:
+    """The checkpoint with this id, or the latest one."""
+    found = list_checkpoints(cycle)
+    if not found:
+        raise NotFound("this store has no checkpoint yet (create one: registre audit checkpoint)")
+    if checkpoint_id is None:
+        return found[-1]
+    for checkpoint in found:
+        if checkpoint.id == checkpoint_id:
+            return checkpoint
+    raise NotFound(f"this store has no checkpoint #{checkpoint_id}")
+
+
+def latest_checkpoint(cycle: CommandCycle) -> dict[str, Any] | None:
+    """The latest signed checkpoint, as shown to the public; None if there is none."""
+    found = list_checkpoints(cycle)
+    return found[-1].as_dict() if found else None

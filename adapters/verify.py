@@ -1,0 +1,324 @@
+"""Verification of the record: every event against its ledger leaf, and the
+whole log against every signed checkpoint.
+
+The events and the ledger are read once, in position order and in pages, side
+by side. Each event's leaf is recomputed from its stored bytes and compared
+with its ledger row; two trees are grown as they are read, one from the
+recomputed leaves and one from the stored ledger leaves, and their roots are
+taken at every checkpoint's size. That is what lets the report say what
+happened and not only that something did:
+
+- an event whose leaf differs from its ledger row was altered; when a
+  checkpoint covers it, the checkpoint says which side is the original (the
+  ledger tree still gives its root: the event was altered; the recomputed
+  tree does: its ledger row was);
+- two rows whose recomputed leaves are each other's ledger leaves were
+  swapped;
+- a ledger row without its event: the event is missing; an event without its
+  ledger row: it was inserted outside the recorder;
+- fewer leaves than a checkpoint covers: the log was truncated;
+- a checkpoint whose signature fails was altered;
+- a checkpoint whose root no longer matches although every event matches its
+  ledger row (an attacker changed both): the history diverges from there, and
+  the previous checkpoint that still matches bounds where.
+
+Memory stays flat but for one small entry per aggregate (its last version,
+to tell a changed version) and the rows found wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.utils import resolve_topic
+
+from registre.adapters.application import CommandCycle
+from registre.adapters.audit_tables import AuditTables, StoredRow, merged
+from registre.adapters.checkpoints import Checkpoint, list_checkpoints
+from registre.adapters.ledger import event_leaf_hash
+from registre.adapters.merkle import RootAccumulator
+from registre.adapters.offline_verify import signature_valid
+
+MAX_ROWS_KEPT = 1000  # wrong rows kept for the report; past that, only counted
+MAX_SWAP_CHECK = 60  # pairs of wrong rows tried as swaps (each try hashes two leaves)
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str  # altered, ledger, swapped, missing, inserted, truncated, checkpoint, diverges
+    positions: tuple[int, ...]
+    message: str
+    checkpoint: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "positions": list(self.positions),
+            "checkpoint": self.checkpoint,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Report:
+    events: int = 0
+    leaves: int = 0
+    checkpoints: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "ledger_leaves": self.leaves,
+            "checkpoints": self.checkpoints,
+            "findings": [f.as_dict() for f in self.findings],
+            "notes": self.notes,
+        }
+
+
+@dataclass
+class _Mismatch:
+    position: int
+    index: int  # in the recomputed tree
+    ledger_index: int
+    recomputed: bytes
+    stored: bytes
+    hint: str
+    row: StoredRow
+
+
+@dataclass
+class _Tree:
+    """One tree grown while reading, with its roots at the checkpoints' sizes."""
+
+    sizes: set[int]
+    acc: RootAccumulator = field(default_factory=RootAccumulator)
+    roots: dict[int, bytes] = field(default_factory=dict)
+    positions: list[int] = field(default_factory=list)  # position of each leaf at a size
+    last_position: dict[int, int] = field(default_factory=dict)
+
+    def add(self, leaf: bytes, position: int) -> None:
+        self.acc.append(leaf)
+        if self.acc.size in self.sizes:
+            self.roots[self.acc.size] = self.acc.root()
+            self.last_position[self.acc.size] = position
+
+
+def _hint(row: StoredRow, last_version: dict[str, int]) -> str:
+    """Which field of an altered event looks changed, when its neighbours tell."""
+    try:
+        resolve_topic(row.topic)
+    except Exception:
+        return "its topic was changed"
+    if row.version != last_version.get(row.aggregate_id, 0) + 1:
+        return "its version was changed"
+    return "its stored bytes were changed"
+
+
+def verify(cycle: CommandCycle, public_key: bytes | None = None) -> Report:
+    """Checks the whole store; ``public_key`` is the trusted key of the deployment
+    (without it, each checkpoint is checked with the key stored beside it, which
+    shows accidents but not a forger who also replaced the key)."""
+    tables = AuditTables(cycle)
+    checkpoints = list_checkpoints(cycle)
+    report = Report(checkpoints=len(checkpoints))
+    sizes = {c.tree_size for c in checkpoints}
+    recomputed, stored = _Tree(sizes), _Tree(sizes)
+    mismatches: list[_Mismatch] = []
+    last_version: dict[str, int] = {}
+    previous = 0
+    gaps: list[int] = []
+
+    for position, row, leaf in merged(tables):
+        if position > previous + 1 and len(gaps) < MAX_ROWS_KEPT:
+            gaps.extend(range(previous + 1, min(position, previous + 1 + MAX_ROWS_KEPT)))
+        previous = position
+        if row is not None:
+            computed = event_leaf_hash(
+                row.position, row.aggregate_id, row.version, row.topic, row.payload
+            )
+            if leaf is not None and computed != leaf and len(mismatches) < MAX_ROWS_KEPT:
+                mismatches.append(
+                    _Mismatch(
+                        position,
+                        recomputed.acc.size,
+                        stored.acc.size,
+                        computed,
+                        leaf,
+                        _hint(row, last_version),
+                        row,
+                    )
+                )
+            last_version[row.aggregate_id] = row.version
+            recomputed.add(computed, position)
+            report.events += 1
+        if leaf is not None:
+            stored.add(leaf, position)
+            report.leaves += 1
+        if row is None:
+            report.findings.append(
+                Finding(
+                    "missing",
+                    (position,),
+                    f"event #{position} is missing: its ledger leaf remains, the event is gone",
+                )
+            )
+        elif leaf is None:
+            report.findings.append(
+                Finding(
+                    "inserted",
+                    (position,),
+                    f"event #{position} was inserted outside the recorder: it has no ledger leaf",
+                )
+            )
+
+    report.findings.extend(_pairs(mismatches, checkpoints, recomputed, stored))
+    report.findings.extend(_against_checkpoints(checkpoints, recomputed, report, public_key, gaps))
+    covered = max((c.tree_size for c in checkpoints), default=0)
+    if report.events > covered:
+        report.notes.append(
+            f"{report.events - covered} of {report.events} events are not yet covered "
+            "by a checkpoint (create one: registre audit checkpoint)"
+        )
+    return report
+
+
+def _covering(checkpoints: list[Checkpoint], index: int) -> Checkpoint | None:
+    return min(
+        (c for c in checkpoints if c.tree_size > index), key=lambda c: c.tree_size, default=None
+    )
+
+
+def _swaps(mismatches: list[_Mismatch]) -> dict[int, int]:
+    """Pairs of wrong rows whose contents, put back at each other's position,
+    give each other's ledger leaves: the rows were swapped."""
+    found: dict[int, int] = {}
+    for i, m in enumerate(mismatches):
+        for n in mismatches[i + 1 :]:
+            if m.position in found or n.position in found:
+                continue
+            if _leaf_at(m.row, n.position) == n.stored and _leaf_at(n.row, m.position) == m.stored:
+                found[m.position], found[n.position] = n.position, m.position
+    return found
+
+
+def _leaf_at(row: StoredRow, position: int) -> bytes:
+    return event_leaf_hash(position, row.aggregate_id, row.version, row.topic, row.payload)
+
+
+def _pairs(
+    mismatches: list[_Mismatch],
+    checkpoints: list[Checkpoint],
+    recomputed: _Tree,
+    stored: _Tree,
+) -> Iterator[Finding]:
+    swapped = _swaps(mismatches) if len(mismatches) <= MAX_SWAP_CHECK else {}
+    for m in mismatches:
+        if m.position in swapped:
+            a, b = sorted((m.position, swapped[m.position]))
+            if m.position == a:
+                yield Finding("swapped", (a, b), f"events #{a} and #{b} were swapped")
+            continue
+        cp = _covering(checkpoints, m.index)
+        events_hold = cp is not None and recomputed.roots.get(cp.tree_size) == cp.root_hash
+        ledger_holds = cp is not None and stored.roots.get(cp.tree_size) == cp.root_hash
+        if cp is not None and events_hold and not ledger_holds:
+            yield Finding(
+                "ledger",
+                (m.position,),
+                f"the ledger leaf of #{m.position} was altered; the event still matches "
+                f"checkpoint #{cp.id}",
+                cp.id,
+            )
+        elif cp is not None and ledger_holds:
+            yield Finding(
+                "altered",
+                (m.position,),
+                f"event #{m.position} was altered: {m.hint}; its ledger leaf, which "
+                f"checkpoint #{cp.id} confirms, no longer matches it",
+                cp.id,
+            )
+        else:
+            yield Finding(
+                "altered",
+                (m.position,),
+                f"event #{m.position} was altered: {m.hint}, it no longer matches its leaf"
+                + ("" if cp else " (no checkpoint covers it yet)"),
+            )
+
+
+def _against_checkpoints(
+    checkpoints: list[Checkpoint],
+    recomputed: _Tree,
+    report: Report,
+    public_key: bytes | None,
+    gaps: list[int],
+) -> Iterator[Finding]:
+    if checkpoints and public_key is None:
+        report.notes.append(
+            "checkpoints were checked with the public key stored beside them; give the "
+            "deployment's key (--public-key, or its key folder) to rule out a forged one"
+        )
+    matched: Checkpoint | None = None  # the largest checkpoint that still holds
+    diverged = False
+    leaf_findings = [p for f in report.findings for p in f.positions]
+    removed = sum(1 for f in report.findings if f.kind == "missing")
+    for cp in sorted(checkpoints, key=lambda c: (c.tree_size, c.id)):
+        key = public_key if public_key is not None else cp.public_key
+        if not signature_valid(key, cp.signature, cp.statement):
+            yield Finding(
+                "checkpoint",
+                (),
+                f"checkpoint #{cp.id} was altered: its signature does not match",
+                cp.id,
+            )
+            continue
+        if recomputed.acc.size < cp.tree_size:
+            missing = cp.tree_size - recomputed.acc.size
+            if missing <= removed:
+                # The events named missing account for the shortfall.
+                diverged = True
+                continue
+            yield Finding(
+                "truncated",
+                (),
+                f"the log was truncated: it holds {recomputed.acc.size} events, and "
+                f"checkpoint #{cp.id} covers {cp.tree_size}; {missing} covered events are gone",
+                cp.id,
+            )
+            diverged = True
+            continue
+        if recomputed.roots.get(cp.tree_size) == cp.root_hash:
+            matched = cp
+            continue
+        if diverged:
+            continue
+        diverged = True
+        start = recomputed.last_position[matched.tree_size] + 1 if matched else 1
+        end = recomputed.last_position[cp.tree_size]
+        since = f"checkpoint #{matched.id} still holds; " if matched else ""
+        yield Finding(
+            "diverges",
+            (start, end),
+            f"the history diverges from checkpoint #{cp.id} (size {cp.tree_size}) on: "
+            f"{since}the change lies between #{start} and #{end}",
+            cp.id,
+        )
+        # Both an event and its ledger row gone leave only a hole in the positions.
+        if not any(start <= p <= end for p in leaf_findings):
+            for gap in (g for g in gaps if start <= g <= end):
+                removed += 1
+                yield Finding(
+                    "missing",
+                    (gap,),
+                    f"event #{gap} is missing, with its ledger leaf",
+                    cp.id,
+                )
