@@ -7,6 +7,7 @@ import click
 from registre.adapters import commands as c
 from registre.adapters.service import Service
 from registre.cli.app import Recording, choices, example, record, recording
+from registre.cli.audit import publish_plan_and_checkpoint
 from registre.cli.output import invalid
 from registre.domain import ActionStatus
 
@@ -223,8 +224,9 @@ def plan() -> None:
 @click.option("--label", required=True, help="The version's name, e.g. the restitution.")
 @recording
 def publish(how: Recording, programme: str, label: str) -> None:
-    """Publish the current action plan as a fixed version the public can check later."""
-    record(Service.publish_plan, c.PublishPlan, how, programme=programme, label=label)
+    """Publish the current action plan as a fixed version the public can check later,
+    and sign a checkpoint of the record that covers it."""
+    record(publish_plan_and_checkpoint, c.PublishPlan, how, programme=programme, label=label)
 
 
 COMMANDS: list[click.Command] = [validate, decide, action, correct, plan]

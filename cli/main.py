@@ -12,7 +12,7 @@ import click
 from pydantic import ValidationError
 
 from registre.adapters.store import ENV_VAR
-from registre.cli import decision, deliberation, programme, queries, voting
+from registre.cli import audit, decision, deliberation, programme, queries, voting
 from registre.cli.app import App, add_json_option, database_help, example
 from registre.cli.exports import export
 from registre.cli.imports import import_
@@ -102,15 +102,18 @@ def main(ctx: click.Context, database: str | None, as_json: bool, debug: bool) -
 
 
 @main.command(epilog=example("registre --database postgresql://clerk@db:5432/registre init"))
-def init() -> None:
-    """Create or upgrade the store, and say which it is."""
+@audit.key_dir_option
+def init(key_dir: str | None) -> None:
+    """Create or upgrade the store, and say which it is; create its signing key if missing."""
     app = App.current()
     with app.service() as service:
         config = service.config
+    key_file, created = audit.ensure_deployment_key(config, key_dir)
     if app.json:
-        emit_json({"store": config.display, "kind": config.kind})
+        emit_json({"store": config.display, "kind": config.kind, "key_file": str(key_file)})
     else:
         click.echo(f"store ready: {config.display} ({config.kind})")
+        click.echo(f"signing key {'created' if created else 'found'}: {key_file}")
 
 
 @main.command(epilog=example("registre --database demo.db demo"))
@@ -143,6 +146,8 @@ main.add_command(stats)
 main.add_command(export)
 main.add_command(publish)
 main.add_command(import_)
+main.add_command(audit.audit)
+export.add_command(audit.export_events)
 for command in main.commands.values():
     add_json_option(command)
 

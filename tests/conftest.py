@@ -83,3 +83,10 @@ def service(store_url: str) -> Iterator[Service]:
         yield svc
     finally:
         svc.close()
+
+
+@pytest.fixture(autouse=True)
+def _key_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Signing keys made by `registre init` go to a folder of the test run, not the user's."""
+    if "REGISTRE_KEY_DIR" not in os.environ:
+        monkeypatch.setenv("REGISTRE_KEY_DIR", str(tmp_path_factory.getbasetemp() / "keys"))

@@ -1,0 +1,362 @@
+"""``registre audit``: signed checkpoints, verification of the record, and proofs;
+``registre export events``: the log itself, for anyone to verify offline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from registre.adapters import checkpoints as cp
+from registre.adapters import commands as c
+from registre.adapters.audit_tables import AuditTables, exported_events
+from registre.adapters.ledger import event_leaf_hash
+from registre.adapters.merkle import (
+    consistency_proof,
+    inclusion_proof,
+    verify_consistency,
+    verify_inclusion,
+)
+from registre.adapters.offline_verify import Unreadable, read_public_key, run, summary
+from registre.adapters.service import Result, Service
+from registre.adapters.store import StoreConfig
+from registre.adapters.verify import verify as verify_store
+from registre.cli.app import App, example
+from registre.cli.exports import write_out
+from registre.cli.output import CliError, emit_json
+from registre.domain.errors import NotFound
+
+EXIT_TAMPERED = 4  # the record does not match its ledger or its checkpoints
+
+key_dir_option = click.option(
+    "--key-dir",
+    envvar=cp.KEY_DIR_ENV,
+    metavar="DIR",
+    help=f"Folder of the deployment's signing key (or {cp.KEY_DIR_ENV}; "
+    "default ~/.config/registre/keys).",
+)
+
+
+def ensure_deployment_key(config: StoreConfig, key_dir: str | None) -> tuple[Path, bool]:
+    """Used by ``registre init``: the signing key of this store, created if missing."""
+    try:
+        return cp.ensure_key(config, cp.key_dir(key_dir))
+    except OSError as error:
+        raise CliError(f"cannot create the signing key: {error.strerror or error}") from None
+
+
+@click.group(
+    "audit",
+    epilog=example(
+        "registre audit checkpoint --label 'Assises 2022'",
+        "registre audit verify",
+        "registre audit verify --export events.jsonl --checkpoint checkpoint.json",
+    ),
+)
+def audit() -> None:
+    """Check that nothing in the record was altered: signed checkpoints of the
+    audit ledger (a Merkle tree of every event), verification, and proofs."""
+
+
+@audit.command(
+    "checkpoint",
+    epilog=example(
+        "registre audit checkpoint --label 'Comité de pilotage du 2 avril'",
+        "registre audit checkpoint --export checkpoint.json",
+    ),
+)
+@click.option("--label", default="", help="What the checkpoint marks, e.g. a restitution.")
+@click.option("--export", "out", metavar="FILE", help="Write an existing checkpoint to FILE.")
+@click.option("--id", "checkpoint_id", type=int, help="With --export: which one (default latest).")
+@key_dir_option
+def checkpoint(label: str, out: str | None, checkpoint_id: int | None, key_dir: str | None) -> None:
+    """Sign the root of the whole ledger now and record it as a checkpoint; or,
+    with --export, write a checkpoint to a file for publication."""
+    app = App.current()
+    with app.service() as service:
+        if out is not None:
+            found = cp.get_checkpoint(service, checkpoint_id).as_dict()
+            _write(out, json.dumps(found, ensure_ascii=False, indent=2) + "\n")
+            if app.json:
+                emit_json(found)
+            else:
+                click.echo(f"checkpoint #{found['id']} written to {out}")
+            return
+        made = cp.create_checkpoint(service, label, cp.key_dir(key_dir))
+    if app.json:
+        emit_json(made.as_dict())
+    else:
+        click.echo(
+            f"checkpoint #{made.id}: {made.tree_size} events, root {made.root_hash.hex()}, "
+            f"signed with key {made.key_id}"
+        )
+
+
+@audit.command(
+    "verify",
+    epilog=example(
+        "registre audit verify",
+        "registre audit verify --export events.jsonl --checkpoint checkpoint.json",
+    ),
+)
+@click.option("--export", "export_file", metavar="FILE", help="Check this exported log offline.")
+@click.option("--checkpoint", "checkpoint_file", metavar="FILE", help="With --export.")
+@click.option("--public-key", metavar="FILE", help="The deployment's published public key.")
+@key_dir_option
+def verify(
+    export_file: str | None,
+    checkpoint_file: str | None,
+    public_key: str | None,
+    key_dir: str | None,
+) -> None:
+    """Recompute every leaf and the tree from the store and check them against
+    the ledger and every signed checkpoint; exit 4 and say what was found if
+    anything was altered, removed, inserted or reordered."""
+    app = App.current()
+    if export_file or checkpoint_file:
+        _verify_offline(app, export_file, checkpoint_file, public_key)
+        return
+    trusted = _read_key(public_key) if public_key else None
+    with app.service() as service:
+        if trusted is None:
+            trusted = _own_public_key(service, key_dir)
+        report = verify_store(service, trusted)
+    if app.json:
+        emit_json(report.as_dict())
+    else:
+        for finding in report.findings:
+            click.echo(f"tampered: {finding.message}")
+        for note in report.notes:
+            click.echo(f"note: {note}")
+        if report.ok:
+            click.echo(
+                f"verified: {report.events} events match their ledger leaves and "
+                f"{report.checkpoints} signed checkpoints"
+            )
+    if not report.ok:
+        raise CliError(
+            f"the record does not match its audit ledger ({len(report.findings)} findings)",
+            EXIT_TAMPERED,
+        )
+
+
+def _verify_offline(
+    app: App, export_file: str | None, checkpoint_file: str | None, public_key: str | None
+) -> None:
+    if not (export_file and checkpoint_file):
+        raise CliError("give both --export FILE and --checkpoint FILE to verify offline")
+    try:
+        verdict = run(
+            Path(export_file), Path(checkpoint_file), Path(public_key) if public_key else None
+        )
+        published = json.loads(Path(checkpoint_file).read_text(encoding="utf-8"))
+    except Unreadable as error:
+        raise CliError(str(error)) from None
+    if app.json:
+        emit_json({"ok": verdict.ok, "events": verdict.events, "problems": verdict.problems})
+    else:
+        for line in summary(verdict, published):
+            click.echo(line)
+    if not verdict.ok:
+        raise CliError("the export does not match the checkpoint", EXIT_TAMPERED)
+
+
+def _read_key(path: str) -> bytes:
+    try:
+        return read_public_key(Path(path).read_bytes())
+    except OSError as error:
+        raise CliError(f"cannot read {path}: {error.strerror or error}") from None
+    except ValueError as error:
+        raise CliError(f"--public-key {path}: {error}") from None
+
+
+def _own_public_key(service: Service, key_dir: str | None) -> bytes | None:
+    """This deployment's public key, from its key file if this machine holds it."""
+    path = cp.key_path(service.config, cp.key_dir(key_dir))
+    if not path.exists():
+        return None
+    return cp.public_key_bytes(cp.load_private_key(service.config, path.parent))
+
+
+@audit.command(
+    "prove", epilog=example("registre audit prove 42", "registre audit prove 42 --checkpoint 3")
+)
+@click.argument("position", metavar="POSITION")
+@click.option("--checkpoint", "checkpoint_id", type=int, help="Checkpoint id (default latest).")
+def prove(position: str, checkpoint_id: int | None) -> None:
+    """An inclusion proof: the event at POSITION is in the tree a checkpoint signed."""
+    try:
+        wanted = int(position.strip().removeprefix("#"))
+    except ValueError:
+        raise CliError(f"POSITION {position!r} is not a whole number") from None
+    app = App.current()
+    with app.service() as service:
+        found = cp.get_checkpoint(service, checkpoint_id)
+        leaves, positions = _leaves(service, found.tree_size)
+        rows = AuditTables(service).events_after(wanted - 1, 1)
+    row = rows[0] if rows and rows[0].position == wanted else None
+    if wanted not in positions:
+        raise CliError(
+            f"event #{wanted} is not covered by checkpoint #{found.id} ({found.tree_size} events)",
+            1,
+        )
+    index = positions.index(wanted)
+    path = inclusion_proof(leaves, index)
+    leaf = leaves[index]
+    ok = verify_inclusion(leaf, index, found.tree_size, path, found.root_hash)
+    # The stored event itself must still give the leaf the tree holds.
+    matches = row is not None and leaf == event_leaf_hash(
+        row.position, row.aggregate_id, row.version, row.topic, row.payload
+    )
+    proof: dict[str, Any] = {
+        "position": wanted,
+        "leaf_hash": leaf.hex(),
+        "leaf_index": index,
+        "tree_size": found.tree_size,
+        "path": [p.hex() for p in path],
+        "root_hash": found.root_hash.hex(),
+        "checkpoint": found.as_dict(),
+        "verified": ok and matches,
+    }
+    if app.json:
+        emit_json(proof)
+    else:
+        click.echo(json.dumps(proof, ensure_ascii=False, indent=2))
+    if not (ok and matches):
+        raise CliError(
+            f"event #{wanted} does not prove into checkpoint #{found.id}: "
+            "run registre audit verify",
+            EXIT_TAMPERED,
+        )
+
+
+@audit.command("consistency", epilog=example("registre audit consistency 1 3"))
+@click.argument("first", type=int)
+@click.argument("second", type=int)
+def consistency(first: int, second: int) -> None:
+    """A consistency proof: checkpoint SECOND extends checkpoint FIRST, with nothing
+    before it changed."""
+    app = App.current()
+    with app.service() as service:
+        old, new = cp.get_checkpoint(service, first), cp.get_checkpoint(service, second)
+        if old.tree_size > new.tree_size:
+            old, new = new, old
+        leaves, _ = _leaves(service, new.tree_size)
+    proof = consistency_proof(leaves, old.tree_size) if len(leaves) == new.tree_size else []
+    ok = len(leaves) == new.tree_size and verify_consistency(
+        old.tree_size, new.tree_size, old.root_hash, new.root_hash, proof
+    )
+    result = {
+        "first": {"id": old.id, "tree_size": old.tree_size, "root_hash": old.root_hash.hex()},
+        "second": {"id": new.id, "tree_size": new.tree_size, "root_hash": new.root_hash.hex()},
+        "proof": [p.hex() for p in proof],
+        "verified": ok,
+    }
+    if app.json:
+        emit_json(result)
+    else:
+        click.echo(json.dumps(result, indent=2))
+    if not ok:
+        raise CliError(
+            f"checkpoint #{new.id} does not extend checkpoint #{old.id} in this store: "
+            "run registre audit verify",
+            EXIT_TAMPERED,
+        )
+
+
+def _leaves(service: Service, size: int) -> tuple[list[bytes], list[int]]:
+    """The first ``size`` ledger leaves as stored, and their positions."""
+    leaves: list[bytes] = []
+    positions: list[int] = []
+    for position, leaf in AuditTables(service).all_leaves():
+        if len(leaves) == size:
+            break
+        leaves.append(leaf)
+        positions.append(position)
+    return leaves, positions
+
+
+@audit.command("key", epilog=example("registre audit key --export > registre.pub"))
+@click.option("--export", "export_key", is_flag=True, help="Print the public key.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pem", "base64"]),
+    default="pem",
+    show_default=True,
+    help="PEM (SubjectPublicKeyInfo) or the base64 of the 32 raw bytes.",
+)
+@key_dir_option
+def key(export_key: bool, fmt: str, key_dir: str | None) -> None:
+    """Show where the deployment's signing key is; --export prints its public key."""
+    app = App.current()
+    config = app.store()
+    folder = cp.key_dir(key_dir)
+    public = cp.public_key_bytes(cp.load_private_key(config, folder))
+    if export_key:
+        if fmt == "pem":
+            click.echo(cp.public_key_pem(public), nl=False)
+        else:
+            import base64
+
+            click.echo(base64.b64encode(public).decode("ascii"))
+        return
+    path = cp.key_path(config, folder)
+    if app.json:
+        emit_json({"key_file": str(path), "key_id": cp.key_id(public)})
+    else:
+        click.echo(f"signing key {cp.key_id(public)}: {path}")
+
+
+# -- export events -------------------------------------------------------------------------------
+
+
+@click.command(
+    "events",
+    epilog=example(
+        "registre export events --all --out events.jsonl",
+        "registre export events fabrik-medvallee --out fabrik.jsonl",
+    ),
+)
+@click.argument("programme", metavar="SLUG", required=False)
+@click.option("--all", "everything", is_flag=True, help="Every event of the store (the full log).")
+@click.option("--out", metavar="FILE", help="Write to FILE instead of stdout.")
+def export_events(programme: str | None, everything: bool, out: str | None) -> None:
+    """Export the log as JSON Lines: one event per line with its position,
+    aggregate id, version, topic, payload (base64 as stored, and decoded) and
+    ledger leaf hash. Only the full log (--all) can be checked against a
+    checkpoint; a programme's events are a part of it."""
+    if everything == (programme is not None):
+        raise CliError("give either SLUG or --all")
+    with App.current().service() as service:
+        lines = [
+            json.dumps(e, ensure_ascii=False, separators=(",", ":"))
+            for e in exported_events(AuditTables(service), programme)
+        ]
+    _write(out, "".join(f"{line}\n" for line in lines))
+
+
+def _write(out: str | None, text: str) -> None:
+    write_out(text, out)
+
+
+# -- plan publish: the published version pinned by a checkpoint ------------------------------
+
+
+def publish_plan_and_checkpoint(service: Service, cmd: c.PublishPlan, ctx: c.Context) -> Result:
+    """Records the published plan version, then signs a checkpoint that covers
+    it, in a transaction of its own: the publication stands even if signing fails."""
+    result = service.publish_plan(cmd, ctx)
+    if result.already_recorded:
+        return result
+    try:
+        made = cp.create_checkpoint(service, cmd.label)
+    except NotFound as error:
+        result.warnings.append(f"no checkpoint was signed: {error}")
+        return result
+    result.summary += (
+        f"; signed checkpoint #{made.id} covers the {made.tree_size} events recorded so far"
+    )
+    return result

@@ -1,0 +1,208 @@
+"""Signed checkpoints, the deployment key, proofs, exports and the offline verifier."""
+
+from __future__ import annotations
+
+import base64
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from registre.adapters import checkpoints as cp
+from registre.adapters import commands as c
+from registre.adapters.ledger import checkpoint_statement
+from registre.adapters.merkle import EMPTY_ROOT
+from registre.adapters.offline_verify import main as offline_main
+from registre.adapters.offline_verify import signature_valid
+from registre.adapters.service import Service
+from registre.adapters.store import parse_url
+from registre.cli.main import main
+
+CTX = c.Context(actor="greffe")
+
+
+@pytest.fixture
+def keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "keys"
+    monkeypatch.setenv(cp.KEY_DIR_ENV, str(folder))
+    return folder
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_the_key_is_created_once_outside_the_store_and_private(store_url: str, keys: Path) -> None:
+    code, out, _ = cli("--database", store_url, "init")
+    assert code == 0 and "signing key created" in out
+    (key_file,) = keys.iterdir()
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    code, out, _ = cli("--database", store_url, "init")
+    assert "signing key found" in out and list(keys.iterdir()) == [key_file]
+    code, pem, _ = cli("--database", store_url, "audit", "key", "--export")
+    assert code == 0 and pem.startswith("-----BEGIN PUBLIC KEY-----")
+    code, raw, _ = cli("--database", store_url, "audit", "key", "--export", "--format", "base64")
+    assert len(base64.b64decode(raw)) == 32
+
+
+def test_a_checkpoint_signs_the_root_of_the_ledger(store_url: str, keys: Path) -> None:
+    config = parse_url(store_url)
+    cp.ensure_key(config, keys)
+    with Service(config) as service:
+        assert cp.latest_checkpoint(service) is None
+        empty = cp.create_checkpoint(service, "vide", keys)
+        assert (empty.tree_size, empty.root_hash) == (0, EMPTY_ROOT)
+        service.open_programme(
+            c.OpenProgramme(
+                programme="labo", title="T", organiser="O", founders={"m": "M"}, rule="any"
+            ),
+            CTX,
+        )
+        made = cp.create_checkpoint(service, "ouverture", keys)
+        latest = cp.latest_checkpoint(service)
+    assert made.tree_size == 2  # the opening and its receipt
+    assert latest is not None and latest["id"] == made.id and latest["label"] == "ouverture"
+    statement = checkpoint_statement(
+        latest["deployment"],
+        2,
+        bytes.fromhex(latest["root_hash"]),
+        latest["created_at"],
+        "ouverture",
+    )
+    assert latest["statement"] == statement.decode()
+    public = base64.b64decode(latest["public_key"])
+    assert signature_valid(public, base64.b64decode(latest["signature"]), statement)
+    assert not signature_valid(public, base64.b64decode(latest["signature"]), statement + b" ")
+
+
+def test_publishing_a_plan_signs_a_checkpoint_that_covers_it(store_url: str, keys: Path) -> None:
+    db = ["--database", store_url]
+    cli(*db, "init")
+    who = ["--as", "greffe"]
+    assert (
+        cli(
+            *db,
+            "programme",
+            "open",
+            "labo",
+            "--title",
+            "T",
+            "--organiser",
+            "O",
+            "--founder",
+            "ville=Ville",
+            "--rule",
+            "any",
+            *who,
+        )[0]
+        == 0
+    )
+    code, out, err = cli(*db, "plan", "publish", "labo", "--label", "Restitution", *who)
+    assert code == 0, err
+    assert "signed checkpoint #1 covers the 4 events recorded so far" in out
+    code, out, _ = cli(*db, "audit", "verify")
+    assert code == 0 and "verified: 4 events" in out
+
+
+def test_publishing_without_a_key_warns_and_still_publishes(store_url: str, keys: Path) -> None:
+    db, who = ["--database", store_url], ["--as", "greffe"]
+    cli(
+        *db,
+        "programme",
+        "open",
+        "labo",
+        "--title",
+        "T",
+        "--organiser",
+        "O",
+        "--founder",
+        "ville=Ville",
+        "--rule",
+        "any",
+        *who,
+    )
+    code, out, err = cli(*db, "plan", "publish", "labo", "--label", "R", *who)
+    assert code == 0 and "published plan version 1" in out
+    assert "warning: no checkpoint was signed: no signing key" in err
+
+
+def test_proofs_export_and_offline_verification(store_url: str, keys: Path, tmp_path: Path) -> None:
+    db, who = ["--database", store_url], ["--as", "greffe"]
+    cli(*db, "init")
+    cli(
+        *db,
+        "programme",
+        "open",
+        "labo",
+        "--title",
+        "T",
+        "--organiser",
+        "O",
+        "--founder",
+        "ville=Ville",
+        "--rule",
+        "any",
+        *who,
+    )
+    assert cli(*db, "audit", "checkpoint", "--label", "un")[0] == 0
+    for i in range(5):
+        cli(*db, "programme", "axis", "labo", f"a{i}", "--title", "Axe", *who)
+    assert cli(*db, "audit", "checkpoint", "--label", "deux")[0] == 0
+
+    code, out, _ = cli(*db, "audit", "prove", "#3", "--checkpoint", "2")
+    proof = json.loads(out)
+    assert code == 0 and proof["verified"] and proof["tree_size"] == 12
+    code, out, _ = cli(*db, "audit", "consistency", "1", "2")
+    assert code == 0 and json.loads(out)["verified"]
+    code, _, err = cli(*db, "audit", "prove", "99")
+    assert code == 1 and "not covered by checkpoint #2" in err
+
+    events, checkpoint = tmp_path / "events.jsonl", tmp_path / "checkpoint.json"
+    pub = tmp_path / "key.pem"
+    assert cli(*db, "export", "events", "--all", "--out", str(events))[0] == 0
+    assert cli(*db, "audit", "checkpoint", "--export", str(checkpoint))[0] == 0
+    pub.write_text(cli(*db, "audit", "key", "--export")[1])
+    lines = events.read_text().splitlines()
+    first = json.loads(lines[0])
+    assert first["position"] == 1 and first["event"]["slug"] == "labo"
+    code, out, _ = cli("audit", "verify", "--export", str(events), "--checkpoint", str(checkpoint))
+    assert code == 0 and out.startswith("verified: 12 events")
+    assert offline_main([str(events), str(checkpoint), "--public-key", str(pub)]) == 0
+
+    # One changed character in the export, or in the checkpoint, and it no longer verifies.
+    altered = json.loads(lines[4])
+    altered["topic"] += "x"
+    events.write_text("\n".join([*lines[:4], json.dumps(altered), *lines[5:]]) + "\n")
+    code, out, err = cli(
+        "audit", "verify", "--export", str(events), "--checkpoint", str(checkpoint)
+    )
+    assert code == 4 and "tampered: event #5 was altered" in out
+    events.write_text("\n".join(lines) + "\n")
+    data = json.loads(checkpoint.read_text())
+    data["label"] = "autre"
+    checkpoint.write_text(json.dumps(data))
+    assert offline_main([str(events), str(checkpoint)]) == 4
+    assert offline_main([str(events), str(tmp_path / "absent.json")]) == 2
+
+    # A programme's own export is a part of the log: its events and its receipts.
+    cli(
+        *db,
+        "programme",
+        "open",
+        "autre",
+        "--title",
+        "T",
+        "--organiser",
+        "O",
+        "--founder",
+        "ville=Ville",
+        "--rule",
+        "any",
+        *who,
+    )
+    code, out, _ = cli(*db, "export", "events", "labo")
+    assert code == 0 and len(out.splitlines()) == 12
+    assert cli(*db, "export", "events")[0] == 2
