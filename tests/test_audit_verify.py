@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import random
 import shutil
-import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +15,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from tamper_support import attacker as tamper
 
 from registre.adapters import checkpoints as cp
 from registre.adapters import commands as c
@@ -33,51 +33,22 @@ CTX = c.Context(actor="greffe")
 
 
 @contextmanager
-def attacker(url: str) -> Iterator[Callable[[str, tuple[Any, ...]], list[Any]]]:
-    """Runs statements as someone with write access to the database would:
-    SQLite without its triggers (dropped, then put back), PostgreSQL as
-    superuser with triggers disabled for the session. Statements use ``?``."""
-    config = parse_url(url)
-    if config.kind == "sqlite":
-        conn = sqlite3.connect(config.env["SQLITE_DBNAME"])
-        triggers = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-        saved = triggers.fetchall()
-        for name, _ in saved:
-            conn.execute(f'DROP TRIGGER "{name}"')
+def attacker(url: str) -> Iterator[Callable[..., list[Any]]]:
+    """Statements run as someone with write access to the database would, past the
+    append-only triggers (``tamper_support``); ``{events}``, ``{key}``, ``{ledger}``
+    and ``{checkpoints}`` name the tables, ``?`` marks parameters."""
+    with Service(parse_url(url)) as service, tamper(service) as a:
 
         def run(sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-            return conn.execute(sql, params).fetchall()
+            cursor = a.execute(sql, params)
+            return list(cursor.fetchall()) if cursor.description else []
 
         yield run
-        for _, sql in saved:
-            conn.execute(sql)
-        conn.commit()
-        conn.close()
-        return
-    import psycopg
-
-    env = config.env
-    with psycopg.connect(
-        dbname=env["POSTGRES_DBNAME"],
-        host=env["POSTGRES_HOST"],
-        port=int(env["POSTGRES_PORT"]),
-        user=env["POSTGRES_USER"],
-    ) as pg:
-        pg.execute("SET session_replication_role = replica")
-        pg.execute(f"SET search_path = {env['POSTGRES_SCHEMA']}")
-
-        def run_pg(sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-            cur = pg.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
-            return cur.fetchall() if cur.description else []
-
-        yield run_pg
 
 
 def names(url: str) -> tuple[str, str]:
-    """The events table and its position column."""
-    if parse_url(url).kind == "sqlite":
-        return "stored_events", "rowid"
-    return "registre_events", "notification_id"
+    """The events table and its position column, as ``tamper_support`` names them."""
+    return "{events}", "{key}"
 
 
 # -- the base store, and a fresh copy of it per run ---------------------------------------------
@@ -184,7 +155,7 @@ def delete_event_and_leaf(url: str, rng: random.Random, size: int) -> tuple[str,
     p = rng.randrange(1, size)
     with attacker(url) as run:
         run(f"DELETE FROM {table} WHERE {pos} = ?", (p,))
-        run("DELETE FROM registre_ledger WHERE position = ?", (p,))
+        run("DELETE FROM {ledger} WHERE position = ?", (p,))
     return "missing", (p,)
 
 
@@ -223,7 +194,7 @@ def truncate_tail(url: str, rng: random.Random, size: int) -> tuple[str, tuple[i
     keep = size - rng.randrange(1, 6)
     with attacker(url) as run:
         run(f"DELETE FROM {table} WHERE {pos} > ?", (keep,))
-        run("DELETE FROM registre_ledger WHERE position > ?", (keep,))
+        run("DELETE FROM {ledger} WHERE position > ?", (keep,))
     return "truncated", ()
 
 
@@ -233,14 +204,14 @@ def edit_checkpoint(url: str, rng: random.Random, size: int) -> tuple[str, tuple
         edit = rng.choice(
             ["tree_size = tree_size - 1", "label = 'autre'", "created_at = '2020-01-01'"]
         )
-        run(f"UPDATE registre_checkpoints SET {edit} WHERE id = ?", (ident,))
+        run(f"UPDATE {{checkpoints}} SET {edit} WHERE id = ?", (ident,))
     return "checkpoint", (ident,)
 
 
 def alter_leaf(url: str, rng: random.Random, size: int) -> tuple[str, tuple[int, ...]]:
     p = rng.randrange(1, size + 1)
     with attacker(url) as run:
-        run("UPDATE registre_ledger SET leaf_hash = ? WHERE position = ?", (rng.randbytes(32), p))
+        run("UPDATE {ledger} SET leaf_hash = ? WHERE position = ?", (rng.randbytes(32), p))
     return "ledger", (p,)
 
 
@@ -258,7 +229,7 @@ def alter_event_and_leaf(url: str, rng: random.Random, size: int) -> tuple[str, 
         state = bytes(state).replace(b'"', b"'", 1)
         run(f"UPDATE {table} SET state = ? WHERE {pos} = ?", (state, p))
         leaf = event_leaf_hash(p, str(aggregate), version, topic, state)
-        run("UPDATE registre_ledger SET leaf_hash = ? WHERE position = ?", (leaf, p))
+        run("UPDATE {ledger} SET leaf_hash = ? WHERE position = ?", (leaf, p))
     return "diverges", (p,)
 
 
