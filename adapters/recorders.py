@@ -216,3 +216,62 @@ class LedgeredPostgresRecorder(PostgresApplicationRecorder):
                 _leaves(stored_events, positions),
             )
         return positions
+
+
+def grant_application_role(cursor: Cursor[Any], schema: str, events: str, role: str) -> list[str]:
+    """Creates (if need be) the PostgreSQL role the application runs as, and
+    gives it what it needs and no more; run as the tables' owner after the
+    tables exist. Returns the names of the append-only tables it may only read
+    and add to.
+
+    - the append-only tables (events, ledger, checkpoints): SELECT and INSERT,
+      their sequences, and the function that takes the events table lock;
+      never UPDATE, DELETE or TRUNCATE, and not ownership (an owner could
+      disable the triggers);
+    - the schema: USAGE, and CREATE for the read models it builds and drops;
+    - every other table, view and sequence of the schema (projections,
+      personal data): ownership, since replays drop and recreate them and
+      erasure deletes rows.
+    """
+    append_only = [events, LEDGER_TABLE, CHECKPOINTS_TABLE]
+    cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
+    if cursor.fetchone() is None:
+        cursor.execute(SQL("CREATE ROLE {} LOGIN").format(Identifier(role)))
+    r, s = Identifier(role), Identifier(schema)
+    cursor.execute(SQL("GRANT USAGE, CREATE ON SCHEMA {} TO {}").format(s, r))
+    cursor.execute(
+        SQL("GRANT EXECUTE ON FUNCTION {}.{}() TO {}").format(s, Identifier(LOCK_FUNCTION), r)
+    )
+    cursor.execute(
+        "SELECT c.relname, c.relkind, pg_get_serial_sequence(quote_ident(n.nspname) || '.' || "
+        "quote_ident(c.relname), a.attname) AS seq FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 "
+        "AND pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), "
+        "a.attname) IS NOT NULL "
+        "WHERE n.nspname = %s AND c.relkind IN ('r', 'v', 'S')",
+        (schema,),
+    )
+    rows = cursor.fetchall()
+    kept = {row["seq"] for row in rows if row["relname"] in append_only and row["seq"]}
+    protected = []
+    for row in rows:
+        name = SQL("{}.{}").format(s, Identifier(row["relname"]))
+        if row["relname"] in append_only:
+            protected.append(row["relname"])
+            cursor.execute(SQL("GRANT SELECT, INSERT ON {} TO {}").format(name, r))
+            if row["seq"]:
+                cursor.execute(SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(SQL(row["seq"]), r))
+        elif f"{schema}.{row['relname']}" not in kept and row["relkind"] != "S":
+            kind = SQL("VIEW" if row["relkind"] == "v" else "TABLE")
+            cursor.execute(SQL("ALTER {} {} OWNER TO {}").format(kind, name, r))
+    # Tables the owner creates later (the checkpoints, on first use) open the same way.
+    cursor.execute(
+        SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT SELECT, INSERT ON TABLES TO {}").format(
+            s, r
+        )
+    )
+    cursor.execute(
+        SQL("ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT USAGE ON SEQUENCES TO {}").format(s, r)
+    )
+    return sorted(protected)

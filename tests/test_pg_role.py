@@ -1,0 +1,95 @@
+"""The PostgreSQL application role: it records, erases personal data and
+rebuilds projections, but the privileges themselves refuse it UPDATE, DELETE
+and TRUNCATE on the record, triggers or not."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+
+from registre.adapters import commands as c
+from registre.adapters.recorders import grant_application_role
+from registre.adapters.service import Service
+from registre.adapters.store import parse_url
+from registre.projections import projector_for
+
+pytestmark = pytest.mark.postgres
+CTX = c.Context(actor="greffe")
+
+
+def _as(url: str, role: str) -> str:
+    parts = urlsplit(url)
+    netloc = f"{role}@{parts.hostname}:{parts.port or 5432}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
+@pytest.fixture
+def role_url(postgres_url: str) -> Iterator[str]:
+    role = f"registre_app_{uuid.uuid4().hex[:8]}"
+    with Service(parse_url(postgres_url)) as owner:
+        recorder: Any = owner.app.recorder
+        with recorder.datastore.transaction(commit=True) as cursor:
+            protected = grant_application_role(
+                cursor, owner.config.env["POSTGRES_SCHEMA"], recorder.events_table_name, role
+            )
+    assert protected == ["registre_events", "registre_ledger"]
+    try:
+        yield _as(postgres_url, role)
+    finally:
+        schema = parse_url(postgres_url).env["POSTGRES_SCHEMA"]
+        with psycopg.connect(postgres_url.split("?")[0], autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')
+
+
+def test_the_role_records_erases_and_rebuilds_but_cannot_change_the_record(
+    role_url: str,
+) -> None:
+    with Service(parse_url(role_url)) as service:
+        service.open_programme(
+            c.OpenProgramme(
+                programme="alpha", title="T", organiser="O", founders={"m": "M"}, rule="any"
+            ),
+            CTX,
+        )
+        service.register_participant(
+            c.RegisterParticipant(
+                programme="alpha",
+                key="p1",
+                name="Anne Martin",
+                organisation="Asso",
+                organisation_type="association",
+            ),
+            CTX,
+        )
+        service.erase_participant(
+            c.EraseParticipant(programme="alpha", key="p1", reason="RGPD"), CTX
+        )
+        assert service.personal.names("alpha") == {}
+        projector = projector_for(service)
+        for name in projector.projections:
+            projector.replay(name)
+        assert service.app.recorder.max_notification_id() == 6
+
+    env = parse_url(role_url).env
+    schema = env["POSTGRES_SCHEMA"]
+    with psycopg.connect(role_url.split("?")[0], autocommit=True) as conn:
+        assert conn.execute(f"SELECT count(*) FROM {schema}.registre_ledger").fetchone() == (6,)
+        for table in ("registre_events", "registre_ledger"):
+            for statement in (
+                f"UPDATE {schema}.{table} SET {'topic' if 'events' in table else 'position'} "
+                f"= {'topic' if 'events' in table else 'position'}",
+                f"DELETE FROM {schema}.{table}",
+                f"TRUNCATE {schema}.{table}",
+            ):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+                    conn.execute(statement)
+        # Nor can it take the triggers away: only the owner may.
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="must be owner"):
+            conn.execute(f"ALTER TABLE {schema}.registre_events DISABLE TRIGGER ALL")
