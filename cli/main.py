@@ -103,11 +103,26 @@ def main(ctx: click.Context, database: str | None, as_json: bool, debug: bool) -
 
 @main.command(epilog=example("registre --database postgresql://clerk@db:5432/registre init"))
 @audit.key_dir_option
-def init(key_dir: str | None) -> None:
+@click.option(
+    "--create-role",
+    metavar="NAME",
+    help="PostgreSQL: create or update the role the application runs as, with SELECT "
+    "and INSERT only on the record (run as the tables' owner).",
+)
+def init(key_dir: str | None, create_role: str | None) -> None:
     """Create or upgrade the store, and say which it is; create its signing key if missing."""
     app = App.current()
     with app.service() as service:
         config = service.config
+        if create_role:
+            if config.kind != "postgres":
+                raise CliError("--create-role is for PostgreSQL stores", 2)
+            from registre.adapters.recorders import grant_application_role
+
+            recorder: Any = service.app.recorder
+            with recorder.datastore.transaction(commit=True) as cursor:
+                schema = config.env["POSTGRES_SCHEMA"]
+                grant_application_role(cursor, schema, recorder.events_table_name, create_role)
     key_file, created = audit.ensure_deployment_key(config, key_dir)
     if app.json:
         emit_json({"store": config.display, "kind": config.kind, "key_file": str(key_file)})

@@ -48,6 +48,32 @@ def role_url(postgres_url: str) -> Iterator[str]:
             conn.execute(f'DROP ROLE "{role}"')
 
 
+def test_init_create_role_grants_it(postgres_url: str, tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from registre.cli.main import main
+
+    role = f"registre_cli_{uuid.uuid4().hex[:8]}"
+    args = ["--database", postgres_url, "init", "--key-dir", str(tmp_path), "--create-role", role]
+    try:
+        result = CliRunner().invoke(main, args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        with psycopg.connect(postgres_url.split("?")[0]) as conn:
+            schema = parse_url(postgres_url).env["POSTGRES_SCHEMA"]
+            rights = conn.execute(
+                "SELECT privilege_type FROM information_schema.role_table_grants "
+                "WHERE grantee = %s AND table_schema = %s AND table_name = 'registre_events'",
+                (role, schema),
+            ).fetchall()
+        assert sorted(r[0] for r in rights) == ["INSERT", "SELECT"]
+    finally:
+        schema = parse_url(postgres_url).env["POSTGRES_SCHEMA"]
+        with psycopg.connect(postgres_url.split("?")[0], autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            conn.execute(f'DROP OWNED BY "{role}"')
+            conn.execute(f'DROP ROLE "{role}"')
+
+
 def test_the_role_records_erases_and_rebuilds_but_cannot_change_the_record(
     role_url: str,
 ) -> None:
