@@ -74,8 +74,6 @@ class AuditTables:
                 return
         key = "INTEGER PRIMARY KEY" if self.kind == "sqlite" else "BIGSERIAL PRIMARY KEY"
         blob = "BLOB" if self.kind == "sqlite" else "BYTEA"
-        # The recorders' append-only triggers, where this installation has them.
-        protect = getattr(recorders, "make_append_only", None)
         with self.transaction(commit=True) as cursor:
             cursor.execute(
                 f"CREATE TABLE IF NOT EXISTS {self.checkpoints} ("
@@ -83,8 +81,7 @@ class AuditTables:
                 "created_at TEXT NOT NULL, label TEXT NOT NULL, deployment TEXT NOT NULL, "
                 f"key_id TEXT NOT NULL, public_key {blob} NOT NULL, signature {blob} NOT NULL)"
             )
-            if protect is not None:
-                protect(cursor, self.kind, CHECKPOINT_TABLE, self.schema)
+            recorders.make_append_only(cursor, self.kind, CHECKPOINT_TABLE, self.schema)
 
     def events_after(self, position: int, limit: int = PAGE_SIZE) -> list[StoredRow]:
         with self.transaction() as cursor:

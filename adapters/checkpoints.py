@@ -29,10 +29,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from registre.adapters.application import CommandCycle
+from registre.adapters import commands as c
+from registre.adapters.application import CommandCycle, Result
 from registre.adapters.audit_tables import AuditTables
 from registre.adapters.ledger import checkpoint_statement
 from registre.adapters.merkle import RootAccumulator
+from registre.adapters.service import Service
 from registre.adapters.store import StoreConfig
 from registre.domain.errors import NotFound
 
@@ -152,7 +154,6 @@ class Checkpoint:
             "tree_size": self.tree_size,
             "root_hash": self.root_hash.hex(),
             "created_at": self.created_at,
-            "time": self.created_at,
             "label": self.label,
             "deployment": self.deployment,
             "key_id": self.key_id,
@@ -241,3 +242,26 @@ def latest_checkpoint(cycle: CommandCycle) -> dict[str, Any] | None:
     """The latest signed checkpoint, as shown to the public; None if there is none."""
     found = list_checkpoints(cycle)
     return found[-1].as_dict() if found else None
+
+
+# -- plan publish: the published version pinned by a checkpoint ------------------------------
+
+
+def publish_plan_with_checkpoint(
+    service: Service, cmd: c.PublishPlan, ctx: c.Context, folder: Path | None = None
+) -> Result:
+    """Records the published plan version, then signs a checkpoint that covers
+    it, in a transaction of its own: the publication stands even if signing fails
+    (no key on this machine), and says so."""
+    result = service.publish_plan(cmd, ctx)
+    if result.already_recorded:
+        return result
+    try:
+        made = create_checkpoint(service, cmd.label, folder)
+    except NotFound as error:
+        result.warnings.append(f"no checkpoint was signed: {error}")
+        return result
+    result.summary += (
+        f"; signed checkpoint #{made.id} covers the {made.tree_size} events recorded so far"
+    )
+    return result

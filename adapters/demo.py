@@ -13,9 +13,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import TypeVar
 
 from registre.adapters import commands as c
+from registre.adapters.checkpoints import publish_plan_with_checkpoint
 from registre.adapters.demo_data import (
     ACTIONS,
     ALL_AXES,
@@ -418,7 +420,7 @@ def _plan(g: Greffe, s: Service) -> None:
     )
     _attendance(g, s, SESSIONS[-1])
     g(
-        s.publish_plan,
+        partial(publish_plan_with_checkpoint, s),
         c.PublishPlan(programme=SLUG, label="Assises Med Vallée 2022"),
         datetime(2022, 6, 23, 16, 0),
         source="assises-2022",

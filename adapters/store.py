@@ -94,6 +94,9 @@ def _postgres(url: str) -> StoreConfig:
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "APPLICATION_RECORDER_TOPIC": "registre.adapters.recorders:LedgeredPostgresRecorder",
+        # The library's insert function would bypass the ledger's leaves: never
+        # let an inherited environment variable turn it on.
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "POSTGRES_DBNAME": dbname,
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(parts.port or 5432),

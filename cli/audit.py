@@ -10,7 +10,6 @@ from typing import Any
 import click
 
 from registre.adapters import checkpoints as cp
-from registre.adapters import commands as c
 from registre.adapters.audit_tables import AuditTables, exported_events
 from registre.adapters.ledger import event_leaf_hash
 from registre.adapters.merkle import (
@@ -20,13 +19,12 @@ from registre.adapters.merkle import (
     verify_inclusion,
 )
 from registre.adapters.offline_verify import Unreadable, read_public_key, run, summary
-from registre.adapters.service import Result, Service
+from registre.adapters.service import Service
 from registre.adapters.store import StoreConfig
 from registre.adapters.verify import verify as verify_store
 from registre.cli.app import App, example
 from registre.cli.exports import write_out
 from registre.cli.output import CliError, emit_json
-from registre.domain.errors import NotFound
 
 EXIT_TAMPERED = 4  # the record does not match its ledger or its checkpoints
 
@@ -340,23 +338,3 @@ def export_events(programme: str | None, everything: bool, out: str | None) -> N
 
 def _write(out: str | None, text: str) -> None:
     write_out(text, out)
-
-
-# -- plan publish: the published version pinned by a checkpoint ------------------------------
-
-
-def publish_plan_and_checkpoint(service: Service, cmd: c.PublishPlan, ctx: c.Context) -> Result:
-    """Records the published plan version, then signs a checkpoint that covers
-    it, in a transaction of its own: the publication stands even if signing fails."""
-    result = service.publish_plan(cmd, ctx)
-    if result.already_recorded:
-        return result
-    try:
-        made = cp.create_checkpoint(service, cmd.label)
-    except NotFound as error:
-        result.warnings.append(f"no checkpoint was signed: {error}")
-        return result
-    result.summary += (
-        f"; signed checkpoint #{made.id} covers the {made.tree_size} events recorded so far"
-    )
-    return result

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 
 from registre.adapters import commands as c
+from registre.adapters.checkpoints import publish_plan_with_checkpoint
 from registre.adapters.service import Service
 from registre.cli.app import Recording, choices, example, record, recording
-from registre.cli.audit import publish_plan_and_checkpoint
 from registre.cli.output import invalid
 from registre.domain import ActionStatus
 
@@ -226,7 +226,7 @@ def plan() -> None:
 def publish(how: Recording, programme: str, label: str) -> None:
     """Publish the current action plan as a fixed version the public can check later,
     and sign a checkpoint of the record that covers it."""
-    record(publish_plan_and_checkpoint, c.PublishPlan, how, programme=programme, label=label)
+    record(publish_plan_with_checkpoint, c.PublishPlan, how, programme=programme, label=label)
 
 
 COMMANDS: list[click.Command] = [validate, decide, action, correct, plan]

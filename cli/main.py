@@ -133,15 +133,14 @@ def init(key_dir: str | None, create_role: str | None) -> None:
 
 @main.command(epilog=example("registre --database demo.db demo"))
 def demo() -> None:
-    """Record a worked example: Fabrik MedVallée (2021–22)."""
-    try:
-        from registre.adapters.demo import record_fabrik_medvallee
-    except ModuleNotFoundError as error:
-        if error.name != "registre.adapters.demo":
-            raise
-        raise CliError("the demo is not part of this installation", 1) from None
+    """Record a worked example: Fabrik MedVallée (2021–22), and sign a checkpoint
+    of the ledger when it publishes its plan."""
+    from registre.adapters.demo import record_fabrik_medvallee
+
     app = App.current()
     with app.service() as service:
+        # As `init` does: the published plan is pinned by a signed checkpoint.
+        audit.ensure_deployment_key(service.config, None)
         lines = record_fabrik_medvallee(service)
     if app.json:
         emit_json({"store": service.config.display, "lines": lines})

@@ -153,3 +153,33 @@ def test_publish_escapes_recorded_text_and_refuses_a_file(tmp_path: Path) -> Non
     assert refused.exit_code == 2 and "is a file" in refused.stderr
     missing = run("publish", "nope", "--out", str(tmp_path / "other"))
     assert missing.exit_code == 1 and "no programme 'nope'" in missing.stderr
+
+
+def test_the_verification_page_shows_the_signed_checkpoint_that_verifies_offline(
+    site: Path,
+) -> None:
+    import json
+
+    from registre.adapters.offline_verify import run
+
+    checkpoint_file = site / "donnees" / "point-de-controle.json"
+    checkpoint = json.loads(checkpoint_file.read_text("utf-8"))
+    page = (site / "verifier.html").read_text("utf-8")
+    assert checkpoint["root_hash"] in page and checkpoint["signature"] in page
+    # The demo's published plan signed it; the full log exported from the same
+    # store must give the same root, with no database involved in the check.
+    export = site.parent / "journal.jsonl"
+    exported = CliRunner().invoke(
+        main,
+        [
+            "--database",
+            str(site.parent / "demo.db"),
+            "export",
+            "events",
+            "--all",
+            "--out",
+            str(export),
+        ],
+    )
+    assert exported.exit_code == 0, exported.stderr
+    assert run(export, checkpoint_file).ok

@@ -8,6 +8,7 @@ Jinja2 with autoescaping, so every recorded text is shown as text.
 from __future__ import annotations
 
 import importlib.resources
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -113,9 +114,15 @@ def environment() -> Environment:
     return env
 
 
-def build_site(views: Projector, programme: str, out: Path) -> list[Path]:
-    """Writes the site into ``out`` (created if needed); returns the files written."""
+def build_site(
+    views: Projector, programme: str, out: Path, checkpoint: dict[str, Any] | None = None
+) -> list[Path]:
+    """Writes the site into ``out`` (created if needed); returns the files written.
+
+    ``checkpoint`` is the latest signed checkpoint of the ledger, shown on the
+    verification page and written beside the open data for offline checks."""
     site = gather(views, programme)
+    site.checkpoint = checkpoint
     out.mkdir(parents=True, exist_ok=True)
     env = environment()
     common = {"site": site, "plan": site.plan, "founders": site.plan.founders}
@@ -209,4 +216,9 @@ def _open_data(views: Projector, site: Site, out: Path, written: list[Path]) -> 
             path.write_text(render(export, fmt), "utf-8", newline="")
             written.append(path)
             names.append(f"donnees/{kind}.{fmt}")
+    if site.checkpoint is not None:
+        path = folder / "point-de-controle.json"
+        path.write_text(json.dumps(site.checkpoint, ensure_ascii=False, indent=2), "utf-8")
+        written.append(path)
+        names.append("donnees/point-de-controle.json")
     return names
