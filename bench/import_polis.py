@@ -13,18 +13,15 @@ events per second for both, in the same run. Not a test: nothing is asserted.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
+from common import postgres_store, sqlite_store
 
 from registre.adapters import commands as c
 from registre.adapters.importers.batch import run
@@ -33,31 +30,9 @@ from registre.adapters.service import Service
 from registre.adapters.store import parse_url
 from registre.domain import DecisionRule
 
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "data" / "polis" / "vtaiwan.uberx"
 RAW_TABLE = "raw_events"
 RAW_COLUMNS = "originator_id TEXT, originator_version INTEGER, topic TEXT, state {blob}"
-
-
-@contextmanager
-def sqlite_store() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as folder:
-        yield str(Path(folder) / "bench.db")
-
-
-@contextmanager
-def postgres_store() -> Iterator[str]:
-    import psycopg
-
-    admin = os.environ.get("REGISTRE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
-    conn = psycopg.connect(admin, autocommit=True, connect_timeout=5)
-    name = f"registre_bench_{uuid.uuid4().hex[:8]}"
-    conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.close()
 
 
 def stored_rows(service: Service) -> list[tuple[str, int, str, bytes]]:

@@ -10,16 +10,8 @@ zero. Prints events per second. Not a test: nothing is asserted.
 
 from __future__ import annotations
 
-import os
-import sys
-import tempfile
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
-
 import click
+from common import Row, on_both_stores, timed
 
 from registre.adapters.bulk import record_generated
 from registre.adapters.service import Service
@@ -27,38 +19,9 @@ from registre.adapters.store import parse_url
 from registre.projections import projector_for
 from registre.projections.runner import PAGE_SIZE
 
-DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
-
-@contextmanager
-def sqlite_store() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as folder:
-        yield str(Path(folder) / "bench.db")
-
-
-@contextmanager
-def postgres_store() -> Iterator[str]:
-    import psycopg
-
-    admin = os.environ.get("REGISTRE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES)
-    conn = psycopg.connect(admin, autocommit=True, connect_timeout=5)
-    name = f"registre_bench_{uuid.uuid4().hex[:8]}"
-    conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.close()
-
-
-def timed(work: Callable[[], int]) -> tuple[int, float]:
-    started = time.perf_counter()
-    count = work()
-    return count, time.perf_counter() - started
-
-
-def measure(url: str, events: int) -> list[tuple[str, int, float]]:
-    rows: list[tuple[str, int, float]] = []
+def measure(url: str, events: int) -> list[Row]:
+    rows: list[Row] = []
     with Service(parse_url(url)) as service:
         recorded, seconds = timed(lambda: record_generated(service, "bench", events))
         rows.append(("record (batches through the application)", recorded, seconds))
@@ -94,21 +57,7 @@ def measure(url: str, events: int) -> list[tuple[str, int, float]]:
 @click.option("--events", default=100_000, show_default=True, help="Size of the programme.")
 def main(events: int) -> None:
     """Measure replays against raw reads of the log, on both stores."""
-    for kind, store in (("sqlite", sqlite_store), ("postgres", postgres_store)):
-        try:
-            context = store()
-            url = context.__enter__()
-        except Exception as error:  # an unavailable server is reported, not fatal
-            click.echo(f"{kind}: skipped ({type(error).__name__}: {error})".strip())
-            continue
-        try:
-            rows = measure(url, events)
-        finally:
-            context.__exit__(*sys.exc_info())
-        click.echo(f"\n{kind} (page size {PAGE_SIZE})")
-        click.echo(f"  {'step':<44} {'events':>9} {'seconds':>8} {'events/s':>10}")
-        for label, count, seconds in rows:
-            click.echo(f"  {label:<44} {count:>9} {seconds:>8.2f} {count / seconds:>10,.0f}")
+    on_both_stores(lambda url: measure(url, events), f"page size {PAGE_SIZE}")
 
 
 if __name__ == "__main__":

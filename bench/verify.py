@@ -11,13 +11,12 @@ checkpoint). Prints events per second. Not a test: nothing is asserted.
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import click
-from replay import postgres_store, sqlite_store
+from common import on_both_stores
 
 from registre.adapters import checkpoints as cp
 from registre.adapters.audit_tables import PAGE_SIZE, AuditTables
@@ -80,21 +79,7 @@ def _since(started: float) -> float:
 @click.option("--events", default=100_000, show_default=True, help="Size of the programme.")
 def main(events: int) -> None:
     """Measure verification against raw reads of the same rows, on both stores."""
-    for kind, store in (("sqlite", sqlite_store), ("postgres", postgres_store)):
-        try:
-            context = store()
-            url = context.__enter__()
-        except Exception as error:  # an unavailable server is reported, not fatal
-            click.echo(f"{kind}: skipped ({type(error).__name__}: {error})".strip())
-            continue
-        try:
-            rows = measure(url, events)
-        finally:
-            context.__exit__(*sys.exc_info())
-        click.echo(f"\n{kind} (page size {PAGE_SIZE})")
-        click.echo(f"  {'step':<44} {'events':>9} {'seconds':>8} {'events/s':>10}")
-        for label, count, seconds in rows:
-            click.echo(f"  {label:<44} {count:>9} {seconds:>8.2f} {count / seconds:>10,.0f}")
+    on_both_stores(lambda url: measure(url, events), f"page size {PAGE_SIZE}")
 
 
 if __name__ == "__main__":
