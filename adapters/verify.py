@@ -88,7 +88,6 @@ class Report:
 class _Mismatch:
     position: int
     index: int  # in the recomputed tree
-    ledger_index: int
     recomputed: bytes
     stored: bytes
     hint: str
@@ -150,7 +149,6 @@ def verify(cycle: CommandCycle, public_key: bytes | None = None) -> Report:
                     _Mismatch(
                         position,
                         recomputed.acc.size,
-                        stored.acc.size,
                         computed,
                         leaf,
                         _hint(row, last_version),

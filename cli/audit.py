@@ -24,9 +24,7 @@ from registre.adapters.store import StoreConfig
 from registre.adapters.verify import verify as verify_store
 from registre.cli.app import App, example
 from registre.cli.exports import write_out
-from registre.cli.output import CliError, emit_json
-
-EXIT_TAMPERED = 4  # the record does not match its ledger or its checkpoints
+from registre.cli.output import EXIT_TAMPERED, CliError, emit_json
 
 key_dir_option = click.option(
     "--key-dir",
@@ -76,7 +74,7 @@ def checkpoint(label: str, out: str | None, checkpoint_id: int | None, key_dir: 
     with app.service() as service:
         if out is not None:
             found = cp.get_checkpoint(service, checkpoint_id).as_dict()
-            _write(out, json.dumps(found, ensure_ascii=False, indent=2) + "\n")
+            write_out(json.dumps(found, ensure_ascii=False, indent=2) + "\n", out)
             if app.json:
                 emit_json(found)
             else:
@@ -333,8 +331,4 @@ def export_events(programme: str | None, everything: bool, out: str | None) -> N
             json.dumps(e, ensure_ascii=False, separators=(",", ":"))
             for e in exported_events(AuditTables(service), programme)
         ]
-    _write(out, "".join(f"{line}\n" for line in lines))
-
-
-def _write(out: str | None, text: str) -> None:
-    write_out(text, out)
+    write_out("".join(f"{line}\n" for line in lines), out)

@@ -14,6 +14,7 @@ from registre.adapters.service import Result
 # Exit codes (see docs: 0 done, 1 refused by a rule, 2 bad input); 70 is sysexits' EX_SOFTWARE.
 EXIT_RULE = 1
 EXIT_INPUT = 2
+EXIT_TAMPERED = 4  # the record does not match its ledger or its checkpoints
 EXIT_INTERNAL = 70
 EXIT_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a closed pipe
 

@@ -34,9 +34,6 @@ class OrganisationType(StrEnum):
     OTHER = "other"
 
 
-ERASED = "erased participant"
-
-
 class Participant(RegistreAggregate):
     KIND = "participant"
 
