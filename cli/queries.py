@@ -289,9 +289,9 @@ def status() -> None:
 @click.command(epilog=example("registre replay", "registre replay plan"))
 @click.argument("projection", required=False)
 def replay(projection: str | None) -> None:
-    """Rebuild one projection (or all) from the first event into fresh tables,
-    then swap them in at once; readers never see a half-built view. An
-    interrupted replay resumes where it stopped."""
+    """Rebuild one projection (or all, in one pass over the log) from the
+    first event into fresh tables, then swap them in at once; readers never
+    see a half-built view. An interrupted replay resumes where it stopped."""
     with projector() as (_, p):
         names = [projection] if projection else list(p.projections)
         unknown = [n for n in names if n not in p.projections]
@@ -299,12 +299,11 @@ def replay(projection: str | None) -> None:
             raise CliError(
                 f"no projection {unknown[0]!r} (projections: {', '.join(p.projections)})"
             )
-        for name in names:
-            started = time.monotonic()
-            with progress_bar(f"replaying {name}") as update:
-                p.replay(name, update)
-            elapsed = time.monotonic() - started
-            click.echo(f"replayed {name} up to #{p.head()} in {elapsed:.1f} s", err=True)
+        started = time.monotonic()
+        with progress_bar(f"replaying {', '.join(names)}") as update:
+            p.replay(*names, progress=update)
+        elapsed = time.monotonic() - started
+        click.echo(f"replayed {', '.join(names)} up to #{p.head()} in {elapsed:.1f} s", err=True)
 
 
 @click.command(epilog=example("registre follow --interval 2"))

@@ -87,10 +87,16 @@ class Db:
         self.kind = kind
         self.tables = tables
         self.subjects = {} if subjects is None else subjects
+        self._sql: dict[str, str] = {}  # the same few statements run for every event
 
     def sql(self, statement: str) -> str:
-        statement = statement.format(**self.tables)
-        return statement if self.kind == "sqlite" else statement.replace("?", "%s")
+        known = self._sql.get(statement)
+        if known is None:
+            known = statement.format(**self.tables)
+            if self.kind != "sqlite":
+                known = known.replace("?", "%s")
+            self._sql[statement] = known
+        return known
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
         self.cursor.execute(self.sql(statement), params)
@@ -252,38 +258,53 @@ class Projector:
         """Brings the named projections (default: all) up to the head of the log.
 
         A projection never built, or built by an older version of its code, is
-        rebuilt first.
+        rebuilt first. All of them advance together, in one pass over the log.
         """
+        current: list[tuple[Projection, int]] = []
+        stale: list[str] = []
         for name in names or list(self.projections):
             projection = self.projections[name]
             with self._transaction() as db:
                 live = next((r for r in self._pointers(db, name) if r["live"]), None)
             if live is None or live["version"] != projection.version:
-                self.replay(name, progress)
+                stale.append(name)
             else:
-                self._advance(projection, live["generation"], progress)
+                current.append((projection, live["generation"]))
+        self.replay(*stale, progress=progress, also=current)
 
-    def replay(self, name: str, progress: ProgressFn | None = None) -> None:
-        """Rebuilds a projection from zero into fresh tables, then swaps it in.
+    def replay(
+        self,
+        *names: str,
+        progress: ProgressFn | None = None,
+        also: Sequence[tuple[Projection, int]] = (),
+    ) -> None:
+        """Rebuilds projections from zero into fresh tables, then swaps each in.
 
         An unfinished replay (killed mid-way) of the same version is resumed
-        from where its last committed page ended.
+        from where its last committed page ended. Several projections are
+        rebuilt in one pass over the log (each event read and decoded once),
+        with ``also``, live generations to bring up to date on the way.
         """
-        projection = self.projections[name]
-        with self._transaction() as db:
-            rows = self._pointers(db, name)
-            building = next(
-                (r for r in rows if not r["live"] and r["version"] == projection.version), None
-            )
-            if building is None:
-                for stale in (r for r in rows if not r["live"]):
-                    self._drop(db, projection, stale["generation"])
-                generation = max((r["generation"] for r in rows), default=0) + 1
-                self._create(db, projection, generation)
-            else:
-                generation = building["generation"]
-        self._advance(projection, generation, progress)
-        self._swap(projection, generation)
+        building: list[tuple[Projection, int]] = []
+        for name in names:
+            projection = self.projections[name]
+            with self._transaction() as db:
+                rows = self._pointers(db, name)
+                unfinished = next(
+                    (r for r in rows if not r["live"] and r["version"] == projection.version),
+                    None,
+                )
+                if unfinished is None:
+                    for stale in (r for r in rows if not r["live"]):
+                        self._drop(db, projection, stale["generation"])
+                    generation = max((r["generation"] for r in rows), default=0) + 1
+                    self._create(db, projection, generation)
+                else:
+                    generation = unfinished["generation"]
+            building.append((projection, generation))
+        self._advance([*building, *also], progress)
+        for projection, generation in building:
+            self._swap(projection, generation)
 
     def _create(self, db: Db, projection: Projection, generation: int) -> None:
         for table, physical in self._physical(projection, generation).items():
@@ -323,38 +344,58 @@ class Projector:
             )
 
     def _advance(
-        self, projection: Projection, generation: int, progress: ProgressFn | None
+        self, targets: Sequence[tuple[Projection, int]], progress: ProgressFn | None
     ) -> None:
-        tables = self._physical(projection, generation)
+        """Applies the log to each (projection, generation) from its own position
+        on, a page per transaction, reading and decoding each event once."""
+        if not targets:
+            return
+        # Pointers are locked in one order (by name), so two runners never deadlock.
+        targets = sorted(targets, key=lambda t: t[0].name)
+        tables = {p.name: self._physical(p, g) for p, g in targets}
+        subjects: dict[str, dict[str, Subject]] = {p.name: {} for p, _ in targets}
+        to_domain_event = self.app.mapper.to_domain_event
         head = self.head()
-        subjects: dict[str, Subject] = {}
         while True:
-            with self._transaction(tables, subjects) as db:
-                # Write first: it takes the row lock (PostgreSQL) or the write lock
-                # (SQLite) before reading, so two runners never apply the same page.
-                db.execute(
-                    f"UPDATE {self.prefix}{POINTERS} SET position = position "
-                    "WHERE name = ? AND generation = ?",
-                    (projection.name, generation),
-                )
-                position = db.rows(
-                    f"SELECT position FROM {self.prefix}{POINTERS} "
-                    "WHERE name = ? AND generation = ?",
-                    (projection.name, generation),
-                )[0]["position"]
+            with self.datastore.transaction(commit=True) as cursor:
+                dbs = [
+                    (p, g, Db(cursor, self.kind, tables[p.name], subjects[p.name]))
+                    for p, g in targets
+                ]
+                positions: list[int] = []
+                for projection, generation, db in dbs:
+                    # Write first: it takes the row lock (PostgreSQL) or the write lock
+                    # (SQLite) before reading, so two runners never apply the same page.
+                    db.execute(
+                        f"UPDATE {self.prefix}{POINTERS} SET position = position "
+                        "WHERE name = ? AND generation = ?",
+                        (projection.name, generation),
+                    )
+                    positions += [
+                        db.rows(
+                            f"SELECT position FROM {self.prefix}{POINTERS} "
+                            "WHERE name = ? AND generation = ?",
+                            (projection.name, generation),
+                        )[0]["position"]
+                    ]
                 page = self.app.recorder.select_notifications(
-                    start=position, limit=PAGE_SIZE, inclusive_of_start=False
+                    start=min(positions), limit=PAGE_SIZE, inclusive_of_start=False
                 )
                 if not page:
                     return
-                with db.pipeline():
-                    self._apply(projection, db, page)
+                with dbs[0][2].pipeline():
+                    for notification in page:
+                        event = to_domain_event(notification)
+                        for (projection, _, db), position in zip(dbs, positions, strict=True):
+                            if notification.id > position:
+                                projection.apply(db, notification.id, event)
                 reached = page[-1].id
-                db.execute(
-                    f"UPDATE {self.prefix}{POINTERS} SET position = ? "
-                    "WHERE name = ? AND generation = ?",
-                    (reached, projection.name, generation),
-                )
+                for (projection, generation, db), position in zip(dbs, positions, strict=True):
+                    db.execute(
+                        f"UPDATE {self.prefix}{POINTERS} SET position = ? "
+                        "WHERE name = ? AND generation = ?",
+                        (max(reached, position), projection.name, generation),
+                    )
             if progress:
                 progress(reached, max(head, reached))
 

@@ -95,3 +95,48 @@ def test_an_interrupted_replay_resumes_and_gives_the_same_rows(
     clean.replay("audit")
     assert _audit_rows(clean) == expected
     assert clean.status()[0].rebuilding is None
+
+
+def _all_rows(projector: Projector) -> dict[str, list[dict[str, Any]]]:
+    found = {}
+    for name, projection in projector.projections.items():
+        with projector.reading(name) as db:
+            for table in projection.tables:
+                found[f"{name}.{table}"] = sorted(
+                    db.rows(f"SELECT * FROM {{{table}}}"), key=lambda r: sorted(r.items())
+                )
+    return found
+
+
+def test_one_pass_over_the_log_rebuilds_and_advances_projections_together(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("registre.projections.runner.PAGE_SIZE", 5)
+    _record(service, "alpha", 6)
+    projector = projector_for(service)
+    for name in projector.projections:  # the reference: one projection at a time
+        projector.replay(name)
+    expected_early = _all_rows(projector)
+
+    _record(service, "beta", 4)
+    # The plan was built by an older version of its code: catching up rebuilds it
+    # from zero while the others advance from where they are, in the same pass.
+    monkeypatch.setattr(projector.projections["plan"], "version", 99)
+    before = {s.name: s.position for s in projector.status()}
+    projector.catch_up()
+    head = projector.head()
+    assert {s.name: (s.position, s.lag) for s in projector.status()} == {
+        name: (head, 0) for name in projector.projections
+    }
+    assert all(before[name] < head for name in before)
+
+    reference = projector_for(service)
+    monkeypatch.setattr(reference.projections["plan"], "version", 99)
+    for name in reference.projections:
+        reference.replay(name)
+    everything = _all_rows(reference)
+    assert _all_rows(projector) == everything
+    assert everything != expected_early  # beta's events are there
+
+    projector.replay(*projector.projections)  # all at once, from zero
+    assert _all_rows(projector) == everything
