@@ -46,6 +46,8 @@ POINTERS = "registre_projection"
 SUBJECTS = (
     "originator_id TEXT PRIMARY KEY, programme TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL"
 )
+# Subjects a projection keeps in memory during one run over the log.
+SUBJECTS_CACHED = 50_000
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,10 @@ class Projection(ABC):
             if not rows:
                 return None
             subject = Subject(**rows[0])
+        if len(db.subjects) >= SUBJECTS_CACHED:
+            # Bounded, so a replay's memory does not grow with the log; the recent
+            # subjects come back with one lookup each.
+            db.subjects.clear()
         db.subjects[originator] = subject
         return subject
 
