@@ -342,6 +342,12 @@ class BatchUnit(Unit):
             self._row[aggregate_id] = found
         return found
 
+    def programme(self) -> Programme:
+        # Read once and kept by the unit; every row that reads it may change it.
+        programme = super().programme()
+        self._row[programme.id] = programme
+        return programme
+
     def take_events(self) -> list[Any]:
         """The events the current row triggered; the next row starts afresh."""
         events: list[Any] = []
