@@ -14,6 +14,7 @@ import hashlib
 import random
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,8 @@ from registre.domain import (
     Participant,
     Programme,
     RegistreAggregate,
+    Round,
+    Session,
 )
 from registre.domain.errors import AlreadyExists, Conflict, InvalidInput, NotFound, RuleViolation
 from registre.domain.ids import command_receipt_id, entity_id, programme_id
@@ -233,6 +236,16 @@ class CommandCycle:
             f"other clerks kept changing the same records; {name} was not recorded, try again"
         )
 
+    def _put_personal(
+        self, programme: str, participant: str, name: str, contact: str | None
+    ) -> None:
+        """Stores a participant's name and contact, once their registration is saved."""
+        self.personal.put(programme, participant, name, contact)
+
+    def _erase_personal(self, programme: str, participant: str) -> None:
+        """Deletes a participant's name and contact, once their erasure is saved."""
+        self.personal.erase(programme, participant)
+
     def _receipt(self, command_id: str) -> CommandReceipt | None:
         try:
             found: object = self.app.repository.get(command_receipt_id(command_id))
@@ -399,3 +412,169 @@ def save_batch_chunk(
             "nothing of the current chunk was saved: run the same import again to resume"
         ) from None
     return [r.notification.id for r in recordings]
+
+
+def put_personal_rows(personal: PersonalData, rows: list[tuple[str, str, str, str | None]]) -> None:
+    """Stores many participants' names and contacts (programme, participant,
+    name, contact) in one transaction, as ``PersonalData.put`` does for one."""
+    if not rows:
+        return
+    m = personal.mark
+    with personal.datastore.transaction(commit=True) as cursor:
+        cursor.executemany(
+            f"INSERT INTO {personal.table} (programme, participant, name, contact) "
+            f"VALUES ({m}, {m}, {m}, {m}) ON CONFLICT (programme, participant) "
+            "DO UPDATE SET name = excluded.name, contact = excluded.contact",
+            rows,
+        )
+
+
+# -- the batched path: commands checked one by one, saved many per transaction ----------------
+
+# What a batch keeps in memory from one chunk to the next: few, and read by
+# most commands. Everything else is read again from the store when needed, so
+# memory stays flat however long the batch.
+KEPT_BETWEEN_CHUNKS = (Programme, Round, Session)
+
+
+class BatchedCycle(CommandCycle):
+    """The command cycle of a batch: the import path for commands.
+
+    Each command is checked by the same rules as on the clerk's path, on the
+    state left by the commands before it, and carries its own audit (its own
+    command id, actor and date). Its events are kept in order, and every
+    ``per_transaction`` commands are saved in one transaction with ONE receipt
+    for the chunk, whose id derives from the chunk's command ids; a chunk holds
+    the commands of one programme (a command of another programme saves the
+    chunk first). ``flush`` saves what is pending; ``discard`` forgets it.
+
+    What differs from the clerk's path, on purpose:
+
+    - a command refused by the rules raises its error, and nothing of the
+      current chunk is saved, neither the commands before it in the chunk nor
+      their personal data; the chunks saved before stay saved. The batch then
+      starts afresh from what the store holds;
+    - the ``Result`` of a command has no positions (``recorded`` is empty):
+      its events are not stored yet when it returns;
+    - a command id is not looked up: a repeated command is checked like a new
+      one, and only a whole chunk repeated collides with its receipt;
+    - another writer changing the same records between two chunks makes the
+      next chunk fail with ``Conflict``, nothing of it saved.
+
+    Names and contacts of the participants registered in a chunk are written
+    in one transaction just before the chunk (so no registration is ever saved
+    without them); erasures of personal data, just after it.
+    """
+
+    def __init__(self, parent: CommandCycle, per_transaction: int) -> None:
+        if per_transaction < 1:
+            raise InvalidInput("a batch saves at least 1 command per transaction")
+        # The parent's store, application and personal data, not a second connection.
+        self.config = parent.config
+        self.app = parent.app
+        self.personal = parent.personal
+        self.per_transaction = per_transaction
+        self.stored = 0  # events saved by this batch, chunk receipts included
+        self.chunks = 0
+        self._units: dict[str, BatchUnit] = {}
+        self._slug: str | None = None
+        self._commands: list[tuple[str, str]] = []  # (name, command id) of the chunk
+        self._events: list[Any] = []
+        self._last: Audit | None = None
+        self._names: list[tuple[str, str, str, str | None]] = []
+        self._erasures: list[tuple[str, str]] = []
+
+    def close(self) -> None:
+        """The parent owns the store: closing a batch leaves it open."""
+
+    @property
+    def pending(self) -> int:
+        """Commands checked and not saved yet."""
+        return len(self._commands)
+
+    def _execute(self, name: str, command: c.Command, ctx: c.Context, act: Action_) -> Result:
+        slug: str = command.programme
+        # A full chunk is saved when the next command comes (or at ``flush``),
+        # once the service has handed over the personal data of its last command.
+        if len(self._commands) >= self.per_transaction or (self._commands and slug != self._slug):
+            self.flush()
+        command_id = ctx.command_id or str(uuid.uuid4())
+        try:
+            audit = self._audit(ctx, command_id)
+            unit = self._units.get(slug)
+            if unit is None:
+                unit = self._units[slug] = BatchUnit(self.app, slug, audit)
+            unit.audit = audit
+            unit.warnings = []
+            summary = act(unit)
+        except BaseException:
+            # The refused command may have changed aggregates in memory before
+            # its rule refused it; the chunk is forgotten with them.
+            self.discard()
+            raise
+        self._events.extend(unit.take_events())
+        self._commands.append((name, command_id))
+        self._slug = slug
+        self._last = audit
+        return Result(name, command_id, summary, warnings=unit.warnings)
+
+    def _put_personal(
+        self, programme: str, participant: str, name: str, contact: str | None
+    ) -> None:
+        self._names.append((programme, participant, name, contact))
+
+    def _erase_personal(self, programme: str, participant: str) -> None:
+        self._erasures.append((programme, participant))
+
+    def flush(self) -> None:
+        """Saves the pending commands as one chunk, in one transaction."""
+        if not self._commands:
+            return
+        assert self._slug is not None and self._last is not None
+        ids = [command_id for _, command_id in self._commands]
+        chunk_id = "batch-" + hashlib.sha256("\n".join(ids).encode()).hexdigest()[:40]
+        counts = Counter(name for name, _ in self._commands)
+        done = ", ".join(f"{n} {name}" for name, n in counts.most_common())
+        summary = f"batch of {len(ids)} commands, {ids[0]} to {ids[-1]}: {done}"
+        audit = Audit(
+            actor=self._last.actor,
+            occurred_at=self._last.occurred_at,
+            recorded_at=datetime.now(UTC),
+            command_id=chunk_id,
+        )
+        try:
+            put_personal_rows(self.personal, self._names)
+            positions = save_batch_chunk(
+                self, "batch", self._slug, chunk_id, summary, self._events, audit
+            )
+        except Conflict:
+            self.discard()
+            raise Conflict(
+                "another writer changed the same records during the batch; nothing of "
+                f"the current chunk ({len(ids)} commands, {ids[0]} to {ids[-1]}) was saved"
+            ) from None
+        except BaseException:
+            self.discard()
+            raise
+        self.stored += len(positions)
+        self.chunks += 1
+        for programme, participant in self._erasures:
+            self.personal.erase(programme, participant)
+        self._clear()
+        for unit in self._units.values():
+            unit.touched = {
+                i: a for i, a in unit.touched.items() if isinstance(a, KEPT_BETWEEN_CHUNKS)
+            }
+
+    def discard(self) -> None:
+        """Forgets the pending commands, and every aggregate read so far."""
+        self._clear()
+        self._units.clear()
+
+    def _clear(self) -> None:
+        self._commands = []
+        self._events = []
+        self._names = []
+        self._erasures = []
+        self._last = None
+        self._slug = None

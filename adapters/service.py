@@ -5,9 +5,12 @@ that turns a command into events (through the command cycle of
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from registre.adapters import commands as c
 from registre.adapters.application import (
+    BatchedCycle,
     CommandCycle,
     Recorded,
     RegistreApp,
@@ -29,11 +32,25 @@ from registre.domain.errors import AlreadyExists, NotFound, RuleViolation
 from registre.domain.ids import programme_id
 from registre.domain.proposal import cite, merge, split
 
-__all__ = ["Recorded", "RegistreApp", "Result", "Service"]
+__all__ = ["BatchedService", "Recorded", "RegistreApp", "Result", "Service"]
 
 
 class Service(CommandCycle):
     """One method per recording command. Each returns a ``Result``."""
+
+    @contextmanager
+    def batched(self, per_transaction: int) -> Iterator[BatchedService]:
+        """The same commands, saved ``per_transaction`` at a time (see ``BatchedCycle``).
+
+        What is pending is saved when the block ends, and forgotten if it ends
+        with an error."""
+        batch = BatchedService(self, per_transaction)
+        try:
+            yield batch
+        except BaseException:
+            batch.discard()
+            raise
+        batch.flush()
 
     # -- programme -----------------------------------------------------------------
 
@@ -117,7 +134,7 @@ class Service(CommandCycle):
 
         result = self._execute("participant register", cmd, ctx, act)
         if not result.already_recorded:
-            self.personal.put(cmd.programme, cmd.key, cmd.name, cmd.contact)
+            self._put_personal(cmd.programme, cmd.key, cmd.name, cmd.contact)
         return result
 
     def erase_participant(self, cmd: c.EraseParticipant, ctx: c.Context) -> Result:
@@ -126,7 +143,7 @@ class Service(CommandCycle):
             return f"erased the personal data of participant {cmd.key}"
 
         result = self._execute("participant erase", cmd, ctx, act)
-        self.personal.erase(cmd.programme, cmd.key)
+        self._erase_personal(cmd.programme, cmd.key)
         return result
 
     # -- contributions ----------------------------------------------------------------
@@ -371,3 +388,8 @@ class Service(CommandCycle):
             return f"annulled record {cmd.position} ({aggregate.label}, {kind}): {cmd.reason}"
 
         return self._execute("correct", cmd, ctx, act)
+
+
+class BatchedService(BatchedCycle, Service):
+    """The service's commands on the batched path: checked by the same rules,
+    saved many per transaction. Made by ``Service.batched``."""
