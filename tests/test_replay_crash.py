@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from registre.adapters.bulk import record_generated
 from registre.adapters.demo import record_fabrik_medvallee
+from registre.adapters.generator import generate
 from registre.adapters.service import Service
 from registre.adapters.store import parse_url
 from registre.projections import projector_for
@@ -55,7 +55,7 @@ def big_store(store_url: str) -> Iterator[tuple[str, Service]]:
     service = Service(parse_url(store_url))
     try:
         record_fabrik_medvallee(service)
-        record_generated(service, "generated", 3000)
+        generate(service, "generated", 3000)
         yield store_url, service
     finally:
         service.close()
