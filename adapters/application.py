@@ -414,21 +414,6 @@ def save_batch_chunk(
     return [r.notification.id for r in recordings]
 
 
-def put_personal_rows(personal: PersonalData, rows: list[tuple[str, str, str, str | None]]) -> None:
-    """Stores many participants' names and contacts (programme, participant,
-    name, contact) in one transaction, as ``PersonalData.put`` does for one."""
-    if not rows:
-        return
-    m = personal.mark
-    with personal.datastore.transaction(commit=True) as cursor:
-        cursor.executemany(
-            f"INSERT INTO {personal.table} (programme, participant, name, contact) "
-            f"VALUES ({m}, {m}, {m}, {m}) ON CONFLICT (programme, participant) "
-            "DO UPDATE SET name = excluded.name, contact = excluded.contact",
-            rows,
-        )
-
-
 # -- the batched path: commands checked one by one, saved many per transaction ----------------
 
 # What a batch keeps in memory from one chunk to the next: few, and read by
@@ -543,7 +528,7 @@ class BatchedCycle(CommandCycle):
             command_id=chunk_id,
         )
         try:
-            put_personal_rows(self.personal, self._names)
+            self.personal.put_many(self._names)
             positions = save_batch_chunk(
                 self, "batch", self._slug, chunk_id, summary, self._events, audit
             )

@@ -7,6 +7,7 @@ the row: the log, its counts and its verification are untouched.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 TABLE = "registre_personal_data"
@@ -27,13 +28,20 @@ class PersonalData:
             )
 
     def put(self, programme: str, participant: str, name: str, contact: str | None) -> None:
+        self.put_many([(programme, participant, name, contact)])
+
+    def put_many(self, rows: Sequence[tuple[str, str, str, str | None]]) -> None:
+        """Stores names and contacts (programme, participant, name, contact),
+        all in one transaction."""
+        if not rows:
+            return
         m = self.mark
         with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute(
+            cursor.executemany(
                 f"INSERT INTO {self.table} (programme, participant, name, contact) "
                 f"VALUES ({m}, {m}, {m}, {m}) ON CONFLICT (programme, participant) "
                 "DO UPDATE SET name = excluded.name, contact = excluded.contact",
-                (programme, participant, name, contact),
+                rows,
             )
 
     def names(self, programme: str) -> dict[str, str]:
