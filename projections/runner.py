@@ -84,12 +84,17 @@ class Db:
         kind: str,
         tables: dict[str, str],
         subjects: dict[str, Subject] | None = None,
+        batch_inserts: bool = False,
     ) -> None:
         self.cursor = cursor
         self.kind = kind
         self.tables = tables
         self.subjects = {} if subjects is None else subjects
         self._sql: dict[str, str] = {}  # the same few statements run for every event
+        # With batch_inserts, a run of the same INSERT is sent as one executemany
+        # when another statement comes, or on flush(): the caller must flush.
+        self._batching = batch_inserts
+        self._pending: tuple[str, list[Sequence[Any]]] | None = None
 
     def sql(self, statement: str) -> str:
         known = self._sql.get(statement)
@@ -101,12 +106,29 @@ class Db:
         return known
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
-        self.cursor.execute(self.sql(statement), params)
+        sql = self.sql(statement)
+        if self._batching and sql.startswith("INSERT"):
+            if self._pending is not None and self._pending[0] == sql:
+                self._pending[1].append(params)
+                return None
+            self.flush()
+            self._pending = (sql, [params])
+            return None
+        self.flush()
+        self.cursor.execute(sql, params)
         return self.cursor
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.flush()
         if rows:
             self.cursor.executemany(self.sql(statement), rows)
+
+    def flush(self) -> None:
+        """Sends the INSERTs held back (see ``batch_inserts``)."""
+        if self._pending is not None:
+            sql, rows = self._pending
+            self._pending = None
+            self.cursor.executemany(sql, rows)
 
     def rows(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return [dict(r) for r in self.execute(statement, params).fetchall()]
@@ -365,7 +387,7 @@ class Projector:
         while True:
             with self.datastore.transaction(commit=True) as cursor:
                 dbs = [
-                    (p, g, Db(cursor, self.kind, tables[p.name], subjects[p.name]))
+                    (p, g, Db(cursor, self.kind, tables[p.name], subjects[p.name], True))
                     for p, g in targets
                 ]
                 positions: list[int] = []
@@ -395,6 +417,8 @@ class Projector:
                         for (projection, _, db), position in zip(dbs, positions, strict=True):
                             if notification.id > position:
                                 projection.apply(db, notification.id, event)
+                    for _, _, db in dbs:
+                        db.flush()
                 reached = page[-1].id
                 for (projection, generation, db), position in zip(dbs, positions, strict=True):
                     db.execute(
