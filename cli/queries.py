@@ -129,12 +129,15 @@ def occurred_by(text: str) -> Callable[[Any], bool]:
     "--by-occurrence",
     is_flag=True,
     help="With --as-of: the plan from what had happened by then (occurred_at), "
-    "whenever it was recorded.",
+    "whenever it was recorded. The order of occurrence is not the order of the record, "
+    "so this view is rebuilt from the first event for each question: slower on a "
+    "large record than --at and --as-of alone, which read the plan's stored history.",
 )
 def plan_show(programme: str, at: int | None, as_of: str | None, by_occurrence: bool) -> None:
     """Show the current action plan: adopted priorities by axis, with each
     founder's decision and the actions under way; or the plan as it stood at
-    a position of the record or on a date."""
+    a position of the record or on a date, read from the history the plan
+    keeps (with --by-occurrence, rebuilt from the log)."""
     app = App.current()
     if at is not None and as_of is not None:
         raise CliError("give either --at POSITION or --as-of DATE, not both")
@@ -190,8 +193,10 @@ def plan_show(programme: str, at: int | None, as_of: str | None, by_occurrence: 
 
 
 def _plan_at(views: Projector, programme: str, position: int) -> ActionPlan | None:
-    with views.build_at("plan", position) as db:
-        return read_plan(db, programme)
+    """The plan as it stood at a position, read from the rows that held then."""
+    views.catch_up(["plan"])
+    with views.reading("plan") as db:
+        return read_plan(db, programme, at=position)
 
 
 def _describe(stands: dict[str, Any]) -> str:

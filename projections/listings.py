@@ -35,19 +35,20 @@ def read_proposals(db: Db, programme: str) -> list[ProposalRow]:
     rows: list[ProposalRow] = []
     for p in db.rows(
         "SELECT key, title, axis, structure, adopted FROM {proposals} "
-        "WHERE programme = ? AND void = 0",
+        "WHERE programme = ? AND void = 0 AND valid_to IS NULL",
         (programme,),
     ):
         validation = db.rows(
             "SELECT record, body, minutes, outcome FROM {validations} "
-            "WHERE programme = ? AND proposal = ? AND annulled = 0 ORDER BY record DESC LIMIT 1",
+            "WHERE programme = ? AND proposal = ? AND annulled = 0 AND valid_to IS NULL "
+            "ORDER BY record DESC LIMIT 1",
             (programme, p["key"]),
         )
         decisions: dict[str, str] = {}
         if validation:
             for d in db.rows(
                 "SELECT founder, decision FROM {decisions} WHERE programme = ? AND proposal = ? "
-                "AND validation = ? AND annulled = 0 ORDER BY record",
+                "AND validation = ? AND annulled = 0 AND valid_to IS NULL ORDER BY record",
                 (programme, p["key"], validation[0]["record"]),
             ):
                 decisions[d["founder"]] = d["decision"]
@@ -141,5 +142,8 @@ def _text_or_none(value: object) -> str | None:
 
 def read_organiser(db: Db, programme: str) -> str | None:
     """Who runs the programme, from the plan projection's views."""
-    rows = db.rows("SELECT organiser FROM {programmes} WHERE programme = ?", (programme,))
+    rows = db.rows(
+        "SELECT organiser FROM {programmes} WHERE programme = ? AND valid_to IS NULL",
+        (programme,),
+    )
     return str(rows[0]["organiser"]) if rows else None

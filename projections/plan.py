@@ -1,14 +1,22 @@
 """The action plan: adopted priorities by axis, their founders' decisions and
-their actions.
+their actions, now and as it stood at any position of the record.
 
 Rows keep each validation, decision and progress report with the record
 version it came from, so an annulment marks exactly the row it annuls; the
 current state is derived when reading.
+
+The tables keep their history. Every row holds from the position of the event
+that wrote it (``valid_from``) until the position of the event that changed
+it (``valid_to``, NULL while it still holds): a change closes the row and
+inserts the changed copy, and no row is ever deleted. The plan at position P
+is read from the rows that held then, so a view of the past costs a read, not
+a rebuild.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -16,29 +24,71 @@ from registre.projections.audit_log import describe
 from registre.projections.runner import SUBJECTS, Db, Projection
 
 
-class Plan(Projection):
-    name = "plan"
-    tables: ClassVar[dict[str, str]] = {
-        "subjects": SUBJECTS,
-        "programmes": "programme TEXT PRIMARY KEY, title TEXT NOT NULL, organiser TEXT NOT NULL, "
+def _temporal(columns: str, key: str) -> str:
+    """Column definitions of a table with history: one row per version of each key."""
+    return (
+        f"{columns}, valid_from BIGINT NOT NULL, valid_to BIGINT, PRIMARY KEY ({key}, valid_from)"
+    )
+
+
+def _names(columns: str) -> str:
+    return ", ".join(c.split()[0] for c in columns.split(","))
+
+
+# logical table name -> (columns, the key a row has across its versions)
+_HISTORY = {
+    "programmes": (
+        "programme TEXT NOT NULL, title TEXT NOT NULL, organiser TEXT NOT NULL, "
         "rule TEXT NOT NULL, founders TEXT NOT NULL, axes TEXT NOT NULL",
-        "proposals": "programme TEXT NOT NULL, key TEXT NOT NULL, title TEXT NOT NULL, "
-        "axis TEXT, structure TEXT NOT NULL, void INTEGER NOT NULL, adopted INTEGER NOT NULL, "
-        "adopted_at BIGINT, PRIMARY KEY (programme, key)",
-        "validations": "programme TEXT NOT NULL, proposal TEXT NOT NULL, record INTEGER NOT NULL, "
+        "programme",
+    ),
+    "proposals": (
+        "programme TEXT NOT NULL, key TEXT NOT NULL, title TEXT NOT NULL, axis TEXT, "
+        "structure TEXT NOT NULL, void INTEGER NOT NULL, adopted INTEGER NOT NULL, "
+        "adopted_at BIGINT",
+        "programme, key",
+    ),
+    "validations": (
+        "programme TEXT NOT NULL, proposal TEXT NOT NULL, record INTEGER NOT NULL, "
         "body TEXT NOT NULL, minutes TEXT NOT NULL, outcome TEXT NOT NULL, "
-        "position BIGINT NOT NULL, annulled INTEGER NOT NULL, "
-        "PRIMARY KEY (programme, proposal, record)",
-        "decisions": "programme TEXT NOT NULL, proposal TEXT NOT NULL, record INTEGER NOT NULL, "
+        "position BIGINT NOT NULL, annulled INTEGER NOT NULL",
+        "programme, proposal, record",
+    ),
+    "decisions": (
+        "programme TEXT NOT NULL, proposal TEXT NOT NULL, record INTEGER NOT NULL, "
         "founder TEXT NOT NULL, decision TEXT NOT NULL, rationale TEXT NOT NULL, "
         "validation INTEGER NOT NULL, occurred_at TEXT NOT NULL, position BIGINT NOT NULL, "
-        "annulled INTEGER NOT NULL, PRIMARY KEY (programme, proposal, record)",
-        "actions": "programme TEXT NOT NULL, key TEXT NOT NULL, priority TEXT NOT NULL, "
+        "annulled INTEGER NOT NULL",
+        "programme, proposal, record",
+    ),
+    "actions": (
+        "programme TEXT NOT NULL, key TEXT NOT NULL, priority TEXT NOT NULL, "
         "title TEXT NOT NULL, lead TEXT NOT NULL, partners TEXT NOT NULL, due TEXT, "
-        "void INTEGER NOT NULL, PRIMARY KEY (programme, key)",
-        "reports": "programme TEXT NOT NULL, action TEXT NOT NULL, record INTEGER NOT NULL, "
+        "void INTEGER NOT NULL",
+        "programme, key",
+    ),
+    "reports": (
+        "programme TEXT NOT NULL, action TEXT NOT NULL, record INTEGER NOT NULL, "
         "status TEXT NOT NULL, percent INTEGER NOT NULL, note TEXT NOT NULL, "
-        "annulled INTEGER NOT NULL, PRIMARY KEY (programme, action, record)",
+        "annulled INTEGER NOT NULL",
+        "programme, action, record",
+    ),
+}
+
+
+class Plan(Projection):
+    name = "plan"
+    # 2: every row holds from a position to a position (the plan at any position).
+    version = 2
+    tables: ClassVar[dict[str, str]] = {"subjects": SUBJECTS} | {
+        table: _temporal(columns, key) for table, (columns, key) in _HISTORY.items()
+    }
+    columns: ClassVar[dict[str, str]] = {
+        table: _names(columns) for table, (columns, _) in _HISTORY.items()
+    }
+    keys: ClassVar[dict[str, str]] = {
+        table: " AND ".join(f"{k} = ?" for k in key.split(", "))
+        for table, (_, key) in _HISTORY.items()
     }
 
     def apply(self, db: Db, position: int, event: Any) -> None:
@@ -54,51 +104,75 @@ class Plan(Projection):
         programme, key, owner = subject.programme, subject.key, subject.kind
         handler(db, position, event, programme, key, owner)
 
+    def _revise(
+        self,
+        db: Db,
+        table: str,
+        key: Sequence[Any],
+        pos: int,
+        changes: str,
+        values: Sequence[Any] = (),
+    ) -> None:
+        """Changes the row of ``table`` that holds for ``key`` as of position
+        ``pos``: the row stops holding at ``pos`` and a changed copy holds from
+        it. A row that already holds from ``pos`` is changed in place."""
+        columns, match = self.columns[table], self.keys[table]
+        db.execute(
+            f"INSERT INTO {{{table}}} ({columns}, valid_from) SELECT {columns}, ? "
+            f"FROM {{{table}}} WHERE {match} AND valid_to IS NULL AND valid_from < ?",
+            (pos, *key, pos),
+        )
+        db.execute(
+            f"UPDATE {{{table}}} SET valid_to = ? "
+            f"WHERE {match} AND valid_to IS NULL AND valid_from < ?",
+            (pos, *key, pos),
+        )
+        db.execute(
+            f"UPDATE {{{table}}} SET {changes} WHERE {match} AND valid_to IS NULL",
+            (*values, *key),
+        )
+
     # -- programme ---------------------------------------------------------------
 
     def _programme_Opened(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
         db.execute(
-            "INSERT INTO {programmes} (programme, title, organiser, rule, founders, axes) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (p, e.title, e.organiser, e.rule, json.dumps(e.founders), "{}"),
+            "INSERT INTO {programmes} (programme, title, organiser, rule, founders, axes, "
+            "valid_from) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (p, e.title, e.organiser, e.rule, json.dumps(e.founders), "{}", pos),
         )
 
     def _programme_AxisAdded(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
         axes = json.loads(
-            db.rows("SELECT axes FROM {programmes} WHERE programme = ?", (p,))[0]["axes"]
+            db.rows("SELECT axes FROM {programmes} WHERE programme = ? AND valid_to IS NULL", (p,))[
+                0
+            ]["axes"]
         )
         axes[e.key] = e.title
-        db.execute("UPDATE {programmes} SET axes = ? WHERE programme = ?", (json.dumps(axes), p))
+        self._revise(db, "programmes", (p,), pos, "axes = ?", (json.dumps(axes),))
 
     # -- proposals ---------------------------------------------------------------
 
     def _proposal_Synthesised(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
         db.execute(
-            "INSERT INTO {proposals} (programme, key, title, axis, structure, void, adopted) "
-            "VALUES (?, ?, ?, ?, 'open', 0, 0)",
-            (p, key, e.title, e.axis),
+            "INSERT INTO {proposals} (programme, key, title, axis, structure, void, adopted, "
+            "valid_from) VALUES (?, ?, ?, ?, 'open', 0, 0, ?)",
+            (p, key, e.title, e.axis, pos),
         )
 
     def _proposal_Reworded(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
-        db.execute(
-            "UPDATE {proposals} SET title = ? WHERE programme = ? AND key = ?", (e.title, p, key)
-        )
+        self._revise(db, "proposals", (p, key), pos, "title = ?", (e.title,))
 
     def _proposal_MergedInto(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
-        db.execute(
-            "UPDATE {proposals} SET structure = 'merged' WHERE programme = ? AND key = ?", (p, key)
-        )
+        self._revise(db, "proposals", (p, key), pos, "structure = 'merged'")
 
     def _proposal_SplitInto(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
-        db.execute(
-            "UPDATE {proposals} SET structure = 'split' WHERE programme = ? AND key = ?", (p, key)
-        )
+        self._revise(db, "proposals", (p, key), pos, "structure = 'split'")
 
     def _proposal_Validated(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
         db.execute(
             "INSERT INTO {validations} (programme, proposal, record, body, minutes, outcome, "
-            "position, annulled) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
-            (p, key, e.originator_version, e.body, e.minutes, e.outcome, pos),
+            "position, annulled, valid_from) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
+            (p, key, e.originator_version, e.body, e.minutes, e.outcome, pos, pos),
         )
 
     def _proposal_FounderDecided(
@@ -106,7 +180,8 @@ class Plan(Projection):
     ) -> None:
         db.execute(
             "INSERT INTO {decisions} (programme, proposal, record, founder, decision, rationale, "
-            "validation, occurred_at, position, annulled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            "validation, occurred_at, position, annulled, valid_from) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
             (
                 p,
                 key,
@@ -117,39 +192,34 @@ class Plan(Projection):
                 e.validation,
                 e.audit.occurred_at.isoformat(),
                 pos,
+                pos,
             ),
         )
 
     def _proposal_Adopted(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
-        db.execute(
-            "UPDATE {proposals} SET adopted = 1, adopted_at = ? WHERE programme = ? AND key = ?",
-            (pos, p, key),
-        )
+        self._revise(db, "proposals", (p, key), pos, "adopted = 1, adopted_at = ?", (pos,))
 
     def _proposal_AdoptionWithdrawn(
         self, db: Db, pos: int, e: Any, p: str, key: str, owner: str
     ) -> None:
-        db.execute(
-            "UPDATE {proposals} SET adopted = 0, adopted_at = NULL WHERE programme = ? AND key = ?",
-            (p, key),
-        )
+        self._revise(db, "proposals", (p, key), pos, "adopted = 0, adopted_at = NULL")
 
     # -- actions -----------------------------------------------------------------
 
     def _action_Assigned(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
         db.execute(
-            "INSERT INTO {actions} (programme, key, priority, title, lead, partners, due, void) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
-            (p, key, e.priority, e.title, e.lead, json.dumps(e.partners), e.due),
+            "INSERT INTO {actions} (programme, key, priority, title, lead, partners, due, void, "
+            "valid_from) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
+            (p, key, e.priority, e.title, e.lead, json.dumps(e.partners), e.due, pos),
         )
 
     def _action_ProgressReported(
         self, db: Db, pos: int, e: Any, p: str, key: str, owner: str
     ) -> None:
         db.execute(
-            "INSERT INTO {reports} (programme, action, record, status, percent, note, annulled) "
-            "VALUES (?, ?, ?, ?, ?, ?, 0)",
-            (p, key, e.originator_version, e.status, e.percent, e.note),
+            "INSERT INTO {reports} (programme, action, record, status, percent, note, annulled, "
+            "valid_from) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+            (p, key, e.originator_version, e.status, e.percent, e.note, pos),
         )
 
     # -- corrections ---------------------------------------------------------------
@@ -160,25 +230,13 @@ class Plan(Projection):
         target = e.target_version
         if owner == "proposal":
             if target == 1:
-                db.execute(
-                    "UPDATE {proposals} SET void = 1 WHERE programme = ? AND key = ?", (p, key)
-                )
+                self._revise(db, "proposals", (p, key), pos, "void = 1")
             for table in ("validations", "decisions"):
-                db.execute(
-                    f"UPDATE {{{table}}} SET annulled = 1 "
-                    "WHERE programme = ? AND proposal = ? AND record = ?",
-                    (p, key, target),
-                )
+                self._revise(db, table, (p, key, target), pos, "annulled = 1")
         elif owner == "action":
             if target == 1:
-                db.execute(
-                    "UPDATE {actions} SET void = 1 WHERE programme = ? AND key = ?", (p, key)
-                )
-            db.execute(
-                "UPDATE {reports} SET annulled = 1 "
-                "WHERE programme = ? AND action = ? AND record = ?",
-                (p, key, target),
-            )
+                self._revise(db, "actions", (p, key), pos, "void = 1")
+            self._revise(db, "reports", (p, key, target), pos, "annulled = 1")
 
 
 # -- reading ------------------------------------------------------------------------
@@ -223,71 +281,101 @@ class ActionPlan:
         return {a: ps for a, ps in grouped.items() if ps}
 
 
-def read_plan(db: Db, programme: str) -> ActionPlan | None:
-    """The current action plan of a programme, from the plan projection's views."""
-    rows = db.rows("SELECT * FROM {programmes} WHERE programme = ?", (programme,))
+def holding(at: int | None) -> tuple[str, tuple[int, ...]]:
+    """The condition, and its parameters, on the rows of a table with history
+    that held at position ``at`` (None: the rows that hold now)."""
+    if at is None:
+        return "valid_to IS NULL", ()
+    return "valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)", (at, at)
+
+
+def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | None:
+    """The action plan of a programme as it stood at store position ``at``
+    (None: now), from the rows of the plan projection's views that held then.
+
+    One query per table, whatever the size of the plan."""
+    held, when = holding(at)
+    rows = db.rows(
+        f"SELECT title, rule, founders, axes FROM {{programmes}} WHERE programme = ? AND {held}",
+        (programme, *when),
+    )
     if not rows:
         return None
     head = rows[0]
-    priorities: list[PlanPriority] = []
-    for p in db.rows(
-        "SELECT key, title, axis, adopted_at FROM {proposals} "
-        "WHERE programme = ? AND adopted = 1 AND void = 0 ORDER BY adopted_at",
-        (programme,),
-    ):
-        validation = db.rows(
-            "SELECT record, body, minutes FROM {validations} WHERE programme = ? AND proposal = ? "
-            "AND annulled = 0 ORDER BY record DESC LIMIT 1",
-            (programme, p["key"]),
-        )[0]
-        decisions: dict[str, dict[str, str]] = {}
-        for d in db.rows(
-            "SELECT founder, decision, rationale, occurred_at FROM {decisions} "
-            "WHERE programme = ? AND proposal = ? AND validation = ? AND annulled = 0 "
-            "ORDER BY record",
-            (programme, p["key"], validation["record"]),
-        ):
-            decisions[d["founder"]] = {
-                "decision": d["decision"],
-                "rationale": d["rationale"],
-                "occurred_at": d["occurred_at"],
-            }
-        priority = PlanPriority(
-            p["key"],
-            p["title"],
-            p["axis"],
-            p["adopted_at"],
-            decisions,
-            validation["body"],
-            validation["minutes"],
-        )
-        for a in db.rows(
-            "SELECT key, title, lead, partners, due FROM {actions} "
-            "WHERE programme = ? AND priority = ? AND void = 0 ORDER BY key",
-            (programme, p["key"]),
-        ):
-            last = db.rows(
-                "SELECT status, percent FROM {reports} WHERE programme = ? AND action = ? "
-                "AND annulled = 0 ORDER BY record DESC LIMIT 1",
-                (programme, a["key"]),
-            )
-            priority.actions.append(
-                PlanAction(
-                    a["key"],
-                    a["title"],
-                    a["lead"],
-                    json.loads(a["partners"]),
-                    a["due"],
-                    last[0]["status"] if last else "planned",
-                    last[0]["percent"] if last else 0,
-                )
-            )
-        priorities.append(priority)
-    return ActionPlan(
+    plan = ActionPlan(
         programme,
         head["title"],
         head["rule"],
         json.loads(head["founders"]),
         json.loads(head["axes"]),
-        priorities,
+        [],
     )
+    proposals = db.rows(
+        "SELECT key, title, axis, adopted_at FROM {proposals} "
+        f"WHERE programme = ? AND adopted = 1 AND void = 0 AND {held} ORDER BY adopted_at",
+        (programme, *when),
+    )
+    if not proposals:
+        return plan
+    # Whole tables of the programme, filtered here: simpler for either store's
+    # planner than a semi-join on the adopted proposals, and as fast.
+    latest: dict[str, dict[str, Any]] = {}
+    for v in db.rows(
+        "SELECT proposal, record, body, minutes FROM {validations} "
+        f"WHERE programme = ? AND annulled = 0 AND {held} ORDER BY record",
+        (programme, *when),
+    ):
+        latest[v["proposal"]] = v
+    decisions: dict[str, dict[str, dict[str, str]]] = {p["key"]: {} for p in proposals}
+    for d in db.rows(
+        "SELECT proposal, validation, founder, decision, rationale, occurred_at "
+        f"FROM {{decisions}} WHERE programme = ? AND annulled = 0 AND {held} ORDER BY record",
+        (programme, *when),
+    ):
+        if d["proposal"] in decisions and d["validation"] == latest[d["proposal"]]["record"]:
+            decisions[d["proposal"]][d["founder"]] = {
+                "decision": d["decision"],
+                "rationale": d["rationale"],
+                "occurred_at": d["occurred_at"],
+            }
+    priorities: dict[str, PlanPriority] = {}
+    for p in proposals:
+        validation = latest[p["key"]]
+        priorities[p["key"]] = PlanPriority(
+            p["key"],
+            p["title"],
+            p["axis"],
+            p["adopted_at"],
+            decisions[p["key"]],
+            validation["body"],
+            validation["minutes"],
+        )
+    progress: dict[str, dict[str, Any]] = {}
+    for r in db.rows(
+        "SELECT action, status, percent FROM {reports} "
+        f"WHERE programme = ? AND annulled = 0 AND {held} ORDER BY record",
+        (programme, *when),
+    ):
+        progress[r["action"]] = r
+    for a in db.rows(
+        "SELECT key, priority, title, lead, partners, due FROM {actions} "
+        f"WHERE programme = ? AND void = 0 AND {held} ORDER BY key",
+        (programme, *when),
+    ):
+        priority = priorities.get(a["priority"])
+        if priority is None:
+            continue
+        last = progress.get(a["key"])
+        priority.actions.append(
+            PlanAction(
+                a["key"],
+                a["title"],
+                a["lead"],
+                json.loads(a["partners"]),
+                a["due"],
+                last["status"] if last else "planned",
+                last["percent"] if last else 0,
+            )
+        )
+    plan.priorities = list(priorities.values())
+    return plan
