@@ -1,18 +1,23 @@
 """Properties of every registered projection, over random valid programmes.
 
-Whatever the order of contributions, validations, decisions, revisions,
-actions and corrections: a projection rebuilt from zero equals the same
-projection built command by command, and the view of the past at a position
-equals the projection as it stood when the record ended there.
+Whatever the order of contributions, rewordings, merges, splits,
+validations, decisions, revisions, actions and corrections: a projection
+rebuilt from zero equals the same projection built command by command, the
+view of the past at a position equals the projection as it stood when the
+record ended there, and the plan read from its stored history at a position
+equals the plan rebuilt from the log up to there, on both stores.
 """
 
 from __future__ import annotations
 
 import tempfile
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -47,10 +52,30 @@ step = st.one_of(
         st.integers(min_value=0, max_value=100),
     ),
     st.tuples(st.just("correct"), st.integers(min_value=0, max_value=200)),
+    # A correction of one of the last records: a decision, an adoption's cause,
+    # a progress report, more often than a random position reaches them.
+    st.tuples(st.just("correct_recent"), st.integers(min_value=0, max_value=12)),
+    # A founder's revision to reject: withdraws an adoption that stood.
+    st.tuples(st.just("revoke"), index),
+    st.tuples(st.just("reword"), index),
+    st.tuples(st.just("merge"), index, index),
+    st.tuples(st.just("split"), index),
 )
 programmes = st.tuples(
     st.sampled_from(list(DecisionRule)),
     st.lists(step, min_size=5, max_size=25),
+)
+report = st.tuples(st.sampled_from(list(ActionStatus)), st.integers(min_value=0, max_value=100))
+# Steps that reach the plan's later life more often than single random steps:
+# an adopted priority with an action and its reports, a merge of fresh proposals.
+plan_step = st.one_of(
+    step,
+    st.tuples(st.just("act"), st.lists(report, max_size=3)),
+    st.tuples(st.just("merge_fresh")),
+)
+plan_programmes = st.tuples(
+    st.sampled_from(list(DecisionRule)),
+    st.lists(plan_step, min_size=5, max_size=20),
 )
 
 
@@ -130,6 +155,46 @@ def run_step(s: Service, made: Programme, step: tuple[Any, ...]) -> None:
         s.report_progress(
             c.ReportProgress(programme=P, key=action, status=step[2], percent=step[3]), CTX
         )
+    elif kind == "revoke":
+        s.decide(
+            c.DecideOnPriority(
+                programme=P,
+                proposal=proposal,
+                founder="m",
+                decision=Decision.REJECT,
+                rationale="revu",
+                revise=True,
+            ),
+            CTX,
+        )
+    elif kind == "reword":
+        s.reword_proposal(c.RewordProposal(programme=P, key=proposal, title=f"Reprise {n}"), CTX)
+    elif kind == "merge":
+        other = f"F{step[2] % made.proposals}" if made.proposals else "F0"
+        s.merge_proposals(
+            c.MergeProposals(
+                programme=P, target=f"F{made.proposals}", sources=[proposal, other], title="Fusion"
+            ),
+            CTX,
+        )
+        made.proposals += 1
+    elif kind == "split":
+        parts = [(f"F{made.proposals + i}", f"Part {i}") for i in (0, 1)]
+        s.split_proposal(c.SplitProposal(programme=P, key=proposal, parts=parts), CTX)
+        made.proposals += 2
+    elif kind == "act":
+        run_step(s, made, ("priority", Decision.APPROVE))
+        run_step(s, made, ("assign", made.proposals - 1))
+        for status, percent in step[1]:
+            run_step(s, made, ("progress", made.actions - 1, status, percent))
+    elif kind == "merge_fresh":
+        for _ in range(2):
+            run_step(s, made, ("contribute",))
+            run_step(s, made, ("synthesise", made.contributions - 1))
+        run_step(s, made, ("merge", made.proposals - 2, made.proposals - 1))
+    elif kind == "correct_recent":
+        head = s.app.recorder.max_notification_id() or 0
+        s.correct(c.CorrectRecord(programme=P, position=max(1, head - n), reason="erreur"), CTX)
     else:
         s.correct(c.CorrectRecord(programme=P, position=1 + n, reason="erreur de saisie"), CTX)
 
@@ -221,3 +286,68 @@ def test_rebuilt_and_past_views_equal_the_projections_built_command_by_command(
                         assert read_plan(db, P) == past.plan
         finally:
             service.close()
+
+
+# -- the plan's stored history against the rebuild ------------------------------------
+
+WATCHED = ("Adopted", "AdoptionWithdrawn", "RecordAnnulled", "MergedInto", "SplitInto")
+WATCHED += ("Reworded", "ProgressReported")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def new_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[], str]:
+    """Makes the URL of an empty store of one kind, once per example."""
+    if request.param == "sqlite":
+        return lambda: str(tmp_path_factory.mktemp("history") / "registre.db")
+    database: str = request.getfixturevalue("postgres_database")
+    return lambda: f"{database}?schema=t_{uuid.uuid4().hex[:12]}"
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        # The fixture only hands out a factory; every example makes its own store.
+        HealthCheck.function_scoped_fixture,
+    ],
+)
+@given(
+    programme=plan_programmes,
+    picks=st.lists(st.integers(min_value=0), min_size=1, max_size=8),
+)
+def test_the_plan_read_from_its_history_equals_the_plan_rebuilt_up_to_any_position(
+    new_store: Callable[[], str],
+    programme: tuple[DecisionRule, list[tuple[Any, ...]]],
+    picks: list[int],
+) -> None:
+    rule, steps = programme
+    service = Service(parse_url(new_store()))
+    try:
+        open_programme(service, rule)
+        projector = projector_for(service)
+        made = Programme()
+        for s in steps:
+            try:
+                run_step(service, made, s)
+            except RegistreError:
+                continue
+            projector.catch_up(["plan"])  # the history is written as the record grows
+        projector.catch_up(["plan"])
+        head = projector.head()
+        topics = [n.topic for n in service.app.recorder.select_notifications(start=1, limit=head)]
+        for kind in WATCHED:
+            if any(t.endswith(f".{kind}") for t in topics):
+                event(f"recorded {kind}")
+        positions = sorted({head, *(1 + p % head for p in picks)})
+        with projector.reading("plan") as db:
+            stored = {at: read_plan(db, P, at=at) for at in positions}
+            assert read_plan(db, P) == stored[head]
+        for at in positions:
+            with projector.build_at("plan", at) as db:
+                assert stored[at] == read_plan(db, P), at
+    finally:
+        service.close()
