@@ -29,7 +29,7 @@ class AuditLog(Projection):
         "occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, source TEXT, "
         "command_id TEXT NOT NULL",
     }
-    indexes: ClassVar[dict[str, str]] = {"events": "programme, position"}
+    indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {"events": "programme, position"}
 
     def apply(self, db: Db, position: int, event: Any) -> None:
         audit: Audit | None = getattr(event, "audit", None)

@@ -46,9 +46,10 @@ class Provenance(Projection):
         "organisation_type TEXT NOT NULL, erased INTEGER NOT NULL, "
         "PRIMARY KEY (programme, key)",
     }
-    indexes: ClassVar[dict[str, str]] = {
-        "steps": "programme, subject_kind, subject",
-        "edges": "programme, to_kind, to_key",
+    version = 2  # indexes to walk a lineage and find a proposal's ballot steps
+    indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {
+        "steps": ("programme, subject_kind, subject", "programme, about"),
+        "edges": ("programme, to_kind, to_key", "programme, from_kind, from_key"),
         "votes": "programme, proposal",
     }
 

@@ -154,7 +154,17 @@ class Projection(ABC):
     version: int = 1
     # logical table name -> column definitions (portable SQL)
     tables: ClassVar[dict[str, str]]
-    indexes: ClassVar[dict[str, str]] = {}  # logical table name -> columns to index
+    # logical table name -> columns to index, or a tuple of such (one index each)
+    indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {}
+
+    def create(self, db: Db, tables: dict[str, str], index_prefix: str) -> None:
+        """Creates the tables under the physical names given, with their indexes."""
+        for table, physical in tables.items():
+            db.execute(f"CREATE TABLE {physical} ({self.tables[table]})")
+            columns = self.indexes.get(table, ())
+            for n, indexed in enumerate((columns,) if isinstance(columns, str) else columns):
+                index = f"{index_prefix}{table}" + (f"_{n}" if n else "")
+                db.execute(f"CREATE INDEX {index} ON {physical} ({indexed})")
 
     @abstractmethod
     def apply(self, db: Db, position: int, event: Any) -> None:
@@ -335,12 +345,10 @@ class Projector:
             self._swap(projection, generation)
 
     def _create(self, db: Db, projection: Projection, generation: int) -> None:
-        for table, physical in self._physical(projection, generation).items():
+        tables = self._physical(projection, generation)
+        for physical in tables.values():
             db.execute(f"DROP TABLE IF EXISTS {physical}")
-            db.execute(f"CREATE TABLE {physical} ({projection.tables[table]})")
-            if table in projection.indexes:
-                index = f"ix_rp_{projection.name}_{table}_g{generation}"
-                db.execute(f"CREATE INDEX {index} ON {physical} ({projection.indexes[table]})")
+        projection.create(db, tables, f"ix_rp_{projection.name}_g{generation}_")
         db.execute(
             f"INSERT INTO {self.prefix}{POINTERS} (name, generation, version, position, live) "
             "VALUES (?, ?, ?, 0, 0)",
@@ -462,12 +470,7 @@ class Projector:
         connection.row_factory = sqlite3.Row
         try:
             db = Db(connection.cursor(), "sqlite", tables)
-            for table, physical in tables.items():
-                db.execute(f"CREATE TABLE {physical} ({projection.tables[table]})")
-                if table in projection.indexes:
-                    db.execute(
-                        f"CREATE INDEX ix_{physical} ON {physical} ({projection.indexes[table]})"
-                    )
+            projection.create(db, tables, f"ix_{projection.name}_")
             position = 0
             while stop is None or position < stop:
                 page = self.app.recorder.select_notifications(

@@ -41,7 +41,7 @@ class Tallies(Projection):
         "proposal TEXT NOT NULL, value INTEGER, position BIGINT NOT NULL, "
         "annulled INTEGER NOT NULL, PRIMARY KEY (ballot, version)",
     }
-    indexes: ClassVar[dict[str, str]] = {"records": "programme, round"}
+    indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {"records": "programme, round"}
 
     def apply(self, db: Db, position: int, event: Any) -> None:
         owner, kind = describe(event)

@@ -117,21 +117,30 @@ def _steps(db: Db, where: str, params: tuple[Any, ...]) -> list[Step]:
     return [Step(**(r | {"detail": json.loads(r["detail"])})) for r in rows]
 
 
-def _walk(start: str, edges: list[Edge], backwards: bool) -> list[tuple[str, str]]:
+def _edges(db: Db, programme: str, end: str, node: tuple[str, str]) -> list[Edge]:
+    """The edges from (end="from") or to (end="to") a node, in store order."""
+    return [
+        Edge(**r)
+        for r in db.rows(
+            "SELECT position, from_kind, from_key, from_version, to_kind, to_key, relation "
+            f"FROM {{edges}} WHERE programme = ? AND {end}_kind = ? AND {end}_key = ? "
+            "ORDER BY position",
+            (programme, *node),
+        )
+    ]
+
+
+def _walk(db: Db, programme: str, start: str, backwards: bool) -> list[tuple[str, str]]:
     """Nodes reached from a proposal along lineage edges, in the order found."""
     seen: list[tuple[str, str]] = []
     todo = [("proposal", start)]
     while todo:
         node = todo.pop()
-        for e in edges:
+        for e in _edges(db, programme, "to" if backwards else "from", node):
             if e.relation not in LINEAGE:
                 continue
-            here, there = (
-                ((e.to_kind, e.to_key), (e.from_kind, e.from_key))
-                if backwards
-                else ((e.from_kind, e.from_key), (e.to_kind, e.to_key))
-            )
-            if here == node and there not in seen and there != ("proposal", start):
+            there = (e.from_kind, e.from_key) if backwards else (e.to_kind, e.to_key)
+            if there not in seen and there != ("proposal", start):
                 seen.append(there)
                 if there[0] == "proposal":
                     todo.append(there)
@@ -151,23 +160,20 @@ def read_trace(db: Db, programme: str, proposal: str) -> Trace | None:
     )
     if not own:
         return None
-    edges = [
-        Edge(**r)
-        for r in db.rows(
-            "SELECT position, from_kind, from_key, from_version, to_kind, to_key, relation "
-            "FROM {edges} WHERE programme = ? ORDER BY position",
-            (programme,),
-        )
-    ]
-    before, after = _walk(proposal, edges, True), _walk(proposal, edges, False)
+    before = _walk(db, programme, proposal, True)
+    after = _walk(db, programme, proposal, False)
     # Contributions feed the proposal through its ancestors; what it became is
     # followed only as far as the proposals and actions it led to.
     nodes = [*reversed(before), ("proposal", proposal), *(n for n in after if n[0] == "proposal")]
     lineage = [k for kind, k in nodes if kind == "proposal"]
-    for e in edges:
+    # The edges leaving the nodes of the trace: only those can join two of them.
+    leaving = {e for node in nodes for e in _edges(db, programme, "from", node)}
+    for e in sorted(leaving, key=lambda e: e.position):
         follows = e.from_kind == "proposal" and e.from_key in lineage
         if follows and e.to_kind in ("round", "action") and (e.to_kind, e.to_key) not in nodes:
             nodes.append((e.to_kind, e.to_key))
+            leaving.update(_edges(db, programme, "from", nodes[-1]))
+    edges = sorted(leaving, key=lambda e: e.position)
     steps = [
         s
         for kind, key in nodes
