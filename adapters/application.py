@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self, TypeVar
+from typing import Any, ClassVar, Self, TypeVar
 from uuid import UUID
 
 import psycopg
@@ -66,6 +66,11 @@ class RegistreApp(Application[UUID]):
     """The event-sourced application: its event store is the record."""
 
     name = "Registre"
+    # The library's cache of aggregates: a long-lived service (a batch, a
+    # benchmark) reads the same programme, rounds and proposals again and again;
+    # a cached one is brought up to date with the events stored since (the
+    # library's fast-forward), so writers in other processes are seen.
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "2000"}
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
