@@ -26,7 +26,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
@@ -46,8 +46,9 @@ POINTERS = "registre_projection"
 SUBJECTS = (
     "originator_id TEXT PRIMARY KEY, programme TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL"
 )
-# Subjects a projection keeps in memory during one run over the log.
-SUBJECTS_CACHED = 50_000
+# Facts a projection keeps in memory during one run over the log (Db.known).
+KNOWN_CACHED = 50_000
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,10 @@ class Db:
     """A cursor in one transaction, speaking the store's SQL dialect.
 
     SQL is written with ``?`` placeholders and ``{table}`` names; the names
-    are resolved to the physical tables of one generation. ``subjects`` caches
-    the subjects looked up during one run over the log (they never change), so
-    most events cost no lookup.
+    are resolved to the physical tables of one generation. ``known`` keeps
+    what a projection looked up during one run over the log and that never
+    changes (the subject of an aggregate, the round of a ballot), so most
+    events cost no lookup.
     """
 
     def __init__(
@@ -83,18 +85,29 @@ class Db:
         cursor: Any,
         kind: str,
         tables: dict[str, str],
-        subjects: dict[str, Subject] | None = None,
+        known: dict[str, Any] | None = None,
         batch_inserts: bool = False,
     ) -> None:
         self.cursor = cursor
         self.kind = kind
         self.tables = tables
-        self.subjects = {} if subjects is None else subjects
+        self.known = {} if known is None else known
         self._sql: dict[str, str] = {}  # the same few statements run for every event
-        # With batch_inserts, a run of the same INSERT is sent as one executemany
-        # when another statement comes, or on flush(): the caller must flush.
+        # With batch_inserts, INSERTs are held back and sent, one executemany per
+        # statement, when any other statement comes or on flush(): the caller
+        # must flush. Rows are inserted in the order given for each statement;
+        # projections never depend on the order of rows of different statements.
         self._batching = batch_inserts
-        self._pending: tuple[str, list[Sequence[Any]]] | None = None
+        self._pending: dict[str, list[Sequence[Any]]] = {}
+
+    def remember(self, key: str, value: T) -> T:
+        """Keeps a fact that never changes for the rest of the run (see ``known``)."""
+        if len(self.known) >= KNOWN_CACHED:
+            # Bounded, so a replay's memory does not grow with the log; the recent
+            # facts come back with one lookup each.
+            self.known.clear()
+        self.known[key] = value
+        return value
 
     def sql(self, statement: str) -> str:
         known = self._sql.get(statement)
@@ -108,11 +121,7 @@ class Db:
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
         sql = self.sql(statement)
         if self._batching and sql.startswith("INSERT"):
-            if self._pending is not None and self._pending[0] == sql:
-                self._pending[1].append(params)
-                return None
-            self.flush()
-            self._pending = (sql, [params])
+            self._pending.setdefault(sql, []).append(params)
             return None
         self.flush()
         self.cursor.execute(sql, params)
@@ -125,12 +134,19 @@ class Db:
 
     def flush(self) -> None:
         """Sends the INSERTs held back (see ``batch_inserts``)."""
-        if self._pending is not None:
-            sql, rows = self._pending
-            self._pending = None
+        pending, self._pending = self._pending, {}
+        for sql, rows in pending.items():
             self.cursor.executemany(sql, rows)
 
     def rows(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        if self.kind == "postgres":
+            self.flush()
+            # A cursor of its own: in pipeline mode, a cursor that already holds
+            # the result of an earlier statement may hand that one back instead
+            # of waiting for this one's.
+            with self.cursor.connection.cursor() as cursor:
+                cursor.execute(self.sql(statement), params)
+                return [dict(r) for r in cursor.fetchall()]
         return [dict(r) for r in self.execute(statement, params).fetchall()]
 
     @contextmanager
@@ -180,8 +196,9 @@ class Projection(ABC):
                 "INSERT INTO {subjects} (originator_id, programme, kind, key) VALUES (?, ?, ?, ?)",
                 (originator, subject.programme, subject.kind, subject.key),
             )
-        elif originator in db.subjects:
-            return db.subjects[originator]
+        elif originator in db.known:
+            found: Subject = db.known[originator]
+            return found
         else:
             rows = db.rows(
                 "SELECT programme, kind, key FROM {subjects} WHERE originator_id = ?",
@@ -190,12 +207,7 @@ class Projection(ABC):
             if not rows:
                 return None
             subject = Subject(**rows[0])
-        if len(db.subjects) >= SUBJECTS_CACHED:
-            # Bounded, so a replay's memory does not grow with the log; the recent
-            # subjects come back with one lookup each.
-            db.subjects.clear()
-        db.subjects[originator] = subject
-        return subject
+        return db.remember(originator, subject)
 
 
 @dataclass(frozen=True)
@@ -238,10 +250,10 @@ class Projector:
 
     @contextmanager
     def _transaction(
-        self, tables: dict[str, str] | None = None, subjects: dict[str, Subject] | None = None
+        self, tables: dict[str, str] | None = None, known: dict[str, Any] | None = None
     ) -> Iterator[Db]:
         with self.datastore.transaction(commit=True) as cursor:
-            yield Db(cursor, self.kind, tables or {}, subjects)
+            yield Db(cursor, self.kind, tables or {}, known)
 
     def _physical(self, projection: Projection, generation: int) -> dict[str, str]:
         return {
@@ -389,13 +401,13 @@ class Projector:
         # Pointers are locked in one order (by name), so two runners never deadlock.
         targets = sorted(targets, key=lambda t: t[0].name)
         tables = {p.name: self._physical(p, g) for p, g in targets}
-        subjects: dict[str, dict[str, Subject]] = {p.name: {} for p, _ in targets}
+        known: dict[str, dict[str, Any]] = {p.name: {} for p, _ in targets}
         to_domain_event = self.app.mapper.to_domain_event
         head = self.head()
         while True:
             with self.datastore.transaction(commit=True) as cursor:
                 dbs = [
-                    (p, g, Db(cursor, self.kind, tables[p.name], subjects[p.name], True))
+                    (p, g, Db(cursor, self.kind, tables[p.name], known[p.name], True))
                     for p, g in targets
                 ]
                 positions: list[int] = []

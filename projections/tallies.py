@@ -73,11 +73,22 @@ class Tallies(Projection):
                 "VALUES (?, ?, ?, ?)",
                 (originator, event.programme, event.round, event.participant),
             )
+            db.remember(
+                originator,
+                {
+                    "programme": event.programme,
+                    "round": event.round,
+                    "participant": event.participant,
+                },
+            )
         elif owner == "ballot" and kind in ("VoteCast", "VoteRetracted"):
-            ballot = db.rows(
-                "SELECT programme, round, participant FROM {ballots} WHERE originator_id = ?",
-                (originator,),
-            )[0]
+            ballot = db.known.get(originator) or db.remember(
+                originator,
+                db.rows(
+                    "SELECT programme, round, participant FROM {ballots} WHERE originator_id = ?",
+                    (originator,),
+                )[0],
+            )
             cast = kind == "VoteCast"
             db.execute(
                 "INSERT INTO {records} (ballot, version, programme, round, participant, kind, "

@@ -139,6 +139,6 @@ def test_one_pass_over_the_log_rebuilds_and_advances_projections_together(
     assert everything != expected_early  # beta's events are there
 
     # All at once, from zero, with a subject cache so small it is emptied again and again.
-    monkeypatch.setattr("registre.projections.runner.SUBJECTS_CACHED", 3)
+    monkeypatch.setattr("registre.projections.runner.KNOWN_CACHED", 3)
     projector.replay(*projector.projections)
     assert _all_rows(projector) == everything
