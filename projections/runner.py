@@ -93,10 +93,12 @@ class Db:
         self.tables = tables
         self.known = {} if known is None else known
         self._sql: dict[str, str] = {}  # the same few statements run for every event
-        # With batch_inserts, INSERTs are held back and sent, one executemany per
-        # statement, when any other statement comes or on flush(): the caller
-        # must flush. Rows are inserted in the order given for each statement;
-        # projections never depend on the order of rows of different statements.
+        # With batch_inserts, INSERT ... VALUES statements are held back and
+        # sent, one executemany per statement, when any other statement comes
+        # (an INSERT ... SELECT reads the table, so it is one) or on flush():
+        # the caller must flush. Rows are inserted in the order given for each
+        # statement; projections never depend on the order of rows of different
+        # statements.
         self._batching = batch_inserts
         self._pending: dict[str, list[Sequence[Any]]] = {}
 
@@ -120,7 +122,7 @@ class Db:
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
         sql = self.sql(statement)
-        if self._batching and sql.startswith("INSERT"):
+        if self._batching and sql.startswith("INSERT") and " VALUES " in sql:
             self._pending.setdefault(sql, []).append(params)
             return None
         self.flush()
