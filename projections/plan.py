@@ -79,9 +79,15 @@ _HISTORY = {
 class Plan(Projection):
     name = "plan"
     # 2: every row holds from a position to a position (the plan at any position).
-    version = 2
+    # 3: indexed by programme and valid_from.
+    version = 3
     tables: ClassVar[dict[str, str]] = {"subjects": SUBJECTS} | {
         table: _temporal(columns, key) for table, (columns, key) in _HISTORY.items()
+    }
+    # The plan at P reads only the rows written up to P, whatever came after;
+    # the primary keys serve the changes, by key.
+    indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {
+        table: "programme, valid_from, valid_to" for table in _HISTORY
     }
     columns: ClassVar[dict[str, str]] = {
         table: _names(columns) for table, (columns, _) in _HISTORY.items()
@@ -115,17 +121,22 @@ class Plan(Projection):
     ) -> None:
         """Changes the row of ``table`` that holds for ``key`` as of position
         ``pos``: the row stops holding at ``pos`` and a changed copy holds from
-        it. A row that already holds from ``pos`` is changed in place."""
+        it. A row that already holds from ``pos`` is changed in place.
+
+        The copy is made from the row just closed, between two UPDATEs: rows
+        written before are in the table by then, however the runner sends
+        INSERTs."""
         columns, match = self.columns[table], self.keys[table]
-        db.execute(
-            f"INSERT INTO {{{table}}} ({columns}, valid_from) SELECT {columns}, ? "
-            f"FROM {{{table}}} WHERE {match} AND valid_to IS NULL AND valid_from < ?",
-            (pos, *key, pos),
-        )
         db.execute(
             f"UPDATE {{{table}}} SET valid_to = ? "
             f"WHERE {match} AND valid_to IS NULL AND valid_from < ?",
             (pos, *key, pos),
+        )
+        db.execute(
+            f"INSERT INTO {{{table}}} ({columns}, valid_from) SELECT {columns}, ? "
+            f"FROM {{{table}}} WHERE {match} AND valid_to = ? "
+            f"AND NOT EXISTS (SELECT 1 FROM {{{table}}} WHERE {match} AND valid_to IS NULL)",
+            (pos, *key, pos, *key),
         )
         db.execute(
             f"UPDATE {{{table}}} SET {changes} WHERE {match} AND valid_to IS NULL",
@@ -317,8 +328,9 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
     )
     if not proposals:
         return plan
-    # Whole tables of the programme, filtered here: simpler for either store's
-    # planner than a semi-join on the adopted proposals, and as fast.
+    # The programme's rows of each table, filtered here: a semi-join on the
+    # adopted proposals was slower on PostgreSQL, whose planner has no
+    # statistics yet on freshly rebuilt tables.
     latest: dict[str, dict[str, Any]] = {}
     for v in db.rows(
         "SELECT proposal, record, body, minutes FROM {validations} "
