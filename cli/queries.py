@@ -179,7 +179,10 @@ def plan_show(programme: str, at: int | None, as_of: str | None, by_occurrence: 
         click.echo(f"{plan.axes.get(axis, axis) if axis else '(no axis)'}")
         for p in priorities:
             click.echo(f"  {p.key}  {p.title}")
-            click.echo(f"      validated by {p.validated_by} (minutes {p.minutes})")
+            if p.validated_by:
+                click.echo(f"      validated by {p.validated_by} (minutes {p.minutes})")
+            else:  # at a position inside the command that annulled its validation
+                click.echo("      its validation was just annulled")
             for founder, d in p.decisions.items():
                 name = plan.founders.get(founder, founder)
                 click.echo(f"      {name}: {d['decision']} — {d['rationale']}")

@@ -344,7 +344,8 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
         f"FROM {{decisions}} WHERE programme = ? AND annulled = 0 AND {held} ORDER BY record",
         (programme, *when),
     ):
-        if d["proposal"] in decisions and d["validation"] == latest[d["proposal"]]["record"]:
+        standing = latest.get(d["proposal"])
+        if d["proposal"] in decisions and standing and d["validation"] == standing["record"]:
             decisions[d["proposal"]][d["founder"]] = {
                 "decision": d["decision"],
                 "rationale": d["rationale"],
@@ -352,7 +353,9 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
             }
     priorities: dict[str, PlanPriority] = {}
     for p in proposals:
-        validation = latest[p["key"]]
+        # No validation stands only between the annulment of a priority's
+        # validation and the withdrawal of its adoption, in the same command.
+        validation = latest.get(p["key"], {"body": "", "minutes": ""})
         priorities[p["key"]] = PlanPriority(
             p["key"],
             p["title"],

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from registre.adapters import commands as c
@@ -318,6 +318,25 @@ def new_store(
 @given(
     programme=plan_programmes,
     picks=st.lists(st.integers(min_value=0), min_size=1, max_size=8),
+)
+# An adopted priority seen at the position where its validation is annulled,
+# before the same command withdraws its adoption: no validation stands there.
+@example(
+    programme=(
+        DecisionRule.UNANIMITY,
+        [
+            ("contribute",),
+            ("contribute",),
+            ("contribute",),
+            ("merge_fresh",),
+            ("priority", Decision.REJECT),
+            ("priority", Decision.REJECT),
+            ("priority", Decision.APPROVE),
+            ("contribute",),
+            ("correct_recent", 10),
+        ],
+    ),
+    picks=[1_218_435_349_061],
 )
 def test_the_plan_read_from_its_history_equals_the_plan_rebuilt_up_to_any_position(
     new_store: Callable[[], str],
