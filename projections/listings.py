@@ -35,7 +35,7 @@ def read_proposals(db: Db, programme: str) -> list[ProposalRow]:
     rows: list[ProposalRow] = []
     for p in db.rows(
         "SELECT key, title, axis, structure, adopted FROM {proposals} "
-        "WHERE programme = ? AND void = 0 AND valid_to IS NULL",
+        "WHERE programme = ? AND void = 0 AND valid_to IS NULL ORDER BY synthesised_at",
         (programme,),
     ):
         validation = db.rows(

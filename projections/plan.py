@@ -45,7 +45,7 @@ _HISTORY = {
     "proposals": (
         "programme TEXT NOT NULL, key TEXT NOT NULL, title TEXT NOT NULL, axis TEXT, "
         "structure TEXT NOT NULL, void INTEGER NOT NULL, adopted INTEGER NOT NULL, "
-        "adopted_at BIGINT",
+        "adopted_at BIGINT, synthesised_at BIGINT NOT NULL",
         "programme, key",
     ),
     "validations": (
@@ -80,7 +80,8 @@ class Plan(Projection):
     name = "plan"
     # 2: every row holds from a position to a position (the plan at any position).
     # 3: indexed by programme and valid_from.
-    version = 3
+    # 4: proposals keep the position they were synthesised at (the order of listings).
+    version = 4
     tables: ClassVar[dict[str, str]] = {"subjects": SUBJECTS} | {
         table: _temporal(columns, key) for table, (columns, key) in _HISTORY.items()
     }
@@ -166,8 +167,8 @@ class Plan(Projection):
     def _proposal_Synthesised(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
         db.execute(
             "INSERT INTO {proposals} (programme, key, title, axis, structure, void, adopted, "
-            "valid_from) VALUES (?, ?, ?, ?, 'open', 0, 0, ?)",
-            (p, key, e.title, e.axis, pos),
+            "synthesised_at, valid_from) VALUES (?, ?, ?, ?, 'open', 0, 0, ?, ?)",
+            (p, key, e.title, e.axis, pos, pos),
         )
 
     def _proposal_Reworded(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:

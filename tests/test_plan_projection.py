@@ -7,6 +7,7 @@ from typing import Any
 from registre.adapters import commands as c
 from registre.adapters.service import Service
 from registre.projections import projector_for
+from registre.projections.listings import read_proposals
 from registre.projections.plan import ActionPlan, read_plan
 from registre.projections.runner import Projector
 
@@ -130,3 +131,29 @@ def test_a_rebuild_from_zero_equals_the_plan_built_event_by_event(service: Servi
     incremental.replay("plan")
     assert _plan(incremental) == built
     assert [p.key for p in built.priorities] == ["P2"]
+
+
+def test_proposals_are_listed_in_the_order_they_were_synthesised_whatever_changed_since(
+    service: Service,
+) -> None:
+    _setup(service)
+    projector = projector_for(service)
+    service.submit_contribution(
+        c.SubmitContribution(programme=P, key="C3", session="A1", authors=["p1"], text="Idée 3"),
+        CTX,
+    )
+    service.synthesise_proposal(
+        c.SynthesiseProposal(programme=P, key="P0", title="Priorité 0", sources=["C3"]), CTX
+    )
+    service.reword_proposal(c.RewordProposal(programme=P, key="P0", title="Priorité zéro"), CTX)
+    # P1's row is rewritten last, by its adoption: it keeps its place.
+    for f in FOUNDERS:
+        _decide(service, "P1", f, "approve")
+    projector.catch_up()
+    with projector.reading("plan") as db:
+        proposals = read_proposals(db, P)
+    assert [(p.key, p.title, p.adopted) for p in proposals] == [
+        ("P1", "Priorité 1", True),
+        ("P2", "Priorité 2", False),
+        ("P0", "Priorité zéro", False),
+    ]
