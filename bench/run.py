@@ -310,7 +310,11 @@ def _queries(m: Measured, service: Service, url: str, repetitions: int, time_box
 
     asked = [
         (f"trace {IMPORT_SLUG} {key} ({what})", ["trace", IMPORT_SLUG, key], trace),
-        (f"plan show {IMPORT_SLUG}", ["plan", "show", IMPORT_SLUG], plan_now),
+        (
+            f"plan show {IMPORT_SLUG} ({len(priorities):,} adopted priorities)",
+            ["plan", "show", IMPORT_SLUG],
+            plan_now,
+        ),
         (
             f"plan show {IMPORT_SLUG} --as-of {moment} "
             f"(recorded time of #{middle['position']:,} of {m.head:,})",
