@@ -475,8 +475,9 @@ class Projector:
         It applies the events up to position ``stop`` (default: the head), only
         those ``keep`` accepts (default: all), and yields a ``Db`` whose
         ``{table}`` names are the projection's, so the readers of the live views
-        (``read_plan``…) read it unchanged. Nothing is written to the store: a
-        view of the past is rebuilt for each question rather than kept.
+        (``read_plan``…) read it unchanged. Nothing is written to the store. It
+        serves the views the stored history cannot answer (the plan from what
+        had happened by a date), and the tests that compare with a rebuild.
         """
         projection = self.projections[name]
         tables = {t: f"{projection.name}_{t}" for t in projection.tables}
