@@ -13,15 +13,20 @@ events per second for both, in the same run. Not a test: nothing is asserted.
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
-from common import postgres_store, sqlite_store
+from common import (
+    RawPostgres,
+    RawSQLite,
+    postgres_store,
+    sqlite_pragmas,
+    sqlite_store,
+    stored_rows,
+)
 
 from registre.adapters import commands as c
 from registre.adapters.importers.batch import run
@@ -31,47 +36,9 @@ from registre.adapters.store import parse_url
 from registre.domain import DecisionRule
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "data" / "polis" / "vtaiwan.uberx"
-RAW_TABLE = "raw_events"
-RAW_COLUMNS = "originator_id TEXT, originator_version INTEGER, topic TEXT, state {blob}"
 
 
-def stored_rows(service: Service) -> list[tuple[str, int, str, bytes]]:
-    """The events as stored, to insert again as raw rows of the same size."""
-    rows, position = [], 0
-    recorder = service.app.recorder
-    while page := recorder.select_notifications(
-        start=position, limit=5000, inclusive_of_start=False
-    ):
-        rows += [(str(n.originator_id), n.originator_version, n.topic, n.state) for n in page]
-        position = page[-1].id
-    return rows
-
-
-def raw_sqlite(path: str, rows: list[tuple[str, int, str, bytes]]) -> float:
-    conn = sqlite3.connect(path)
-    conn.execute(f"CREATE TABLE {RAW_TABLE} ({RAW_COLUMNS.format(blob='BLOB')})")
-    started = time.perf_counter()
-    with conn:  # one transaction
-        conn.executemany(f"INSERT INTO {RAW_TABLE} VALUES (?, ?, ?, ?)", rows)
-    seconds = time.perf_counter() - started
-    conn.close()
-    return seconds
-
-
-def raw_postgres(url: str, rows: list[tuple[str, int, str, bytes]]) -> float:
-    import psycopg
-
-    with psycopg.connect(url) as conn:
-        conn.execute(f"CREATE TABLE {RAW_TABLE} ({RAW_COLUMNS.format(blob='BYTEA')})")
-        conn.commit()
-        started = time.perf_counter()
-        with conn.cursor() as cursor:
-            cursor.executemany(f"INSERT INTO {RAW_TABLE} VALUES (%s, %s, %s, %s)", rows)
-        conn.commit()  # one transaction
-        return time.perf_counter() - started
-
-
-def measure(url: str, folder: Path, raw: Callable[[Any, list[Any]], float]) -> list[Any]:
+def measure(url: str, folder: Path) -> list[Any]:
     with Service(parse_url(url)) as service:
         ctx = c.Context(actor="bench")
         service.open_programme(
@@ -87,9 +54,13 @@ def measure(url: str, folder: Path, raw: Callable[[Any, list[Any]], float]) -> l
         started = time.perf_counter()  # reading the files included
         report = run(service, plan_polis("bench", str(folder), "EL1"), ctx)
         elapsed = time.perf_counter() - started
-        rows = stored_rows(service)
-    target = url if url.startswith("postgresql") else url + ".raw"
-    seconds = raw(target, rows[: report.events])
+        rows = stored_rows(service, limit=report.events)
+        postgres = url.startswith("postgresql")
+        raw = RawPostgres(url) if postgres else RawSQLite(url, sqlite_pragmas(service))
+    try:
+        seconds = raw.batched(rows)
+    finally:
+        raw.close()
     return [
         (
             f"import polis ({report.rows:,} rows, {report.chunks} chunks)",
@@ -111,10 +82,7 @@ def measure(url: str, folder: Path, raw: Callable[[Any, list[Any]], float]) -> l
 def main(folder: Path) -> None:
     """Measure a Pol.is import against raw inserts, on both stores."""
     click.echo(f"conversation {folder.name}")
-    for kind, store, raw in (
-        ("sqlite", sqlite_store, raw_sqlite),
-        ("postgres", postgres_store, raw_postgres),
-    ):
+    for kind, store in (("sqlite", sqlite_store), ("postgres", postgres_store)):
         try:
             context = store()
             url = context.__enter__()
@@ -122,7 +90,7 @@ def main(folder: Path) -> None:
             click.echo(f"{kind}: skipped ({type(error).__name__}: {error})".strip())
             continue
         try:
-            rows = measure(url, folder, raw)
+            rows = measure(url, folder)
         finally:
             context.__exit__(*sys.exc_info())
         click.echo(f"\n{kind}")
