@@ -122,22 +122,17 @@ class Plan(Projection):
     ) -> None:
         """Changes the row of ``table`` that holds for ``key`` as of position
         ``pos``: the row stops holding at ``pos`` and a changed copy holds from
-        it. A row that already holds from ``pos`` is changed in place.
-
-        The copy is made from the row just closed, between two UPDATEs: rows
-        written before are in the table by then, however the runner sends
-        INSERTs."""
+        it. A row that already holds from ``pos`` is changed in place."""
         columns, match = self.columns[table], self.keys[table]
+        db.execute(
+            f"INSERT INTO {{{table}}} ({columns}, valid_from) SELECT {columns}, ? "
+            f"FROM {{{table}}} WHERE {match} AND valid_to IS NULL AND valid_from < ?",
+            (pos, *key, pos),
+        )
         db.execute(
             f"UPDATE {{{table}}} SET valid_to = ? "
             f"WHERE {match} AND valid_to IS NULL AND valid_from < ?",
             (pos, *key, pos),
-        )
-        db.execute(
-            f"INSERT INTO {{{table}}} ({columns}, valid_from) SELECT {columns}, ? "
-            f"FROM {{{table}}} WHERE {match} AND valid_to = ? "
-            f"AND NOT EXISTS (SELECT 1 FROM {{{table}}} WHERE {match} AND valid_to IS NULL)",
-            (pos, *key, pos, *key),
         )
         db.execute(
             f"UPDATE {{{table}}} SET {changes} WHERE {match} AND valid_to IS NULL",
