@@ -114,14 +114,14 @@ def record_every_kind_of_event() -> list[Aggregate.Event]:
     session.record_attendance(["p3"], audit())
     session.annul(3, "AttendanceRecorded", "wrong sheet", audit())
 
-    c1 = Contribution.submit("medvallee", "C-1", "W1", "health", ["p1", "p2"], "Un guichet", audit())
+    c1 = Contribution.submit(
+        "medvallee", "C-1", "W1", "health", ["p1", "p2"], "Un guichet", audit()
+    )
     c1.amend("Un guichet unique", audit())
     c2 = Contribution.submit("medvallee", "C-2", "W1", None, ["p1"], "Une navette", audit())
     c2.withdraw("doublon", audit())
 
-    p1 = Proposal.synthesise(
-        prog, "P-1", "Guichet", "texte", "health", [cite(c1, 2)], audit()
-    )
+    p1 = Proposal.synthesise(prog, "P-1", "Guichet", "texte", "health", [cite(c1, 2)], audit())
     p1.reword("Guichet unique", None, audit())
     p2 = Proposal.synthesise(prog, "P-2", "Navette", "", None, [cite(c2, None)], audit())
     merge(prog, [p2], p1, "P-1", None, audit())
@@ -131,9 +131,7 @@ def record_every_kind_of_event() -> list[Aggregate.Event]:
     p1.decide(prog, "m", Decision.APPROVE, "délibération", False, audit())
     p1.decide(prog, "m", Decision.REJECT, "revue", True, audit())
 
-    round_ = Round.open(
-        "medvallee", "R1", "W1", Method.DOTS, 3, None, ["P-1", "P-5"], audit()
-    )
+    round_ = Round.open("medvallee", "R1", "W1", Method.DOTS, 3, None, ["P-1", "P-5"], audit())
     ballot = Ballot.start(round_, "p1", audit())
     ballot.cast(round_, "P-1", 2, audit())
     ballot.cast(round_, "P-5", 1, audit())
@@ -150,7 +148,21 @@ def record_every_kind_of_event() -> list[Aggregate.Event]:
 
     events: list[Aggregate.Event] = []
     for aggregate in (
-        prog, receipt, person, session, c1, c2, p1, p2, p3, p5, p6, round_, ballot, action, a2
+        prog,
+        receipt,
+        person,
+        session,
+        c1,
+        c2,
+        p1,
+        p2,
+        p3,
+        p5,
+        p6,
+        round_,
+        ballot,
+        action,
+        a2,
     ):
         events.extend(aggregate.collect_events())
     for i, e in enumerate(events):
