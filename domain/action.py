@@ -53,7 +53,16 @@ class Action(RegistreAggregate):
             audit=audit,
         )
 
-    @event("Assigned")
+    class Assigned(RegistreAggregate.Created):
+        programme: str
+        key: str
+        priority: str
+        title: str
+        lead: str
+        partners: list[str]
+        due: str | None
+
+    @event(Assigned)
     def __init__(
         self,
         programme: str,
@@ -99,7 +108,12 @@ class Action(RegistreAggregate):
             raise RuleViolation(f"action {self.key} is already {status.value} at {percent}%")
         self._reported(status.value, percent, note, audit)
 
-    @event("ProgressReported")
+    class ProgressReported(RegistreAggregate.Event):
+        status: str
+        percent: int
+        note: str
+
+    @event(ProgressReported)
     def _reported(self, status: str, percent: int, note: str, audit: Audit) -> None:
         self.reports.append((next_version(self), ActionStatus(status), percent, note))
 

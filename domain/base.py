@@ -32,6 +32,18 @@ class RegistreAggregate(Aggregate):
     class Event(Aggregate.Event):
         audit: Audit
 
+    # Declared so that type checkers see the audit on every creation event; the
+    # library would otherwise define the same class, with the same bases.
+    class Created(Aggregate.Created, Event):
+        pass
+
+    class RecordAnnulled(Event):
+        """A record of this aggregate is annulled (a correction)."""
+
+        target_version: int
+        target_kind: str
+        reason: str
+
     @classmethod
     def create_id(cls, programme: str, key: str) -> UUID:
         return entity_id(programme, cls.KIND, key)
@@ -65,7 +77,7 @@ class RegistreAggregate(Aggregate):
             raise RuleViolation(refusal)
         self._record_annulled(target_version, target_kind, reason, audit)
 
-    @event("RecordAnnulled")
+    @event(RecordAnnulled)
     def _record_annulled(
         self, target_version: int, target_kind: str, reason: str, audit: Audit
     ) -> None:

@@ -38,7 +38,15 @@ class Contribution(RegistreAggregate):
             audit=audit,
         )
 
-    @event("Submitted")
+    class Submitted(RegistreAggregate.Created):
+        programme: str
+        key: str
+        session: str
+        axis: str | None
+        authors: list[str]
+        text: str
+
+    @event(Submitted)
     def __init__(
         self,
         programme: str,
@@ -88,7 +96,10 @@ class Contribution(RegistreAggregate):
         self._amended(text, audit)
         return len(self.texts)
 
-    @event("Amended")
+    class Amended(RegistreAggregate.Event):
+        text: str
+
+    @event(Amended)
     def _amended(self, text: str, audit: Audit) -> None:
         self.texts.append(text)
         self.text_records.append(next_version(self))
@@ -99,7 +110,10 @@ class Contribution(RegistreAggregate):
             raise RuleViolation(f"contribution {self.key} was already withdrawn")
         self._withdrawn(reason, audit)
 
-    @event("Withdrawn")
+    class Withdrawn(RegistreAggregate.Event):
+        reason: str
+
+    @event(Withdrawn)
     def _withdrawn(self, reason: str, audit: Audit) -> None:
         self.withdrawn = reason
         self.withdrawn_record = next_version(self)

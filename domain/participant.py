@@ -55,7 +55,13 @@ class Participant(RegistreAggregate):
             audit=audit,
         )
 
-    @event("Registered")
+    class Registered(RegistreAggregate.Created):
+        programme: str
+        key: str
+        organisation: str
+        organisation_type: str
+
+    @event(Registered)
     def __init__(
         self,
         programme: str,
@@ -75,6 +81,9 @@ class Participant(RegistreAggregate):
             raise RuleViolation(f"participant {self.key} was already erased")
         self._erased(reason, audit)
 
-    @event("PersonalDataErased")
+    class PersonalDataErased(RegistreAggregate.Event):
+        reason: str
+
+    @event(PersonalDataErased)
     def _erased(self, reason: str, audit: Audit) -> None:
         self.erased = True

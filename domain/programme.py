@@ -60,7 +60,14 @@ class Programme(RegistreAggregate):
             audit=audit,
         )
 
-    @event("Opened")
+    class Opened(RegistreAggregate.Created):
+        slug: str
+        title: str
+        organiser: str
+        founders: dict[str, str]
+        rule: str
+
+    @event(Opened)
     def __init__(
         self,
         slug: str,
@@ -89,7 +96,11 @@ class Programme(RegistreAggregate):
             raise AlreadyExists(f"programme {self.key} already has an axis {key!r}")
         self._axis_added(key, title, audit)
 
-    @event("AxisAdded")
+    class AxisAdded(RegistreAggregate.Event):
+        key: str
+        title: str
+
+    @event(AxisAdded)
     def _axis_added(self, key: str, title: str, audit: Audit) -> None:
         self.axes[key] = title
 
@@ -107,6 +118,10 @@ class Programme(RegistreAggregate):
         self._plan_published(len(self.plan_versions) + 1, label, audit)
         return len(self.plan_versions)
 
-    @event("PlanPublished")
+    class PlanPublished(RegistreAggregate.Event):
+        number: int
+        label: str
+
+    @event(PlanPublished)
     def _plan_published(self, number: int, label: str, audit: Audit) -> None:
         self.plan_versions.append(label)

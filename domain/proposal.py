@@ -118,7 +118,17 @@ class Proposal(RegistreAggregate):
             audit=audit,
         )
 
-    @event("Synthesised")
+    class Synthesised(RegistreAggregate.Created):
+        programme: str
+        key: str
+        title: str
+        text: str
+        axis: str | None
+        sources: list[dict[str, Any]]
+        parents: list[str]
+        origin: str
+
+    @event(Synthesised)
     def __init__(
         self,
         programme: str,
@@ -202,7 +212,11 @@ class Proposal(RegistreAggregate):
             raise RuleViolation(f"proposal {self.key} already has this wording")
         self._reworded(title, new_text, audit)
 
-    @event("Reworded")
+    class Reworded(RegistreAggregate.Event):
+        title: str
+        text: str
+
+    @event(Reworded)
     def _reworded(self, title: str, text: str, audit: Audit) -> None:
         self.title = title
         self.text = text
@@ -211,7 +225,10 @@ class Proposal(RegistreAggregate):
         self.require_open("merged")
         self._merged_into(target, audit)
 
-    @event("MergedInto")
+    class MergedInto(RegistreAggregate.Event):
+        target: str
+
+    @event(MergedInto)
     def _merged_into(self, target: str, audit: Audit) -> None:
         self.merged_into = target
 
@@ -219,7 +236,10 @@ class Proposal(RegistreAggregate):
         self.require_open("merged into")
         self._absorbed(sources, audit)
 
-    @event("Absorbed")
+    class Absorbed(RegistreAggregate.Event):
+        sources: list[str]
+
+    @event(Absorbed)
     def _absorbed(self, sources: list[str], audit: Audit) -> None:
         self.absorbed.extend(sources)
 
@@ -227,7 +247,10 @@ class Proposal(RegistreAggregate):
         self.require_open("split")
         self._split(parts, audit)
 
-    @event("SplitInto")
+    class SplitInto(RegistreAggregate.Event):
+        parts: list[str]
+
+    @event(SplitInto)
     def _split(self, parts: list[str], audit: Audit) -> None:
         self.split_into = parts
 
@@ -248,7 +271,12 @@ class Proposal(RegistreAggregate):
             )
         self._validated(body, minutes, outcome.value, audit)
 
-    @event("Validated")
+    class Validated(RegistreAggregate.Event):
+        body: str
+        minutes: str
+        outcome: str
+
+    @event(Validated)
     def _validated(self, body: str, minutes: str, outcome: str, audit: Audit) -> None:
         self.validations.append(
             ValidationRecord(next_version(self), body, minutes, Outcome(outcome))
@@ -292,7 +320,14 @@ class Proposal(RegistreAggregate):
         )
         return self.reconsider_adoption(programme, audit)
 
-    @event("FounderDecided")
+    class FounderDecided(RegistreAggregate.Event):
+        founder: str
+        decision: str
+        rationale: str
+        validation: int
+        revises: int | None
+
+    @event(FounderDecided)
     def _decided(
         self,
         founder: str,
@@ -316,11 +351,18 @@ class Proposal(RegistreAggregate):
             self._adoption_withdrawn(programme.rule.value, audit)
         return False
 
-    @event("Adopted")
+    class Adopted(RegistreAggregate.Event):
+        rule: str
+        founders: list[str]
+
+    @event(Adopted)
     def _adopted(self, rule: str, founders: list[str], audit: Audit) -> None:
         self.adopted = True
 
-    @event("AdoptionWithdrawn")
+    class AdoptionWithdrawn(RegistreAggregate.Event):
+        rule: str
+
+    @event(AdoptionWithdrawn)
     def _adoption_withdrawn(self, rule: str, audit: Audit) -> None:
         self.adopted = False
 

@@ -23,7 +23,14 @@ class CommandReceipt(RegistreAggregate):
     def create_id(cls, command_id: str) -> UUID:  # type: ignore[override]
         return command_receipt_id(command_id)
 
-    @event("Received")
+    class Received(RegistreAggregate.Created):
+        command_id: str
+        programme: str
+        name: str
+        fingerprint: str
+        summary: str
+
+    @event(Received)
     def __init__(
         self,
         command_id: str,

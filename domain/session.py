@@ -49,7 +49,16 @@ class Session(RegistreAggregate):
             audit=audit,
         )
 
-    @event("Scheduled")
+    class Scheduled(RegistreAggregate.Created):
+        programme: str
+        key: str
+        kind: str
+        on: str
+        title: str
+        axes: list[str]
+        facilitators: list[str]
+
+    @event(Scheduled)
     def __init__(
         self,
         programme: str,
@@ -82,7 +91,10 @@ class Session(RegistreAggregate):
         self._attended(new, audit)
         return new
 
-    @event("AttendanceRecorded")
+    class AttendanceRecorded(RegistreAggregate.Event):
+        participants: list[str]
+
+    @event(AttendanceRecorded)
     def _attended(self, participants: list[str], audit: Audit) -> None:
         version = next_version(self)
         for p in participants:

@@ -71,7 +71,16 @@ class Round(RegistreAggregate):
             audit=audit,
         )
 
-    @event("Opened")
+    class Opened(RegistreAggregate.Created):
+        programme: str
+        key: str
+        session: str
+        method: str
+        limit: int | None
+        max_score: int | None
+        proposals: list[str]
+
+    @event(Opened)
     def __init__(
         self,
         programme: str,
@@ -132,7 +141,10 @@ class Round(RegistreAggregate):
             raise RuleViolation(f"round {self.key} is already closed")
         self._closed(audit)
 
-    @event("Closed")
+    class Closed(RegistreAggregate.Event):
+        pass
+
+    @event(Closed)
     def _closed(self, audit: Audit) -> None:
         self.closed = True
 
@@ -164,7 +176,14 @@ class Ballot(RegistreAggregate):
             audit=audit,
         )
 
-    @event("Started")
+    class Started(RegistreAggregate.Created):
+        programme: str
+        key: str
+        round: str
+        method: str
+        participant: str
+
+    @event(Started)
     def __init__(
         self, programme: str, key: str, round: str, method: str, participant: str, audit: Audit
     ) -> None:
@@ -211,7 +230,11 @@ class Ballot(RegistreAggregate):
                 )
         self._cast(proposal, value, audit)
 
-    @event("VoteCast")
+    class VoteCast(RegistreAggregate.Event):
+        proposal: str
+        value: int
+
+    @event(VoteCast)
     def _cast(self, proposal: str, value: int, audit: Audit) -> None:
         # Every vote stays on the ballot so an annulment can be undone precisely;
         # `live_votes` says which ones count.
@@ -226,7 +249,10 @@ class Ballot(RegistreAggregate):
             )
         self._retracted(proposal, audit)
 
-    @event("VoteRetracted")
+    class VoteRetracted(RegistreAggregate.Event):
+        proposal: str
+
+    @event(VoteRetracted)
     def _retracted(self, proposal: str, audit: Audit) -> None:
         self.votes = [v for v in self.votes if v.proposal != proposal]
 
