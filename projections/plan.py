@@ -18,10 +18,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import singledispatchmethod
 from typing import Any, ClassVar
 
-from registre.projections.audit_log import describe
-from registre.projections.runner import SUBJECTS, Db, Projection
+from registre.domain import Action, Programme, Proposal, RegistreAggregate
+from registre.projections.dispatch import handles
+from registre.projections.runner import SUBJECTS, Db, Projection, Subject
 
 
 def _temporal(columns: str, key: str) -> str:
@@ -99,17 +101,14 @@ class Plan(Projection):
     }
 
     def apply(self, db: Db, position: int, event: Any) -> None:
-        owner, kind = describe(event)
-        handler = getattr(self, f"_{owner}_{kind}", None)
-        if handler is None:
-            return
+        if not handles(vars(Plan)["_on"], event):
+            return  # an event the plan does not show
         subject = self.subject(db, event)
         if subject is None:
             # Only a view that skips events (the plan as of an occurrence date)
             # can meet a later record of an aggregate whose creation it left out.
             return
-        programme, key, owner = subject.programme, subject.key, subject.kind
-        handler(db, position, event, programme, key, owner)
+        self._on(event, db, position, subject)
 
     def _revise(
         self,
@@ -139,16 +138,26 @@ class Plan(Projection):
             (*values, *key),
         )
 
+    # -- the events the plan shows, each by its class -----------------------------
+
+    @singledispatchmethod
+    def _on(self, e: object, db: Db, pos: int, s: Subject) -> None:
+        """Any other event: the plan does not show it (``apply`` skips it)."""
+
     # -- programme ---------------------------------------------------------------
 
-    def _programme_Opened(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
+    @_on.register
+    def _programme_opened(self, e: Programme.Opened, db: Db, pos: int, s: Subject) -> None:
+        p = s.programme
         db.execute(
             "INSERT INTO {programmes} (programme, title, organiser, rule, founders, axes, "
             "valid_from) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (p, e.title, e.organiser, e.rule, json.dumps(e.founders), "{}", pos),
         )
 
-    def _programme_AxisAdded(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
+    @_on.register
+    def _programme_axis_added(self, e: Programme.AxisAdded, db: Db, pos: int, s: Subject) -> None:
+        p = s.programme
         axes = json.loads(
             db.rows("SELECT axes FROM {programmes} WHERE programme = ? AND valid_to IS NULL", (p,))[
                 0
@@ -159,32 +168,44 @@ class Plan(Projection):
 
     # -- proposals ---------------------------------------------------------------
 
-    def _proposal_Synthesised(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
+    @_on.register
+    def _proposal_synthesised(self, e: Proposal.Synthesised, db: Db, pos: int, s: Subject) -> None:
+        p, key = s.programme, s.key
         db.execute(
             "INSERT INTO {proposals} (programme, key, title, axis, structure, void, adopted, "
             "synthesised_at, valid_from) VALUES (?, ?, ?, ?, 'open', 0, 0, ?, ?)",
             (p, key, e.title, e.axis, pos, pos),
         )
 
-    def _proposal_Reworded(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
+    @_on.register
+    def _proposal_reworded(self, e: Proposal.Reworded, db: Db, pos: int, s: Subject) -> None:
+        p, key = s.programme, s.key
         self._revise(db, "proposals", (p, key), pos, "title = ?", (e.title,))
 
-    def _proposal_MergedInto(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
+    @_on.register
+    def _proposal_merged_into(self, e: Proposal.MergedInto, db: Db, pos: int, s: Subject) -> None:
+        p, key = s.programme, s.key
         self._revise(db, "proposals", (p, key), pos, "structure = 'merged'")
 
-    def _proposal_SplitInto(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
+    @_on.register
+    def _proposal_split_into(self, e: Proposal.SplitInto, db: Db, pos: int, s: Subject) -> None:
+        p, key = s.programme, s.key
         self._revise(db, "proposals", (p, key), pos, "structure = 'split'")
 
-    def _proposal_Validated(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
+    @_on.register
+    def _proposal_validated(self, e: Proposal.Validated, db: Db, pos: int, s: Subject) -> None:
+        p, key = s.programme, s.key
         db.execute(
             "INSERT INTO {validations} (programme, proposal, record, body, minutes, outcome, "
             "position, annulled, valid_from) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
             (p, key, e.originator_version, e.body, e.minutes, e.outcome, pos, pos),
         )
 
-    def _proposal_FounderDecided(
-        self, db: Db, pos: int, e: Any, p: str, key: str, owner: str
+    @_on.register
+    def _proposal_founder_decided(
+        self, e: Proposal.FounderDecided, db: Db, pos: int, s: Subject
     ) -> None:
+        p, key = s.programme, s.key
         db.execute(
             "INSERT INTO {decisions} (programme, proposal, record, founder, decision, rationale, "
             "validation, occurred_at, position, annulled, valid_from) "
@@ -203,26 +224,34 @@ class Plan(Projection):
             ),
         )
 
-    def _proposal_Adopted(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
+    @_on.register
+    def _proposal_adopted(self, e: Proposal.Adopted, db: Db, pos: int, s: Subject) -> None:
+        p, key = s.programme, s.key
         self._revise(db, "proposals", (p, key), pos, "adopted = 1, adopted_at = ?", (pos,))
 
-    def _proposal_AdoptionWithdrawn(
-        self, db: Db, pos: int, e: Any, p: str, key: str, owner: str
+    @_on.register
+    def _proposal_adoption_withdrawn(
+        self, e: Proposal.AdoptionWithdrawn, db: Db, pos: int, s: Subject
     ) -> None:
+        p, key = s.programme, s.key
         self._revise(db, "proposals", (p, key), pos, "adopted = 0, adopted_at = NULL")
 
     # -- actions -----------------------------------------------------------------
 
-    def _action_Assigned(self, db: Db, pos: int, e: Any, p: str, key: str, owner: str) -> None:
+    @_on.register
+    def _action_assigned(self, e: Action.Assigned, db: Db, pos: int, s: Subject) -> None:
+        p, key = s.programme, s.key
         db.execute(
             "INSERT INTO {actions} (programme, key, priority, title, lead, partners, due, void, "
             "valid_from) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
             (p, key, e.priority, e.title, e.lead, json.dumps(e.partners), e.due, pos),
         )
 
-    def _action_ProgressReported(
-        self, db: Db, pos: int, e: Any, p: str, key: str, owner: str
+    @_on.register
+    def _action_progress_reported(
+        self, e: Action.ProgressReported, db: Db, pos: int, s: Subject
     ) -> None:
+        p, key = s.programme, s.key
         db.execute(
             "INSERT INTO {reports} (programme, action, record, status, percent, note, annulled, "
             "valid_from) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
@@ -231,16 +260,18 @@ class Plan(Projection):
 
     # -- corrections ---------------------------------------------------------------
 
-    def _registreaggregate_RecordAnnulled(
-        self, db: Db, pos: int, e: Any, p: str, key: str, owner: str
+    @_on.register
+    def _record_annulled(
+        self, e: RegistreAggregate.RecordAnnulled, db: Db, pos: int, s: Subject
     ) -> None:
+        p, key = s.programme, s.key
         target = e.target_version
-        if owner == "proposal":
+        if s.kind == "proposal":
             if target == 1:
                 self._revise(db, "proposals", (p, key), pos, "void = 1")
             for table in ("validations", "decisions"):
                 self._revise(db, table, (p, key, target), pos, "annulled = 1")
-        elif owner == "action":
+        elif s.kind == "action":
             if target == 1:
                 self._revise(db, "actions", (p, key), pos, "void = 1")
             self._revise(db, "reports", (p, key, target), pos, "annulled = 1")
