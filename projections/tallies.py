@@ -19,10 +19,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import singledispatchmethod
 from typing import Any, ClassVar
 
-from registre.domain.voting import Method
-from registre.projections.audit_log import describe
+from registre.domain.base import RegistreAggregate
+from registre.domain.voting import Ballot, Method, Round
 from registre.projections.runner import Db, Projection
 
 
@@ -44,76 +45,102 @@ class Tallies(Projection):
     indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {"records": "programme, round"}
 
     def apply(self, db: Db, position: int, event: Any) -> None:
-        owner, kind = describe(event)
-        originator = event.originator_id.hex
-        if owner == "round" and kind == "Opened":
-            db.execute(
-                "INSERT INTO {rounds} (originator_id, programme, key, session, method, "
-                "vote_limit, max_score, proposals, opened_at, void) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                (
-                    originator,
-                    event.programme,
-                    event.key,
-                    event.session,
-                    event.method,
-                    event.limit,
-                    event.max_score,
-                    json.dumps(event.proposals),
-                    position,
-                ),
-            )
-        elif owner == "round" and kind == "Closed":
-            db.execute(
-                "UPDATE {rounds} SET closed_at = ? WHERE originator_id = ?", (position, originator)
-            )
-        elif owner == "ballot" and kind == "Started":
-            db.execute(
-                "INSERT INTO {ballots} (originator_id, programme, round, participant) "
-                "VALUES (?, ?, ?, ?)",
-                (originator, event.programme, event.round, event.participant),
-            )
-            db.remember(
+        self._on(event, db, position)
+
+    @singledispatchmethod
+    def _on(self, e: object, db: Db, pos: int) -> None:
+        """Any other event: no round or vote to count."""
+
+    @_on.register
+    def _round_opened(self, e: Round.Opened, db: Db, pos: int) -> None:
+        db.execute(
+            "INSERT INTO {rounds} (originator_id, programme, key, session, method, "
+            "vote_limit, max_score, proposals, opened_at, void) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            (
+                e.originator_id.hex,
+                e.programme,
+                e.key,
+                e.session,
+                e.method,
+                e.limit,
+                e.max_score,
+                json.dumps(e.proposals),
+                pos,
+            ),
+        )
+
+    @_on.register
+    def _round_closed(self, e: Round.Closed, db: Db, pos: int) -> None:
+        db.execute(
+            "UPDATE {rounds} SET closed_at = ? WHERE originator_id = ?", (pos, e.originator_id.hex)
+        )
+
+    @_on.register
+    def _ballot_started(self, e: Ballot.Started, db: Db, pos: int) -> None:
+        originator = e.originator_id.hex
+        db.execute(
+            "INSERT INTO {ballots} (originator_id, programme, round, participant) "
+            "VALUES (?, ?, ?, ?)",
+            (originator, e.programme, e.round, e.participant),
+        )
+        db.remember(
+            originator,
+            {"programme": e.programme, "round": e.round, "participant": e.participant},
+        )
+
+    @_on.register
+    def _vote_cast(self, e: Ballot.VoteCast, db: Db, pos: int) -> None:
+        self._record(db, pos, e, "cast", e.proposal, e.value)
+
+    @_on.register
+    def _vote_retracted(self, e: Ballot.VoteRetracted, db: Db, pos: int) -> None:
+        self._record(db, pos, e, "retract", e.proposal, None)
+
+    def _record(
+        self,
+        db: Db,
+        pos: int,
+        e: RegistreAggregate.Event,
+        kind: str,
+        proposal: str,
+        value: int | None,
+    ) -> None:
+        originator = e.originator_id.hex
+        ballot = db.known.get(originator) or db.remember(
+            originator,
+            db.rows(
+                "SELECT programme, round, participant FROM {ballots} WHERE originator_id = ?",
+                (originator,),
+            )[0],
+        )
+        db.execute(
+            "INSERT INTO {records} (ballot, version, programme, round, participant, kind, "
+            "proposal, value, position, annulled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            (
                 originator,
-                {
-                    "programme": event.programme,
-                    "round": event.round,
-                    "participant": event.participant,
-                },
-            )
-        elif owner == "ballot" and kind in ("VoteCast", "VoteRetracted"):
-            ballot = db.known.get(originator) or db.remember(
-                originator,
-                db.rows(
-                    "SELECT programme, round, participant FROM {ballots} WHERE originator_id = ?",
-                    (originator,),
-                )[0],
-            )
-            cast = kind == "VoteCast"
-            db.execute(
-                "INSERT INTO {records} (ballot, version, programme, round, participant, kind, "
-                "proposal, value, position, annulled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-                (
-                    originator,
-                    event.originator_version,
-                    ballot["programme"],
-                    ballot["round"],
-                    ballot["participant"],
-                    "cast" if cast else "retract",
-                    event.proposal,
-                    event.value if cast else None,
-                    position,
-                ),
-            )
-        elif kind == "RecordAnnulled":
-            # Only votes (on a ballot) and whole rounds can be annulled here; the
-            # originator id says which, and other aggregates match no row.
-            db.execute(
-                "UPDATE {records} SET annulled = 1 WHERE ballot = ? AND version = ?",
-                (originator, event.target_version),
-            )
-            if event.target_version == 1:
-                db.execute("UPDATE {rounds} SET void = 1 WHERE originator_id = ?", (originator,))
+                e.originator_version,
+                ballot["programme"],
+                ballot["round"],
+                ballot["participant"],
+                kind,
+                proposal,
+                value,
+                pos,
+            ),
+        )
+
+    @_on.register
+    def _record_annulled(self, e: RegistreAggregate.RecordAnnulled, db: Db, pos: int) -> None:
+        # Only votes (on a ballot) and whole rounds can be annulled here; the
+        # originator id says which, and other aggregates match no row.
+        originator = e.originator_id.hex
+        db.execute(
+            "UPDATE {records} SET annulled = 1 WHERE ballot = ? AND version = ?",
+            (originator, e.target_version),
+        )
+        if e.target_version == 1:
+            db.execute("UPDATE {rounds} SET void = 1 WHERE originator_id = ?", (originator,))
 
 
 # -- reading ------------------------------------------------------------------------
