@@ -17,8 +17,10 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import singledispatchmethod
 from typing import Any, ClassVar
 
+from registre.domain import Contribution, Participant, Proposal, RegistreAggregate, Session
 from registre.projections.audit_log import describe
 from registre.projections.runner import SUBJECTS, Db, Projection
 
@@ -55,34 +57,38 @@ class Participation(Projection):
     }
 
     def apply(self, db: Db, position: int, event: Any) -> None:
-        owner, kind = describe(event)
+        owner, _ = describe(event)
         if owner in _VOIDABLE and event.originator_version == 1:
             self.subject(db, event)  # remembered so a later annulment can find it
-        handler = getattr(self, f"_{owner}_{kind}", None)
-        if handler is not None:
-            handler(db, position, event)
-        elif kind == "RecordAnnulled":
-            self._annulled(db, event)
+        self._on(event, db, position)
 
-    def _participant_Registered(self, db: Db, pos: int, e: Any) -> None:
+    @singledispatchmethod
+    def _on(self, e: object, db: Db, pos: int) -> None:
+        """Any other event: it says nothing of who took part."""
+
+    @_on.register
+    def _participant_registered(self, e: Participant.Registered, db: Db, pos: int) -> None:
         db.execute(
             "INSERT INTO {participants} (programme, key, org_type, erased, void) "
             "VALUES (?, ?, ?, 0, 0)",
             (e.programme, e.key, e.organisation_type),
         )
 
-    def _participant_PersonalDataErased(self, db: Db, pos: int, e: Any) -> None:
+    @_on.register
+    def _participant_erased(self, e: Participant.PersonalDataErased, db: Db, pos: int) -> None:
         p, key = self._subject(db, e)
         db.execute("UPDATE {participants} SET erased = 1 WHERE programme = ? AND key = ?", (p, key))
 
-    def _session_Scheduled(self, db: Db, pos: int, e: Any) -> None:
+    @_on.register
+    def _session_scheduled(self, e: Session.Scheduled, db: Db, pos: int) -> None:
         db.execute(
             "INSERT INTO {sessions} (programme, key, kind, held_on, title, axes, position, void) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
             (e.programme, e.key, e.kind, e.on, e.title, json.dumps(e.axes), pos),
         )
 
-    def _session_AttendanceRecorded(self, db: Db, pos: int, e: Any) -> None:
+    @_on.register
+    def _attendance_recorded(self, e: Session.AttendanceRecorded, db: Db, pos: int) -> None:
         p, key = self._subject(db, e)
         db.executemany(
             "INSERT INTO {attendance} (programme, session, participant, record, annulled) "
@@ -90,7 +96,8 @@ class Participation(Projection):
             [(p, key, participant, e.originator_version) for participant in e.participants],
         )
 
-    def _contribution_Submitted(self, db: Db, pos: int, e: Any) -> None:
+    @_on.register
+    def _contribution_submitted(self, e: Contribution.Submitted, db: Db, pos: int) -> None:
         db.execute(
             "INSERT INTO {contributions} (programme, key, session, axis, void) "
             "VALUES (?, ?, ?, ?, 0)",
@@ -101,7 +108,8 @@ class Participation(Projection):
             [(e.programme, e.key, a) for a in e.authors],
         )
 
-    def _proposal_Synthesised(self, db: Db, pos: int, e: Any) -> None:
+    @_on.register
+    def _proposal_synthesised(self, e: Proposal.Synthesised, db: Db, pos: int) -> None:
         db.execute(
             "INSERT INTO {proposals} (programme, key, title, position, void) "
             "VALUES (?, ?, ?, ?, 0)",
@@ -112,7 +120,8 @@ class Participation(Projection):
         links |= {("parent", parent) for parent in e.parents}
         self._link(db, e.programme, e.key, links)
 
-    def _proposal_Absorbed(self, db: Db, pos: int, e: Any) -> None:
+    @_on.register
+    def _proposal_absorbed(self, e: Proposal.Absorbed, db: Db, pos: int) -> None:
         p, key = self._subject(db, e)
         self._link(db, p, key, {("parent", s) for s in e.sources})
 
@@ -122,11 +131,12 @@ class Participation(Projection):
             [(p, key, link, other) for link, other in sorted(links)],
         )
 
-    def _annulled(self, db: Db, event: Any) -> None:
-        subject = self.subject(db, event)
+    @_on.register
+    def _annulled(self, e: RegistreAggregate.RecordAnnulled, db: Db, pos: int) -> None:
+        subject = self.subject(db, e)
         if subject is None:
             return
-        p, owner, key, target = subject.programme, subject.kind, subject.key, event.target_version
+        p, owner, key, target = subject.programme, subject.kind, subject.key, e.target_version
         if target == 1:
             db.execute(
                 f"UPDATE {{{_VOIDABLE[owner]}}} SET void = 1 WHERE programme = ? AND key = ?",
@@ -139,7 +149,7 @@ class Participation(Projection):
                 (p, key, target),
             )
 
-    def _subject(self, db: Db, e: Any) -> tuple[str, str]:
+    def _subject(self, db: Db, e: RegistreAggregate.Event) -> tuple[str, str]:
         subject = self.subject(db, e)
         assert subject is not None  # sessions and participants are always remembered
         return subject.programme, subject.key
