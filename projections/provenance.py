@@ -15,10 +15,20 @@ The trace of one proposal is walked from these tables when it is read
 from __future__ import annotations
 
 import json
+from functools import singledispatchmethod
 from typing import Any, ClassVar
 
+from registre.domain import (
+    Action,
+    Ballot,
+    Contribution,
+    Participant,
+    Proposal,
+    RegistreAggregate,
+    Round,
+)
 from registre.projections.audit_log import describe
-from registre.projections.runner import SUBJECTS, Db, Projection
+from registre.projections.runner import SUBJECTS, Db, Projection, Subject
 
 # Aggregates whose events make up a lineage; every other event is ignored.
 TRACKED = ("contribution", "proposal", "round", "ballot", "action", "participant")
@@ -70,11 +80,7 @@ class Provenance(Projection):
             return  # an event of something no lineage goes through
         p, owner, key = subject.programme, subject.kind, subject.key
         detail = {k: v for k, v in vars(event).items() if k not in ENVELOPE}
-        if kind == "RecordAnnulled":
-            about = self._annulled(db, position, event, p, owner, key, detail)
-        else:
-            handler = getattr(self, f"_{owner}_{kind}", _nothing)
-            about = handler(db, position, event, p, key, detail)
+        about = self._on(event, db, position, subject, detail)
         if owner == "participant":
             return  # who took part is kept in `participants`, not as a step of a lineage
         db.execute(
@@ -101,6 +107,11 @@ class Provenance(Projection):
     # Each handler may add to the step's detail, and returns the proposal a
     # ballot step is about (None for other steps).
 
+    @singledispatchmethod
+    def _on(self, e: object, db: Db, pos: int, s: Subject, d: dict[str, Any]) -> str | None:
+        """Any other event: a step with nothing more to say."""
+        return None
+
     def _edge(
         self,
         db: Db,
@@ -116,10 +127,17 @@ class Provenance(Projection):
             (pos, p, *src, *to, rel),
         )
 
-    def _contribution_Submitted(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
+    @_on.register
+    def _contribution_submitted(
+        self, e: Contribution.Submitted, db: Db, pos: int, s: Subject, d: dict[str, Any]
+    ) -> None:
         d["text_version"] = 1
 
-    def _contribution_Amended(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
+    @_on.register
+    def _contribution_amended(
+        self, e: Contribution.Amended, db: Db, pos: int, s: Subject, d: dict[str, Any]
+    ) -> None:
+        p, key = s.programme, s.key
         # The text's number, which a proposal cites; records and text numbers differ.
         texts = db.rows(
             "SELECT COUNT(*) AS n FROM {steps} WHERE programme = ? AND subject_kind = "
@@ -128,33 +146,57 @@ class Provenance(Projection):
         )[0]["n"]
         d["text_version"] = int(texts) + 1
 
-    def _proposal_Synthesised(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
-        for s in e.sources:
+    @_on.register
+    def _proposal_synthesised(
+        self, e: Proposal.Synthesised, db: Db, pos: int, s: Subject, d: dict[str, Any]
+    ) -> None:
+        p, key = s.programme, s.key
+        for source in e.sources:
             self._edge(
                 db,
                 pos,
                 p,
-                ("contribution", s["contribution"], s["version"]),
+                ("contribution", source["contribution"], source["version"]),
                 ("proposal", key),
                 "cites",
             )
 
-    def _proposal_MergedInto(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
+    @_on.register
+    def _proposal_merged_into(
+        self, e: Proposal.MergedInto, db: Db, pos: int, s: Subject, d: dict[str, Any]
+    ) -> None:
+        p, key = s.programme, s.key
         self._edge(db, pos, p, ("proposal", key, None), ("proposal", e.target), "merged-into")
 
-    def _proposal_SplitInto(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
+    @_on.register
+    def _proposal_split_into(
+        self, e: Proposal.SplitInto, db: Db, pos: int, s: Subject, d: dict[str, Any]
+    ) -> None:
+        p, key = s.programme, s.key
         for part in e.parts:
             self._edge(db, pos, p, ("proposal", key, None), ("proposal", part), "split-into")
 
-    def _proposal_FounderDecided(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
+    @_on.register
+    def _founder_decided(
+        self, e: Proposal.FounderDecided, db: Db, pos: int, s: Subject, d: dict[str, Any]
+    ) -> None:
+        p, key = s.programme, s.key
         if e.revises is not None:
             d["revises_position"] = _position_of(db, p, "proposal", key, e.revises)
 
-    def _round_Opened(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
+    @_on.register
+    def _round_opened(
+        self, e: Round.Opened, db: Db, pos: int, s: Subject, d: dict[str, Any]
+    ) -> None:
+        p, key = s.programme, s.key
         for proposal in e.proposals:
             self._edge(db, pos, p, ("proposal", proposal, None), ("round", key), "voted-in")
 
-    def _ballot_VoteCast(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> str:
+    @_on.register
+    def _vote_cast(
+        self, e: Ballot.VoteCast, db: Db, pos: int, s: Subject, d: dict[str, Any]
+    ) -> str:
+        p, key = s.programme, s.key
         round_, participant = key.split("/", 1)
         db.execute(
             "INSERT INTO {votes} (position, programme, round, participant, proposal, value, "
@@ -163,7 +205,11 @@ class Provenance(Projection):
         )
         return str(e.proposal)
 
-    def _ballot_VoteRetracted(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> str:
+    @_on.register
+    def _vote_retracted(
+        self, e: Ballot.VoteRetracted, db: Db, pos: int, s: Subject, d: dict[str, Any]
+    ) -> str:
+        p, key = s.programme, s.key
         round_, participant = key.split("/", 1)
         # A retraction takes back every vote the ballot still holds on the proposal.
         db.execute(
@@ -173,19 +219,29 @@ class Provenance(Projection):
         )
         return str(e.proposal)
 
-    def _action_Assigned(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
+    @_on.register
+    def _action_assigned(
+        self, e: Action.Assigned, db: Db, pos: int, s: Subject, d: dict[str, Any]
+    ) -> None:
+        p, key = s.programme, s.key
         self._edge(db, pos, p, ("proposal", e.priority, None), ("action", key), "carried-out-by")
 
-    def _participant_Registered(self, db: Db, pos: int, e: Any, p: str, key: str, d: Any) -> None:
+    @_on.register
+    def _participant_registered(
+        self, e: Participant.Registered, db: Db, pos: int, s: Subject, d: dict[str, Any]
+    ) -> None:
+        p, key = s.programme, s.key
         db.execute(
             "INSERT INTO {participants} (programme, key, organisation, organisation_type, erased) "
             "VALUES (?, ?, ?, ?, 0)",
             (p, key, e.organisation, e.organisation_type),
         )
 
-    def _participant_PersonalDataErased(
-        self, db: Db, pos: int, e: Any, p: str, key: str, d: Any
+    @_on.register
+    def _participant_erased(
+        self, e: Participant.PersonalDataErased, db: Db, pos: int, s: Subject, d: dict[str, Any]
     ) -> None:
+        p, key = s.programme, s.key
         # Once erased, a participant is named by key alone; the type still counts.
         db.execute(
             "UPDATE {participants} SET erased = 1, organisation = NULL "
@@ -193,9 +249,11 @@ class Provenance(Projection):
             (p, key),
         )
 
+    @_on.register
     def _annulled(
-        self, db: Db, pos: int, e: Any, p: str, owner: str, key: str, d: Any
+        self, e: RegistreAggregate.RecordAnnulled, db: Db, pos: int, s: Subject, d: dict[str, Any]
     ) -> str | None:
+        p, owner, key = s.programme, s.kind, s.key
         # The annulled step stays, marked with the reason and the correction's position.
         d["target_position"] = _position_of(db, p, owner, key, e.target_version)
         db.execute(
@@ -217,10 +275,6 @@ class Provenance(Projection):
             (p, round_, participant, e.target_version),
         )
         return str(vote[0]["proposal"]) if vote else None
-
-
-def _nothing(*_: Any) -> None:
-    return None
 
 
 def _position_of(db: Db, p: str, kind: str, key: str, version: int) -> int | None:
