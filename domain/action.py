@@ -97,7 +97,7 @@ class Action(RegistreAggregate):
     def report(self, status: ActionStatus, percent: int, note: str, audit: Audit) -> None:
         self.require_live()
         if not 0 <= percent <= 100:
-            raise InvalidInput("progress is a percentage from 0 to 100")
+            raise InvalidInput("progress is a percentage from 0 to 100", field="percent")
         if self.status in (ActionStatus.DONE, ActionStatus.CANCELLED):
             raise RuleViolation(
                 f"action {self.key} is {self.status.value}; it takes no more reports"

@@ -27,7 +27,7 @@ class Contribution(RegistreAggregate):
     ) -> Contribution:
         check_key(key, "contribution key")
         if not authors:
-            raise RuleViolation("a contribution needs at least one author (--by)")
+            raise RuleViolation("a contribution needs at least one author", field="authors")
         return cls(
             programme=programme,
             key=key,

@@ -50,7 +50,7 @@ class Programme(RegistreAggregate):
         for key in founders:
             check_key(key, "founder key")
         if not founders:
-            raise RuleViolation("a programme needs at least one founder (--founder KEY=NAME)")
+            raise RuleViolation("a programme needs at least one founder", field="founders")
         return cls(
             slug=slug,
             title=title,

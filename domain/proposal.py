@@ -103,8 +103,7 @@ class Proposal(RegistreAggregate):
             programme.require_axis(axis)
         if not sources and not parents:
             raise RuleViolation(
-                f"proposal {key} must cite at least one contribution "
-                "(--from CONTRIBUTION[@VERSION])"
+                f"proposal {key} must cite at least one contribution", field="sources"
             )
         return cls(
             programme=programme.key,
@@ -304,7 +303,8 @@ class Proposal(RegistreAggregate):
         if earlier is not None and not revise:
             raise RuleViolation(
                 f"founder {founder} already decided '{earlier.decision.value}' on proposal "
-                f"{self.key}; use --revise to revise that decision"
+                f"{self.key}; a new decision must be recorded as a revision of that one",
+                field="revise",
             )
         if earlier is None and revise:
             raise RuleViolation(
@@ -397,7 +397,7 @@ def merge(
     """Merges open proposals into an open target, or into a new proposal."""
     keys = [p.key for p in sources]
     if len(sources) < 1 or len(set(keys)) != len(keys):
-        raise RuleViolation("name each proposal to merge once (--from P1 --from P2 ...)")
+        raise RuleViolation("name each proposal to merge once", field="sources")
     if target_key in keys:
         raise RuleViolation(f"proposal {target_key} cannot be merged into itself")
     if target is None and len(sources) < 2:
@@ -406,7 +406,9 @@ def merge(
         p.require_open("merged")
     if target is None:
         if not title:
-            raise RuleViolation(f"proposal {target_key} does not exist yet: give it a --title")
+            raise RuleViolation(
+                f"proposal {target_key} does not exist yet: give it a title", field="title"
+            )
         axes = {p.axis for p in sources}
         target = Proposal.synthesise(
             programme,
@@ -435,7 +437,7 @@ def split(
     """Splits an open proposal into new proposals, each keeping it as parent."""
     keys = [k for k, _ in parts]
     if len(parts) < 2 or len(set(keys)) != len(keys):
-        raise RuleViolation("a split needs at least two distinct new proposals (--into KEY=TITLE)")
+        raise RuleViolation("a split needs at least two distinct new proposals", field="parts")
     if source.key in keys:
         raise RuleViolation(f"proposal {source.key} cannot be split into itself")
     source.require_open("split")

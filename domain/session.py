@@ -9,7 +9,7 @@ from eventsourcing.domain import event
 
 from registre.domain.audit import Audit
 from registre.domain.base import RegistreAggregate, next_version
-from registre.domain.errors import RuleViolation
+from registre.domain.errors import Unchanged
 from registre.domain.ids import check_key
 
 
@@ -85,8 +85,9 @@ class Session(RegistreAggregate):
         self.require_live()
         new = [p for p in dict.fromkeys(participants) if p not in self.attendance]
         if not new:
-            raise RuleViolation(
-                f"session {self.key} already lists {', '.join(participants)} as attending"
+            raise Unchanged(
+                f"session {self.key} already lists {', '.join(participants)} as attending",
+                note="attendance already listed",
             )
         self._attended(new, audit)
         return new

@@ -18,7 +18,7 @@ from eventsourcing.domain import event
 
 from registre.domain.audit import Audit
 from registre.domain.base import RegistreAggregate, next_version
-from registre.domain.errors import InvalidInput, NotFound, RuleViolation
+from registre.domain.errors import InvalidInput, NotFound, RuleViolation, Unchanged
 from registre.domain.ids import check_key
 
 
@@ -49,15 +49,17 @@ class Round(RegistreAggregate):
     ) -> Round:
         check_key(key, "round key")
         if not proposals:
-            raise RuleViolation("a round needs at least one eligible proposal (--proposal KEY)")
+            raise RuleViolation("a round needs at least one eligible proposal", field="proposals")
         if limit is not None and limit < 1:
-            raise InvalidInput("--limit must be at least 1")
+            raise InvalidInput("the limit of votes or dots must be at least 1", field="limit")
         if method is Method.DOTS and limit is None:
-            raise InvalidInput("a dots round needs --limit: how many dots each participant has")
+            raise InvalidInput(
+                "a dots round needs a limit: how many dots each participant has", field="limit"
+            )
         if method is Method.SCORE:
             max_score = 5 if max_score is None else max_score
             if max_score < 1:
-                raise InvalidInput("--max-score must be at least 1")
+                raise InvalidInput("the highest score must be at least 1", field="max_score")
         else:
             max_score = None
         return cls(
@@ -117,22 +119,26 @@ class Round(RegistreAggregate):
         """The numeric value of a vote given as text, by the round's method."""
         if self.method is Method.AGREE:
             if raw is None or raw.lower() not in AGREE_VALUES:
-                raise InvalidInput("an agree round takes --value agree, disagree or pass")
+                raise InvalidInput("an agree round takes agree, disagree or pass", field="value")
             return AGREE_VALUES[raw.lower()]
         if raw is None:
             if self.method is Method.SCORE:
-                raise InvalidInput(f"a score round takes --value 0 to {self.max_score}")
+                raise InvalidInput(
+                    f"a score round takes a score from 0 to {self.max_score}", field="value"
+                )
             return 1
         try:
             value = int(raw)
         except ValueError:
-            raise InvalidInput(f"--value {raw!r} is not a whole number") from None
+            raise InvalidInput(f"{raw!r} is not a whole number", field="value") from None
         if self.method is Method.APPROVAL and value != 1:
-            raise InvalidInput("an approval round takes no --value (or --value 1)")
+            raise InvalidInput("an approval round takes no value (or 1)", field="value")
         if self.method is Method.DOTS and value < 1:
-            raise InvalidInput("--value is the number of dots and must be at least 1")
+            raise InvalidInput("the number of dots must be at least 1", field="value")
         if self.method is Method.SCORE and not 0 <= value <= (self.max_score or 0):
-            raise InvalidInput(f"a score round takes --value 0 to {self.max_score}")
+            raise InvalidInput(
+                f"a score round takes a score from 0 to {self.max_score}", field="value"
+            )
         return value
 
     def close(self, audit: Audit) -> None:
@@ -214,8 +220,9 @@ class Ballot(RegistreAggregate):
                 f"{round_.key}; retract that vote first"
             )
         if on_same and method is Method.AGREE and on_same[-1].value == value:
-            raise RuleViolation(
-                f"participant {self.participant} already gave this vote on {proposal}"
+            raise Unchanged(
+                f"participant {self.participant} already gave this vote on {proposal}",
+                note="repeated vote equal to the voter's standing vote",
             )
         if round_.limit is not None:
             if method is Method.DOTS:

@@ -10,8 +10,10 @@ from registre.domain.errors import NotFound, RuleViolation
 
 
 def test_a_contribution_needs_an_author() -> None:
-    with pytest.raises(RuleViolation, match="at least one author"):
+    with pytest.raises(RuleViolation) as refused:
         Contribution.submit("medvallee", "C-1", "W1", None, [], "text", audit())
+    assert str(refused.value) == "a contribution needs at least one author"
+    assert refused.value.field == "authors"
 
 
 def test_authors_are_listed_once_in_order() -> None:

@@ -94,8 +94,9 @@ def test_a_second_decision_needs_revise() -> None:
     prog = programme()
     p = validated(prog)
     p.decide(prog, "m", Decision.AMEND, "reword the second part", False, audit())
-    with pytest.raises(RuleViolation, match="use --revise"):
+    with pytest.raises(RuleViolation, match="recorded as a revision of that one") as refused:
         p.decide(prog, "m", Decision.APPROVE, "fine now", False, audit())
+    assert refused.value.field == "revise"
     assert len(p.decisions) == 1
 
 

@@ -10,8 +10,10 @@ from registre.domain.errors import AlreadyExists, InvalidInput, NotFound, RuleVi
 
 
 def test_a_programme_without_founders_is_refused() -> None:
-    with pytest.raises(RuleViolation, match="at least one founder"):
+    with pytest.raises(RuleViolation) as refused:
         Programme.open("p", "T", "O", {}, DecisionRule.ANY, audit())
+    assert str(refused.value) == "a programme needs at least one founder"
+    assert refused.value.field == "founders"
 
 
 def test_a_programme_records_its_founders_and_rule() -> None:

@@ -17,8 +17,10 @@ from registre.domain.proposal import cite, merge, split
 
 
 def test_a_proposal_must_cite_a_contribution() -> None:
-    with pytest.raises(RuleViolation, match="must cite at least one contribution"):
+    with pytest.raises(RuleViolation, match="must cite at least one contribution") as refused:
         Proposal.synthesise(programme(), "P-1", "T", "", None, [], audit())
+    assert str(refused.value) == "proposal P-1 must cite at least one contribution"
+    assert refused.value.field == "sources"
 
 
 def test_a_proposal_under_an_unknown_axis_is_refused() -> None:
@@ -135,8 +137,9 @@ def test_a_new_merged_proposal_needs_two_sources_and_a_title() -> None:
     a, b = proposal(prog, "P-1"), proposal(prog, "P-2")
     with pytest.raises(RuleViolation, match="at least two"):
         merge(prog, [a], None, "P-3", "T", audit())
-    with pytest.raises(RuleViolation, match="give it a --title"):
+    with pytest.raises(RuleViolation, match="does not exist yet: give it a title") as refused:
         merge(prog, [a, b], None, "P-3", None, audit())
+    assert refused.value.field == "title"
     assert a.status is Status.DRAFT and b.status is Status.DRAFT
 
 
@@ -150,8 +153,9 @@ def test_a_proposal_cannot_be_merged_into_itself() -> None:
 def test_each_source_is_named_once() -> None:
     prog = programme()
     a = proposal(prog, "P-1")
-    with pytest.raises(RuleViolation, match="once"):
+    with pytest.raises(RuleViolation, match="once") as refused:
         merge(prog, [a, a], None, "P-3", "T", audit())
+    assert refused.value.field == "sources"
 
 
 def test_merging_a_closed_proposal_is_refused() -> None:
@@ -209,8 +213,9 @@ def test_splitting_creates_parts_that_keep_the_source_as_parent() -> None:
 def test_a_split_needs_two_distinct_parts_other_than_the_source() -> None:
     prog = programme()
     source = proposal(prog, "P-1")
-    with pytest.raises(RuleViolation, match="at least two distinct"):
+    with pytest.raises(RuleViolation, match="at least two distinct") as refused:
         split(prog, source, [("P-2", "A")], audit())
+    assert refused.value.field == "parts"
     with pytest.raises(RuleViolation, match="at least two distinct"):
         split(prog, source, [("P-2", "A"), ("P-2", "B")], audit())
     with pytest.raises(RuleViolation, match="into itself"):

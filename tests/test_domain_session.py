@@ -8,7 +8,7 @@ import pytest
 from domain_support import audit
 
 from registre.domain import Session, SessionKind
-from registre.domain.errors import RuleViolation
+from registre.domain.errors import RuleViolation, Unchanged
 
 
 def session() -> Session:
@@ -33,8 +33,13 @@ def test_attendance_records_only_those_not_yet_listed() -> None:
 def test_attendance_of_only_listed_participants_is_refused() -> None:
     s = session()
     s.record_attendance(["p1", "p2"], audit())
-    with pytest.raises(RuleViolation, match="already lists"):
+    with pytest.raises(Unchanged, match="already lists") as refused:
         s.record_attendance(["p2", "p1"], audit())
+    assert isinstance(refused.value, RuleViolation)
+    assert refused.value.note == "attendance already listed"
+    # Nothing was recorded or changed.
+    assert (s.version, s.attendance) == (2, {"p1": 2, "p2": 2})
+    assert len(s.collect_events()) == 2  # scheduled, the first attendance
 
 
 def test_annulling_an_attendance_record_removes_only_its_participants() -> None:

@@ -6,7 +6,7 @@ import pytest
 from domain_support import audit
 
 from registre.domain import Ballot, Method, Round
-from registre.domain.errors import InvalidInput, NotFound, RuleViolation
+from registre.domain.errors import InvalidInput, NotFound, RuleViolation, Unchanged
 
 
 def open_round(method: Method, limit: int | None = None, max_score: int | None = None) -> Round:
@@ -27,18 +27,27 @@ def live(b: Ballot) -> list[tuple[str, int]]:
 
 
 def test_a_round_needs_an_eligible_proposal() -> None:
-    with pytest.raises(RuleViolation, match="at least one eligible"):
+    with pytest.raises(RuleViolation, match="at least one eligible") as refused:
         Round.open("medvallee", "R1", "W1", Method.APPROVAL, None, None, [], audit())
+    assert refused.value.field == "proposals"
 
 
 def test_a_dots_round_needs_a_limit() -> None:
-    with pytest.raises(InvalidInput, match="needs --limit"):
+    with pytest.raises(InvalidInput, match="needs a limit") as refused:
         open_round(Method.DOTS)
+    assert refused.value.field == "limit"
 
 
 def test_a_limit_below_one_is_refused() -> None:
-    with pytest.raises(InvalidInput, match="at least 1"):
+    with pytest.raises(InvalidInput, match="at least 1") as refused:
         open_round(Method.APPROVAL, limit=0)
+    assert refused.value.field == "limit"
+
+
+def test_a_highest_score_below_one_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="highest score must be at least 1") as refused:
+        open_round(Method.SCORE, max_score=0)
+    assert refused.value.field == "max_score"
 
 
 def test_a_score_round_scores_from_zero_to_five_by_default() -> None:
@@ -58,6 +67,26 @@ def test_agree_values_are_named() -> None:
     assert [r.value_of(v) for v in ("agree", "Disagree", "pass")] == [1, -1, 0]
     with pytest.raises(InvalidInput):
         r.value_of("maybe")
+
+
+@pytest.mark.parametrize(
+    ("method", "raw", "message"),
+    [
+        (Method.AGREE, "maybe", "an agree round takes agree, disagree or pass"),
+        (Method.SCORE, None, "a score round takes a score from 0 to 5"),
+        (Method.SCORE, "6", "a score round takes a score from 0 to 5"),
+        (Method.DOTS, "two", "'two' is not a whole number"),
+        (Method.APPROVAL, "2", "an approval round takes no value (or 1)"),
+        (Method.DOTS, "0", "the number of dots must be at least 1"),
+    ],
+)
+def test_a_refused_value_is_explained_without_naming_a_flag(
+    method: Method, raw: str | None, message: str
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        open_round(method, limit=3).value_of(raw)
+    assert str(refused.value) == message
+    assert refused.value.field == "value"
 
 
 def test_approval_takes_no_other_value_and_dots_take_at_least_one() -> None:
@@ -163,8 +192,22 @@ def test_giving_the_same_agree_vote_again_is_refused() -> None:
     r = open_round(Method.AGREE)
     b = ballot(r)
     b.cast(r, "P-1", 0, audit())
-    with pytest.raises(RuleViolation, match="already gave this vote"):
+    version, votes = b.version, list(b.votes)
+    with pytest.raises(Unchanged, match="already gave this vote") as refused:
         b.cast(r, "P-1", 0, audit())
+    assert refused.value.note == "repeated vote equal to the voter's standing vote"
+    assert isinstance(refused.value, RuleViolation)
+    # Nothing was recorded or changed.
+    assert (b.version, b.votes) == (version, votes)
+    assert len(b.collect_events()) == 2  # started, the first vote
+
+
+def test_a_different_agree_vote_is_not_unchanged() -> None:
+    r = open_round(Method.AGREE)
+    b = ballot(r)
+    b.cast(r, "P-1", 0, audit())
+    b.cast(r, "P-1", 1, audit())
+    assert live(b) == [("P-1", 1)]
 
 
 # -- retraction ----------------------------------------------------------------------------------
