@@ -1,2 +1,4 @@
-"""Everything that touches the outside: the store, the application service,
-personal data kept beside the log."""
+"""Everything that touches the outside, one sub-package per role: the
+application layer (``application``), the stores (``stores``), the audit ledger
+(``ledger``), ``importers``, ``exporters``, the public ``site`` and the
+demonstration programme (``demo``)."""

@@ -23,9 +23,9 @@ from typing import Any
 
 import click
 
-from registre.adapters.audit_tables import PAGE_SIZE as AUDIT_PAGE_SIZE
-from registre.adapters.audit_tables import AuditTables
-from registre.adapters.service import Service
+from registre.adapters.application import Registre
+from registre.adapters.ledger.tables import PAGE_SIZE as AUDIT_PAGE_SIZE
+from registre.adapters.ledger.tables import AuditTables
 
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 POSTGRES_ENV = "REGISTRE_BENCH_POSTGRES_URL"
@@ -152,12 +152,12 @@ def percentile(samples: Sequence[float], fraction: float) -> float:
 # -- reading the log as stored ------------------------------------------------------------
 
 
-def stored_rows(service: Service, after: int = 0, limit: int | None = None) -> list[RawRow]:
+def stored_rows(service: Registre, after: int = 0, limit: int | None = None) -> list[RawRow]:
     """The events stored after position ``after`` (at most ``limit``), as they
     are stored, to insert again as raw rows of the same size."""
     rows: list[RawRow] = []
     position = after
-    recorder = service.app.recorder
+    recorder = service.store.app.recorder
     while limit is None or len(rows) < limit:
         page = 5000 if limit is None else min(5000, limit - len(rows))
         batch = recorder.select_notifications(start=position, limit=page, inclusive_of_start=False)
@@ -168,9 +168,9 @@ def stored_rows(service: Service, after: int = 0, limit: int | None = None) -> l
     return rows
 
 
-def read_log(service: Service, page: int, decode: bool) -> int:
+def read_log(service: Registre, page: int, decode: bool) -> int:
     """Reads the notification log in pages, decoding each event if asked."""
-    recorder, mapper = service.app.recorder, service.app.mapper
+    recorder, mapper = service.store.app.recorder, service.store.app.mapper
     count, position = 0, 0
     while batch := recorder.select_notifications(
         start=position, limit=page, inclusive_of_start=False
@@ -213,9 +213,9 @@ POSTGRES_COLUMNS = "originator_id UUID, originator_version BIGINT, topic TEXT, s
 INSERT = "INSERT INTO {table} (originator_id, originator_version, topic, state) VALUES ({marks})"
 
 
-def sqlite_pragmas(service: Service) -> dict[str, str]:
+def sqlite_pragmas(service: Registre) -> dict[str, str]:
     """journal_mode and synchronous as the application's SQLite connection has them."""
-    datastore: Any = getattr(service.app.recorder, "datastore", None)
+    datastore: Any = getattr(service.store.app.recorder, "datastore", None)
     with datastore.transaction(commit=False) as cursor:
         cursor.execute("PRAGMA journal_mode")
         journal = str(cursor.fetchone()[0])

@@ -28,20 +28,20 @@ from common import (
     stored_rows,
 )
 
-from registre.adapters import commands as c
-from registre.adapters.importers.batch import run
+from registre.adapters.application import Registre
+from registre.adapters.application import commands as c
 from registre.adapters.importers.polis import plan_polis
-from registre.adapters.service import Service
-from registre.adapters.store import parse_url
+from registre.adapters.importers.runner import run
+from registre.adapters.stores.config import parse_url
 from registre.domain import DecisionRule
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "data" / "polis" / "vtaiwan.uberx"
 
 
 def measure(url: str, folder: Path) -> list[Any]:
-    with Service(parse_url(url)) as service:
+    with Registre.open(parse_url(url)) as service:
         ctx = c.Context(actor="bench")
-        service.open_programme(
+        service.handle(
             c.OpenProgramme(
                 programme="bench",
                 title="Bench",

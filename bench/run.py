@@ -68,13 +68,13 @@ from common import (
     timed,
     versions,
 )
+from generator import consultation, generate
 
-from registre.adapters import checkpoints as cp
-from registre.adapters.audit_tables import AuditTables
-from registre.adapters.generator import consultation, generate
-from registre.adapters.service import Service
-from registre.adapters.store import parse_url
-from registre.adapters.verify import verify
+from registre.adapters.application import Registre
+from registre.adapters.ledger import checkpoints as cp
+from registre.adapters.ledger.tables import AuditTables
+from registre.adapters.ledger.verify import verify
+from registre.adapters.stores.config import parse_url
 from registre.cli.main import main as registre_cli
 from registre.cli.queries import recorded_by
 from registre.projections import projector_for
@@ -191,7 +191,7 @@ def measure(
     kind: str, url: str, scale: int, seed: int, batch: int, repetitions: int, time_box: float
 ) -> Measured:
     config = parse_url(url)
-    with Service(config) as service:
+    with Registre.open(config) as service:
         raw: RawSQLite | RawPostgres
         if kind == "sqlite":
             settings = sqlite_pragmas(service)
@@ -213,7 +213,7 @@ def measure(
 
 
 def _import_path(
-    m: Measured, service: Service, raw: RawSQLite | RawPostgres, seed: int, batch: int
+    m: Measured, service: Registre, raw: RawSQLite | RawPostgres, seed: int, batch: int
 ) -> None:
     say(f"{m.store}, {m.scale:,} events: the import path, {batch} commands per transaction")
     with progress("import path", m.scale) as advance:
@@ -235,12 +235,12 @@ def _import_path(
         m.raw_copy = raw.copied(rows)
 
 
-def _clerk_path(m: Measured, service: Service, raw: RawSQLite | RawPostgres, seed: int) -> None:
+def _clerk_path(m: Measured, service: Registre, raw: RawSQLite | RawPostgres, seed: int) -> None:
     k = clerk_sample(m.scale)
     say(f"{m.store}: the clerk's path, {k:,} commands one per transaction")
     # A programme sized for the sample, so it goes past the opening registrations.
     steps = islice(chain.from_iterable(consultation(CLERK_SLUG, 2 * k, seed)), k)
-    before = service.app.recorder.max_notification_id() or 0
+    before = service.store.app.recorder.max_notification_id() or 0
     latencies = m.clerk_latencies
     with progress("clerk path", k) as advance:
         for name, command, context in steps:
@@ -250,7 +250,7 @@ def _clerk_path(m: Measured, service: Service, raw: RawSQLite | RawPostgres, see
             advance(len(latencies))
     m.clerk_commands = len(latencies)
     m.clerk_seconds = sum(latencies)
-    m.clerk_events = (service.app.recorder.max_notification_id() or 0) - before
+    m.clerk_events = (service.store.app.recorder.max_notification_id() or 0) - before
     say(f"{m.store}: the raw one-row-per-transaction floor")
     rows = stored_rows(service, after=before, limit=k)  # the first rows the clerk wrote
     m.raw_single_rows = len(rows)
@@ -260,15 +260,15 @@ def _clerk_path(m: Measured, service: Service, raw: RawSQLite | RawPostgres, see
         m.raw_protocol = raw.library_protocol(rows, lock_timeout)
 
 
-def _replay(m: Measured, service: Service, url: str) -> None:
+def _replay(m: Measured, service: Registre, url: str) -> None:
     say(f"{m.store}: reading, decoding, rebuilding every projection")
     m.head, m.read_seconds = timed(lambda: read_log(service, PAGE_SIZE, decode=False))
     _, m.decode_seconds = timed(lambda: read_log(service, PAGE_SIZE, decode=True))
     m.rebuild = in_child("rebuild", url)
 
 
-def _queries(m: Measured, service: Service, url: str, repetitions: int, time_box: float) -> None:
-    views = projector_for(service)
+def _queries(m: Measured, service: Registre, url: str, repetitions: int, time_box: float) -> None:
+    views = projector_for(service.store)
     with views.reading("plan") as db:
         plan = read_plan(db, IMPORT_SLUG)
     priorities = plan.priorities if plan else []
@@ -361,17 +361,17 @@ def run_query(url: str, query: Query, repetitions: int, time_box: float) -> None
             advance(len(query.samples))
 
 
-def _verification(m: Measured, service: Service, url: str) -> None:
+def _verification(m: Measured, service: Registre, url: str) -> None:
     say(f"{m.store}: signing a checkpoint, reading the joined rows, verifying")
     with tempfile.TemporaryDirectory() as folder:
         keys = Path(folder)
         cp.ensure_key(service.config, keys)
         started = time.perf_counter()
-        made = cp.create_checkpoint(service, "bench", keys)
+        made = cp.create_checkpoint(service.store, "bench", keys)
         m.checkpoint_seconds = time.perf_counter() - started
         m.tree_size = made.tree_size
         public = cp.public_key_bytes(cp.load_private_key(service.config, keys))
-    m.joined_rows, m.joined_seconds = timed(lambda: read_joined(AuditTables(service)))
+    m.joined_rows, m.joined_seconds = timed(lambda: read_joined(AuditTables(service.store)))
     m.verified = in_child("verify", url, public_key=public.hex())
 
 
@@ -397,10 +397,10 @@ def in_child(task: str, url: str, **extra: str) -> dict[str, Any]:
 def run_child(payload: str) -> None:
     """The child's side of ``in_child``: one JSON line on stdout."""
     job = json.loads(payload)
-    with Service(parse_url(job["url"])) as service:
+    with Registre.open(parse_url(job["url"])) as service:
         start = peak_rss_mb()
         if job["task"] == "rebuild":
-            views = projector_for(service)
+            views = projector_for(service.store)
             head = views.head()
             names = list(views.projections)
             with progress(f"rebuild {len(names)} projections", head) as advance:
@@ -410,7 +410,7 @@ def run_child(payload: str) -> None:
             result: dict[str, Any] = {"events": head, "seconds": seconds, "projections": names}
         elif job["task"] == "verify":
             started = time.perf_counter()
-            report = verify(service, bytes.fromhex(job["public_key"]))
+            report = verify(service.store, bytes.fromhex(job["public_key"]))
             result = {
                 "events": report.events,
                 "seconds": time.perf_counter() - started,
@@ -612,7 +612,7 @@ def tables(m: Measured, found: Sequence[Target]) -> list[Table]:
         )
     rows += [
         row(
-            "clerk path: Service methods, one command per transaction",
+            "clerk path: Registre methods, one command per transaction",
             k,
             "commands",
             m.clerk_seconds,

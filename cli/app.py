@@ -12,10 +12,12 @@ from typing import Any, TypeVar
 import click
 from pydantic import BaseModel, ValidationError
 
-from registre.adapters import commands as c
-from registre.adapters.service import Result, Service
-from registre.adapters.store import ENV_VAR, StoreConfig, StoreUnavailable, parse_url, resolve_url
-from registre.cli.output import invalid, option_names, problem_lines, show_result
+from registre.adapters.application import Registre, Result
+from registre.adapters.application import commands as c
+from registre.adapters.stores import Store, StoreConfig, open_store, parse_url, resolve_url
+from registre.adapters.stores.config import ENV_VAR
+from registre.cli.output import CliError, invalid, option_names, problem_lines, show_result
+from registre.domain.errors import RegistreError
 
 M = TypeVar("M", bound=c.Command)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -63,25 +65,20 @@ class App:
             app = replace(app, json=True)
         return app
 
-    def store(self) -> StoreConfig:
+    def config(self) -> StoreConfig:
         return parse_url(resolve_url(self.database))
 
     @contextmanager
-    def service(self) -> Iterator[Service]:
-        config = self.store()
-        try:
-            service = Service(config)
-        except StoreUnavailable:
-            raise
-        except Exception as error:  # a locked, unreadable or foreign file
-            first = str(error).strip().splitlines()[0] if str(error).strip() else ""
-            raise StoreUnavailable(
-                f"cannot open the store {config.display}: {first or type(error).__name__}"
-            ) from error
-        try:
-            yield service
-        finally:
-            service.close()
+    def store(self) -> Iterator[Store]:
+        """The store the options name, open for this command (for reading it)."""
+        with open_store(self.config()) as store:
+            yield store
+
+    @contextmanager
+    def registre(self) -> Iterator[Registre]:
+        """The record of the store the options name, open for this command (for recording)."""
+        with Registre(open_store(self.config())) as registre:
+            yield registre
 
 
 def choices(enum: type[StrEnum]) -> str:
@@ -147,12 +144,13 @@ def recording(f: F) -> F:
 
 
 def record(
-    action: Callable[[Service, M, c.Context], Result],
     model: type[M],
     how: Recording,
+    send: Callable[[Registre, M, c.Context], Result] = Registre.handle,
     **fields: Any,
 ) -> None:
-    """Checks every value, then records through the service and prints what it did."""
+    """Checks every value, then sends the command (through ``Registre.handle``,
+    or ``send``) and prints what it recorded."""
     names = option_names(click.get_current_context().command)
     problems: list[str] = []
     context = _validate(c.Context, vars(how), names, problems)
@@ -164,8 +162,15 @@ def record(
     if problems or context is None or command is None:
         raise invalid(problems)
     app = App.current()
-    with app.service() as service:
-        result = action(service, command, context)
+    with app.registre() as registre:
+        try:
+            result = send(registre, command, context)
+        except RegistreError as error:
+            if error.field is None:
+                raise
+            # The domain names the command's field; a clerk typed an option.
+            option = names.get(error.field, "--" + error.field.replace("_", "-"))
+            raise CliError(f"{option}: {error}", error.exit_code) from None
     show_result(result, app.json)
 
 

@@ -9,19 +9,18 @@ from typing import Any
 
 import click
 
-from registre.adapters import checkpoints as cp
-from registre.adapters.audit_tables import AuditTables, exported_events
-from registre.adapters.ledger import event_leaf_hash
-from registre.adapters.merkle import (
+from registre.adapters.ledger import checkpoints as cp
+from registre.adapters.ledger.leaves import event_leaf_hash
+from registre.adapters.ledger.merkle import (
     consistency_proof,
     inclusion_proof,
     verify_consistency,
     verify_inclusion,
 )
-from registre.adapters.offline_verify import Unreadable, read_public_key, run, summary
-from registre.adapters.service import Service
-from registre.adapters.store import StoreConfig
-from registre.adapters.verify import verify as verify_store
+from registre.adapters.ledger.offline_verify import Unreadable, read_public_key, run, summary
+from registre.adapters.ledger.tables import AuditTables, exported_events
+from registre.adapters.ledger.verify import verify as verify_store
+from registre.adapters.stores import Store, StoreConfig
 from registre.cli.app import App, example
 from registre.cli.exports import write_out
 from registre.cli.output import EXIT_TAMPERED, CliError, emit_json
@@ -71,16 +70,16 @@ def checkpoint(label: str, out: str | None, checkpoint_id: int | None, key_dir: 
     """Sign the root of the whole ledger now and record it as a checkpoint; or,
     with --export, write a checkpoint to a file for publication."""
     app = App.current()
-    with app.service() as service:
+    with app.store() as store:
         if out is not None:
-            found = cp.get_checkpoint(service, checkpoint_id).as_dict()
+            found = cp.get_checkpoint(store, checkpoint_id).as_dict()
             write_out(json.dumps(found, ensure_ascii=False, indent=2) + "\n", out)
             if app.json:
                 emit_json(found)
             else:
                 click.echo(f"checkpoint #{found['id']} written to {out}")
             return
-        made = cp.create_checkpoint(service, label, cp.key_dir(key_dir))
+        made = cp.create_checkpoint(store, label, cp.key_dir(key_dir))
     if app.json:
         emit_json(made.as_dict())
     else:
@@ -115,10 +114,10 @@ def verify(
         _verify_offline(app, export_file, checkpoint_file, public_key)
         return
     trusted = _read_key(public_key) if public_key else None
-    with app.service() as service:
+    with app.store() as store:
         if trusted is None:
-            trusted = _own_public_key(service, key_dir)
-        report = verify_store(service, trusted)
+            trusted = _own_public_key(store, key_dir)
+        report = verify_store(store, trusted)
     if app.json:
         emit_json(report.as_dict())
     else:
@@ -168,12 +167,12 @@ def _read_key(path: str) -> bytes:
         raise CliError(f"--public-key {path}: {error}") from None
 
 
-def _own_public_key(service: Service, key_dir: str | None) -> bytes | None:
+def _own_public_key(store: Store, key_dir: str | None) -> bytes | None:
     """This deployment's public key, from its key file if this machine holds it."""
-    path = cp.key_path(service.config, cp.key_dir(key_dir))
+    path = cp.key_path(store.config, cp.key_dir(key_dir))
     if not path.exists():
         return None
-    return cp.public_key_bytes(cp.load_private_key(service.config, path.parent))
+    return cp.public_key_bytes(cp.load_private_key(store.config, path.parent))
 
 
 @audit.command(
@@ -188,10 +187,10 @@ def prove(position: str, checkpoint_id: int | None) -> None:
     except ValueError:
         raise CliError(f"POSITION {position!r} is not a whole number") from None
     app = App.current()
-    with app.service() as service:
-        found = cp.get_checkpoint(service, checkpoint_id)
-        leaves, positions = _leaves(service, found.tree_size)
-        rows = AuditTables(service).events_after(wanted - 1, 1)
+    with app.store() as store:
+        found = cp.get_checkpoint(store, checkpoint_id)
+        leaves, positions = _leaves(store, found.tree_size)
+        rows = AuditTables(store).events_after(wanted - 1, 1)
     row = rows[0] if rows and rows[0].position == wanted else None
     if wanted not in positions:
         raise CliError(
@@ -235,11 +234,11 @@ def consistency(first: int, second: int) -> None:
     """A consistency proof: checkpoint SECOND extends checkpoint FIRST, with nothing
     before it changed."""
     app = App.current()
-    with app.service() as service:
-        old, new = cp.get_checkpoint(service, first), cp.get_checkpoint(service, second)
+    with app.store() as store:
+        old, new = cp.get_checkpoint(store, first), cp.get_checkpoint(store, second)
         if old.tree_size > new.tree_size:
             old, new = new, old
-        leaves, _ = _leaves(service, new.tree_size)
+        leaves, _ = _leaves(store, new.tree_size)
     proof = consistency_proof(leaves, old.tree_size) if len(leaves) == new.tree_size else []
     ok = len(leaves) == new.tree_size and verify_consistency(
         old.tree_size, new.tree_size, old.root_hash, new.root_hash, proof
@@ -262,11 +261,11 @@ def consistency(first: int, second: int) -> None:
         )
 
 
-def _leaves(service: Service, size: int) -> tuple[list[bytes], list[int]]:
+def _leaves(store: Store, size: int) -> tuple[list[bytes], list[int]]:
     """The first ``size`` ledger leaves as stored, and their positions."""
     leaves: list[bytes] = []
     positions: list[int] = []
-    for position, leaf in AuditTables(service).all_leaves():
+    for position, leaf in AuditTables(store).all_leaves():
         if len(leaves) == size:
             break
         leaves.append(leaf)
@@ -288,7 +287,7 @@ def _leaves(service: Service, size: int) -> tuple[list[bytes], list[int]]:
 def key(export_key: bool, fmt: str, key_dir: str | None) -> None:
     """Show where the deployment's signing key is; --export prints its public key."""
     app = App.current()
-    config = app.store()
+    config = app.config()
     folder = cp.key_dir(key_dir)
     public = cp.public_key_bytes(cp.load_private_key(config, folder))
     if export_key:
@@ -326,9 +325,9 @@ def export_events(programme: str | None, everything: bool, out: str | None) -> N
     checkpoint; a programme's events are a part of it."""
     if everything == (programme is not None):
         raise CliError("give either SLUG or --all")
-    with App.current().service() as service:
+    with App.current().store() as store:
         lines = [
             json.dumps(e, ensure_ascii=False, separators=(",", ":"))
-            for e in exported_events(AuditTables(service), programme)
+            for e in exported_events(AuditTables(store), programme)
         ]
     write_out("".join(f"{line}\n" for line in lines), out)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from registre.adapters import commands as c
-from registre.adapters.checkpoints import publish_plan_with_checkpoint
-from registre.adapters.service import Service
+from registre.adapters.application import commands as c
+from registre.adapters.ledger.checkpoints import publish_plan_with_checkpoint
 from registre.cli.app import Recording, choices, example, record, recording
 from registre.cli.output import invalid
 from registre.domain import ActionStatus
@@ -38,7 +37,6 @@ def validate(
     With --return or --reject, record that it was returned for rework or rejected.
     """
     record(
-        Service.validate,
         c.ValidateProposal,
         how,
         programme=programme,
@@ -78,7 +76,6 @@ def decide(
     if decision is None:
         raise invalid(["say what the founder decided: --approve, --reject or --amend"])
     record(
-        Service.decide,
         c.DecideOnPriority,
         how,
         programme=programme,
@@ -123,7 +120,6 @@ def assign(
 ) -> None:
     """Assign an action of the plan for an adopted priority."""
     record(
-        Service.assign_action,
         c.AssignAction,
         how,
         programme=programme,
@@ -154,7 +150,6 @@ def progress(
 ) -> None:
     """Report an action's progress."""
     record(
-        Service.report_progress,
         c.ReportProgress,
         how,
         programme=programme,
@@ -176,7 +171,6 @@ def progress(
 def complete(how: Recording, programme: str, key: str, note: str | None) -> None:
     """Report an action done (100%)."""
     record(
-        Service.report_progress,
         c.ReportProgress,
         how,
         programme=programme,
@@ -201,7 +195,6 @@ def correct(how: Recording, programme: str, position: str, reason: str) -> None:
     The record stays, with the correction that says what was wrong and why.
     """
     record(
-        Service.correct,
         c.CorrectRecord,
         how,
         programme=programme,
@@ -226,7 +219,7 @@ def plan() -> None:
 def publish(how: Recording, programme: str, label: str) -> None:
     """Publish the current action plan as a fixed version the public can check later,
     and sign a checkpoint of the record that covers it."""
-    record(publish_plan_with_checkpoint, c.PublishPlan, how, programme=programme, label=label)
+    record(c.PublishPlan, how, send=publish_plan_with_checkpoint, programme=programme, label=label)
 
 
 COMMANDS: list[click.Command] = [validate, decide, action, correct, plan]

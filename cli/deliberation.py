@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from registre.adapters import commands as c
-from registre.adapters.service import Service
+from registre.adapters.application import commands as c
 from registre.cli.app import Recording, example, pairs, record, recording, split_list
 
 
@@ -48,7 +47,6 @@ def submit(
 ) -> None:
     """Record an idea, need or proposal put forward in a session."""
     record(
-        Service.submit_contribution,
         c.SubmitContribution,
         how,
         programme=programme,
@@ -71,7 +69,6 @@ def submit(
 def amend(how: Recording, programme: str, key: str, text: str) -> None:
     """Record a new version of a contribution's text."""
     record(
-        Service.amend_contribution,
         c.AmendContribution,
         how,
         programme=programme,
@@ -93,7 +90,6 @@ def amend(how: Recording, programme: str, key: str, text: str) -> None:
 def withdraw(how: Recording, programme: str, key: str, reason: str) -> None:
     """Withdraw a contribution; proposals citing it say so."""
     record(
-        Service.withdraw_contribution,
         c.WithdrawContribution,
         how,
         programme=programme,
@@ -141,7 +137,6 @@ def synthesise(
 ) -> None:
     """Synthesise a proposal from given versions of contributions."""
     record(
-        Service.synthesise_proposal,
         c.SynthesiseProposal,
         how,
         programme=programme,
@@ -165,7 +160,6 @@ def synthesise(
 def reword(how: Recording, programme: str, key: str, title: str, text: str | None) -> None:
     """Reword a proposal; earlier wordings stay on record."""
     record(
-        Service.reword_proposal,
         c.RewordProposal,
         how,
         programme=programme,
@@ -198,7 +192,6 @@ def merge(
 ) -> None:
     """Merge proposals into a target proposal, new or existing."""
     record(
-        Service.merge_proposals,
         c.MergeProposals,
         how,
         programme=programme,
@@ -229,7 +222,6 @@ def merge(
 def split(how: Recording, programme: str, key: str, parts: tuple[str, ...]) -> None:
     """Split a proposal into two or more new ones."""
     record(
-        Service.split_proposal,
         c.SplitProposal,
         how,
         programme=programme,

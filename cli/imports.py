@@ -11,9 +11,9 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from registre.adapters import commands as c
-from registre.adapters.importers.batch import ImportReport, Plan, Progress, run
+from registre.adapters.application import commands as c
 from registre.adapters.importers.polis import plan_polis
+from registre.adapters.importers.runner import ImportReport, Plan, Progress, run
 from registre.adapters.importers.sheet import KINDS, plan_sheet, write_template
 from registre.cli.app import ACTOR_ENV_VAR, App, example
 from registre.cli.output import emit_json, invalid, problem_lines
@@ -150,8 +150,8 @@ def _context(actor: str | None, on_behalf_of: str | None, occurred_at: str | Non
 
 def _import(plan: Plan, ctx: c.Context) -> None:
     app = App.current()
-    with app.service() as service, _progress(not app.json) as progress:
-        report = run(service, plan, ctx, progress)
+    with app.registre() as registre, _progress(not app.json) as progress:
+        report = run(registre, plan, ctx, progress)
     if app.json:
         emit_json(report.as_dict())
     else:

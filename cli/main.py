@@ -11,7 +11,8 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from registre.adapters.store import ENV_VAR
+from registre.adapters.stores import schema
+from registre.adapters.stores.config import ENV_VAR
 from registre.cli import audit, decision, deliberation, programme, queries, voting
 from registre.cli.app import App, add_json_option, database_help, example
 from registre.cli.exports import export
@@ -112,17 +113,15 @@ def main(ctx: click.Context, database: str | None, as_json: bool, debug: bool) -
 def init(key_dir: str | None, create_role: str | None) -> None:
     """Create or upgrade the store, and say which it is; create its signing key if missing."""
     app = App.current()
-    with app.service() as service:
-        config = service.config
+    config = app.config()
+    if create_role and config.kind != "postgres":
+        raise CliError("--create-role is for PostgreSQL stores", 2)
+    with app.store() as store:
+        # Opening a store creates its schema if it is new; init upgrades it
+        # even when it says it is current, so a damaged one is mended.
+        schema.upgrade(store)
         if create_role:
-            if config.kind != "postgres":
-                raise CliError("--create-role is for PostgreSQL stores", 2)
-            from registre.adapters.recorders import grant_application_role
-
-            recorder: Any = service.app.recorder
-            with recorder.datastore.transaction(commit=True) as cursor:
-                schema = config.env["POSTGRES_SCHEMA"]
-                grant_application_role(cursor, schema, recorder.events_table_name, create_role)
+            schema.grant_application_role(store, create_role)
     key_file, created = audit.ensure_deployment_key(config, key_dir)
     if app.json:
         emit_json({"store": config.display, "kind": config.kind, "key_file": str(key_file)})
@@ -138,12 +137,12 @@ def demo() -> None:
     from registre.adapters.demo import record_fabrik_medvallee
 
     app = App.current()
-    with app.service() as service:
+    with app.registre() as registre:
         # As `init` does: the published plan is pinned by a signed checkpoint.
-        audit.ensure_deployment_key(service.config, None)
-        lines = record_fabrik_medvallee(service)
+        audit.ensure_deployment_key(registre.config, None)
+        lines = record_fabrik_medvallee(registre)
     if app.json:
-        emit_json({"store": service.config.display, "lines": lines})
+        emit_json({"store": registre.config.display, "lines": lines})
     else:
         for line in lines:
             click.echo(line)

@@ -9,7 +9,7 @@ from typing import IO, Any
 import click
 from pydantic import ValidationError
 
-from registre.adapters.service import Result
+from registre.adapters.application import Result
 
 # Exit codes (see docs: 0 done, 1 refused by a rule, 2 bad input); 70 is sysexits' EX_SOFTWARE.
 EXIT_RULE = 1

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from registre.adapters import commands as c
-from registre.adapters.service import Service
+from registre.adapters.application import commands as c
 from registre.cli.app import Recording, choices, example, pairs, record, recording
 from registre.cli.output import invalid
 from registre.domain import DecisionRule, OrganisationType, SessionKind
@@ -50,7 +49,6 @@ def open_programme(
     if twice:
         raise invalid([f"--founder: {', '.join(twice)} given more than once"])
     record(
-        Service.open_programme,
         c.OpenProgramme,
         how,
         programme=programme,
@@ -71,7 +69,7 @@ def open_programme(
 @recording
 def add_axis(how: Recording, programme: str, key: str, title: str) -> None:
     """Add an axis (theme, sector, challenge) that structures the work."""
-    record(Service.add_axis, c.AddAxis, how, programme=programme, key=key, title=title)
+    record(c.AddAxis, how, programme=programme, key=key, title=title)
 
 
 @click.group(epilog=example("registre session attend fabrik A1 P-001 P-002 --as clerk"))
@@ -108,7 +106,6 @@ def schedule(
 ) -> None:
     """Schedule a dated session: workshop, council, forum, online round, survey, restitution."""
     record(
-        Service.schedule_session,
         c.ScheduleSession,
         how,
         programme=programme,
@@ -132,7 +129,6 @@ def schedule(
 def attend(how: Recording, programme: str, session: str, participants: tuple[str, ...]) -> None:
     """Record that registered participants attended a session."""
     record(
-        Service.record_attendance,
         c.RecordAttendance,
         how,
         programme=programme,
@@ -179,7 +175,6 @@ def register(
 ) -> None:
     """Register a participant acting for an organisation."""
     record(
-        Service.register_participant,
         c.RegisterParticipant,
         how,
         programme=programme,
@@ -202,7 +197,6 @@ def register(
 def erase(how: Recording, programme: str, key: str, reason: str) -> None:
     """Erase a participant's personal data; the record keeps an erased participant."""
     record(
-        Service.erase_participant,
         c.EraseParticipant,
         how,
         programme=programme,

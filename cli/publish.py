@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from registre.adapters.checkpoints import latest_checkpoint
+from registre.adapters.ledger.checkpoints import latest_checkpoint
 from registre.adapters.site import build_site
 from registre.cli.app import App, example
 from registre.cli.output import CliError, emit_json
@@ -37,8 +37,8 @@ def publish(programme: str, out: str) -> None:
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise CliError(f"--out {out} is a file, not a folder")
-    with projector() as (service, views):
-        checkpoint = latest_checkpoint(service)
+    with projector() as (store, views):
+        checkpoint = latest_checkpoint(store)
         try:
             written = build_site(views, programme, folder, checkpoint)
         except OSError as error:

@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from registre.adapters.service import Service
+from registre.adapters.stores import Store
 from registre.cli.app import App, example
 from registre.cli.output import CliError, emit_json
 from registre.domain.errors import NotFound
@@ -29,9 +29,10 @@ from registre.projections.runner import ProgressFn, Projector
 
 
 @contextmanager
-def projector() -> Iterator[tuple[Service, Projector]]:
-    with App.current().service() as service:
-        yield service, projector_for(service)
+def projector() -> Iterator[tuple[Store, Projector]]:
+    """The store the options name, and the projections kept in it."""
+    with App.current().store() as store:
+        yield store, projector_for(store)
 
 
 @contextmanager
@@ -264,9 +265,9 @@ def history(
 def status() -> None:
     """Show the store, and each projection's position and lag behind the log."""
     app = App.current()
-    with projector() as (service, p):
+    with projector() as (opened, p):
         rows = p.status()
-        store = service.config.display
+        store = opened.config.display
     if app.json:
         emit_json(
             {

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from registre.adapters import commands as c
-from registre.adapters.service import Service
+from registre.adapters.application import commands as c
 from registre.cli.app import Recording, choices, example, record, recording
 from registre.domain import Method
 
@@ -49,7 +48,6 @@ def open_round(
 ) -> None:
     """Open a voting round on eligible proposals."""
     record(
-        Service.open_round,
         c.OpenRound,
         how,
         programme=programme,
@@ -68,7 +66,7 @@ def open_round(
 @recording
 def close_round(how: Recording, programme: str, key: str) -> None:
     """Close a round: its tally is fixed."""
-    record(Service.close_round, c.CloseRound, how, programme=programme, key=key)
+    record(c.CloseRound, how, programme=programme, key=key)
 
 
 @click.group(epilog=example("registre vote cast fabrik R1 --as facilitator --by P-001 --for P2"))
@@ -95,7 +93,6 @@ def cast(
 ) -> None:
     """Cast a participant's vote in an open round."""
     record(
-        Service.cast_vote,
         c.CastVote,
         how,
         programme=programme,
@@ -118,7 +115,6 @@ def cast(
 def retract(how: Recording, programme: str, round: str, participant: str, proposal: str) -> None:
     """Retract a participant's vote while the round is open."""
     record(
-        Service.retract_vote,
         c.RetractVote,
         how,
         programme=programme,

@@ -20,18 +20,16 @@ notification log themselves, on both stores, in the same way:
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
 
-from registre.adapters.application import RegistreApp
 from registre.domain import CommandReceipt, Programme
 
 # Events applied per transaction. REGISTRE_PROJECTION_PAGE_SIZE overrides it:
@@ -39,6 +37,12 @@ from registre.domain import CommandReceipt, Programme
 # mid-way), large pages make it commit less.
 PAGE_SIZE = int(os.environ.get("REGISTRE_PROJECTION_PAGE_SIZE", "2000"))
 POINTERS = "registre_projection"
+# Each projection's generations, the live one and those being built (the store's
+# schema creates this table).
+POINTERS_COLUMNS = (
+    "name TEXT NOT NULL, generation INTEGER NOT NULL, version INTEGER NOT NULL, "
+    "position BIGINT NOT NULL, live INTEGER NOT NULL, PRIMARY KEY (name, generation)"
+)
 
 # Events name their aggregate by id only; a projection that needs to know which
 # programme, kind and key an event is about keeps this table, filled from each
@@ -49,6 +53,41 @@ SUBJECTS = (
 # Facts a projection keeps in memory during one run over the log (Db.known).
 KNOWN_CACHED = 50_000
 T = TypeVar("T")
+
+
+class Dialect(Protocol):
+    """How statements are written for the store (the adapters provide it)."""
+
+    def table(self, name: str) -> str: ...
+
+    def sql(self, statement: str) -> str: ...
+
+    def rows(
+        self, cursor: Any, statement: str, params: Sequence[Any] = ()
+    ) -> list[dict[str, Any]]: ...
+
+    def pipeline(self, cursor: Any) -> AbstractContextManager[None]: ...
+
+
+class LogStore(Protocol):
+    """What the projections need of a store: its log, read in order, and tables
+    of their own beside it, written in its transactions."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    def transaction(self, commit: bool = False) -> AbstractContextManager[Any]: ...
+
+    def head(self) -> int: ...
+
+    def notifications(
+        self, start: int, limit: int, stop: int | None = None
+    ) -> Sequence[Notification]: ...
+
+    def to_domain_event(self, notification: Notification) -> Any: ...
+
+    def scratch(self) -> AbstractContextManager[tuple[Any, Dialect]]:
+        """An empty database of the store's making, thrown away after use."""
 
 
 @dataclass(frozen=True)
@@ -83,13 +122,13 @@ class Db:
     def __init__(
         self,
         cursor: Any,
-        kind: str,
+        dialect: Dialect,
         tables: dict[str, str],
         known: dict[str, Any] | None = None,
         batch_inserts: bool = False,
     ) -> None:
         self.cursor = cursor
-        self.kind = kind
+        self.dialect = dialect
         self.tables = tables
         self.known = {} if known is None else known
         self._sql: dict[str, str] = {}  # the same few statements run for every event
@@ -111,14 +150,15 @@ class Db:
         self.known[key] = value
         return value
 
-    def sql(self, statement: str) -> str:
+    def named(self, statement: str) -> str:
+        """The statement with its ``{table}`` names resolved (still with ``?``)."""
         known = self._sql.get(statement)
         if known is None:
-            known = statement.format(**self.tables)
-            if self.kind != "sqlite":
-                known = known.replace("?", "%s")
-            self._sql[statement] = known
+            known = self._sql[statement] = statement.format(**self.tables)
         return known
+
+    def sql(self, statement: str) -> str:
+        return self.dialect.sql(self.named(statement))
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
         sql = self.sql(statement)
@@ -141,26 +181,12 @@ class Db:
             self.cursor.executemany(sql, rows)
 
     def rows(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        if self.kind == "postgres":
-            self.flush()
-            # A cursor of its own: in pipeline mode, a cursor that already holds
-            # the result of an earlier statement may hand that one back instead
-            # of waiting for this one's.
-            with self.cursor.connection.cursor() as cursor:
-                cursor.execute(self.sql(statement), params)
-                return [dict(r) for r in cursor.fetchall()]
-        return [dict(r) for r in self.execute(statement, params).fetchall()]
+        self.flush()
+        return self.dialect.rows(self.cursor, self.named(statement), params)
 
-    @contextmanager
-    def pipeline(self) -> Iterator[None]:
-        """On PostgreSQL, sends statements without waiting for each one's answer
-        (psycopg's pipeline mode); a read waits for what was sent before it, so
-        the order of statements is kept. SQLite is in-process: nothing to do."""
-        if self.kind == "postgres":
-            with self.cursor.connection.pipeline():
-                yield
-        else:
-            yield
+    def pipeline(self) -> AbstractContextManager[None]:
+        """Statements sent without waiting for each one's answer, where the store can."""
+        return self.dialect.pipeline(self.cursor)
 
 
 class Projection(ABC):
@@ -232,21 +258,11 @@ KeepFn = Callable[[Any], bool]  # whether a scratch view applies a domain event
 class Projector:
     """Runs projections against the store the application writes to."""
 
-    def __init__(
-        self, app: RegistreApp, kind: str, schema: str | None, projections: Sequence[Projection]
-    ) -> None:
-        self.app = app
-        self.kind = kind
-        self.prefix = f"{schema}." if schema else ""
+    def __init__(self, store: LogStore, projections: Sequence[Projection]) -> None:
+        self.store = store
+        self.dialect = store.dialect
+        self.prefix = store.dialect.table("")
         self.projections = {p.name: p for p in projections}
-        self.datastore: Any = cast(Any, app.recorder).datastore  # both stores have one
-        with self._transaction() as db:
-            db.execute(
-                f"CREATE TABLE IF NOT EXISTS {self.prefix}{POINTERS} ("
-                "name TEXT NOT NULL, generation INTEGER NOT NULL, version INTEGER NOT NULL, "
-                "position BIGINT NOT NULL, live INTEGER NOT NULL, "
-                "PRIMARY KEY (name, generation))"
-            )
 
     # -- transactions and names ---------------------------------------------------
 
@@ -254,8 +270,8 @@ class Projector:
     def _transaction(
         self, tables: dict[str, str] | None = None, known: dict[str, Any] | None = None
     ) -> Iterator[Db]:
-        with self.datastore.transaction(commit=True) as cursor:
-            yield Db(cursor, self.kind, tables or {}, known)
+        with self.store.transaction(commit=True) as cursor:
+            yield Db(cursor, self.dialect, tables or {}, known)
 
     def _physical(self, projection: Projection, generation: int) -> dict[str, str]:
         return {
@@ -273,7 +289,7 @@ class Projector:
         )
 
     def head(self) -> int:
-        return self.app.recorder.max_notification_id() or 0
+        return self.store.head()
 
     # -- reading --------------------------------------------------------------------
 
@@ -404,12 +420,12 @@ class Projector:
         targets = sorted(targets, key=lambda t: t[0].name)
         tables = {p.name: self._physical(p, g) for p, g in targets}
         known: dict[str, dict[str, Any]] = {p.name: {} for p, _ in targets}
-        to_domain_event = self.app.mapper.to_domain_event
+        to_domain_event = self.store.to_domain_event
         head = self.head()
         while True:
-            with self.datastore.transaction(commit=True) as cursor:
+            with self.store.transaction(commit=True) as cursor:
                 dbs = [
-                    (p, g, Db(cursor, self.kind, tables[p.name], known[p.name], True))
+                    (p, g, Db(cursor, self.dialect, tables[p.name], known[p.name], True))
                     for p, g in targets
                 ]
                 positions: list[int] = []
@@ -428,9 +444,7 @@ class Projector:
                             (projection.name, generation),
                         )[0]["position"]
                     ]
-                page = self.app.recorder.select_notifications(
-                    start=min(positions), limit=PAGE_SIZE, inclusive_of_start=False
-                )
+                page = self.store.notifications(min(positions), PAGE_SIZE)
                 if not page:
                     return
                 with dbs[0][2].pipeline():
@@ -458,7 +472,7 @@ class Projector:
         page: Sequence[Notification],
         keep: KeepFn | None = None,
     ) -> None:
-        to_domain_event = self.app.mapper.to_domain_event
+        to_domain_event = self.store.to_domain_event
         for notification in page:
             event = to_domain_event(notification)
             if keep is None or keep(event):
@@ -470,10 +484,11 @@ class Projector:
     def build_at(
         self, name: str, stop: int | None = None, keep: KeepFn | None = None
     ) -> Iterator[Db]:
-        """The projection built from scratch in an in-memory SQLite database.
+        """The projection built from scratch in a scratch database.
 
         It applies the events up to position ``stop`` (default: the head), only
-        those ``keep`` accepts (default: all), and yields a ``Db`` whose
+        those ``keep`` accepts (default: all), in a scratch database of the
+        store's making, and yields a ``Db`` whose
         ``{table}`` names are the projection's, so the readers of the live views
         (``read_plan``…) read it unchanged. Nothing is written to the store. It
         serves the views the stored history cannot answer (the plan from what
@@ -481,24 +496,17 @@ class Projector:
         """
         projection = self.projections[name]
         tables = {t: f"{projection.name}_{t}" for t in projection.tables}
-        connection = sqlite3.connect(":memory:")
-        connection.row_factory = sqlite3.Row
-        try:
-            db = Db(connection.cursor(), "sqlite", tables)
+        with self.store.scratch() as (cursor, dialect):
+            db = Db(cursor, dialect, tables)
             projection.create(db, tables, f"ix_{projection.name}_")
             position = 0
             while stop is None or position < stop:
-                page = self.app.recorder.select_notifications(
-                    start=position, limit=PAGE_SIZE, stop=stop, inclusive_of_start=False
-                )
+                page = self.store.notifications(position, PAGE_SIZE, stop)
                 if not page:
                     break
                 self._apply(projection, db, page, keep)
                 position = page[-1].id
-            connection.commit()
             yield db
-        finally:
-            connection.close()
 
     def follow(self, interval: float, stop: Callable[[], bool]) -> None:
         """Keeps every projection current until ``stop()`` says otherwise."""

@@ -11,6 +11,7 @@ server answers, PostgreSQL tests skip on a developer's machine and fail in CI
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +19,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from registre.adapters.service import Service
-from registre.adapters.store import parse_url
+from registre.adapters.application import Registre
+from registre.adapters.stores.config import parse_url
+
+# The benchmarks' generator of consultations lives with the benchmarks.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -77,8 +81,8 @@ def store_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def service(store_url: str) -> Iterator[Service]:
-    svc = Service(parse_url(store_url))
+def service(store_url: str) -> Iterator[Registre]:
+    svc = Registre.open(parse_url(store_url))
     try:
         yield svc
     finally:

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from eventsourcing.domain import Aggregate
 
-from registre.adapters import commands as c
-from registre.adapters.service import Service
-from registre.adapters.store import parse_url
+from registre.adapters.application import Registre
+from registre.adapters.application import commands as c
+from registre.adapters.stores.config import parse_url
 from registre.domain import (
     ActionStatus,
     Decision,
@@ -78,7 +78,7 @@ def _ctx(command_id: str) -> c.Context:
     return c.Context(actor="greffier", command_id=command_id, source="fixture")
 
 
-def record_programme(service: Service) -> None:
+def record_programme(service: Registre) -> None:
     """A small programme touching every kind of record."""
     slug = "medvallee"
     n = iter(range(1, 1000))
@@ -87,7 +87,7 @@ def record_programme(service: Service) -> None:
         return _ctx(f"cmd-{next(n):03d}")
 
     s = service
-    s.open_programme(
+    s.handle(
         c.OpenProgramme(
             programme=slug,
             title="Fabrik MedVallée",
@@ -97,13 +97,13 @@ def record_programme(service: Service) -> None:
         ),
         ctx(),
     )
-    s.add_axis(c.AddAxis(programme=slug, key="health", title="Santé"), ctx())
-    s.schedule_session(
+    s.handle(c.AddAxis(programme=slug, key="health", title="Santé"), ctx())
+    s.handle(
         c.ScheduleSession(programme=slug, key="W1", kind=SessionKind.WORKSHOP, on=date(2022, 3, 1)),
         ctx(),
     )
     for key in ("p1", "p2"):
-        s.register_participant(
+        s.handle(
             c.RegisterParticipant(
                 programme=slug,
                 key=key,
@@ -113,33 +113,27 @@ def record_programme(service: Service) -> None:
             ),
             ctx(),
         )
-    s.record_attendance(
-        c.RecordAttendance(programme=slug, session="W1", participants=["p1"]), ctx()
-    )
+    s.handle(c.RecordAttendance(programme=slug, session="W1", participants=["p1"]), ctx())
     for key in ("C-1", "C-2", "C-3"):
-        s.submit_contribution(
+        s.handle(
             c.SubmitContribution(
                 programme=slug, key=key, session="W1", axis="health", authors=["p1"], text=key
             ),
             ctx(),
         )
-    s.amend_contribution(c.AmendContribution(programme=slug, key="C-1", text="C-1 bis"), ctx())
-    s.withdraw_contribution(
-        c.WithdrawContribution(programme=slug, key="C-3", reason="doublon"), ctx()
-    )
+    s.handle(c.AmendContribution(programme=slug, key="C-1", text="C-1 bis"), ctx())
+    s.handle(c.WithdrawContribution(programme=slug, key="C-3", reason="doublon"), ctx())
     for key, source in (("P-1", "C-1@2"), ("P-2", "C-2"), ("P-3", "C-3"), ("P-4", "C-2")):
-        s.synthesise_proposal(
+        s.handle(
             c.SynthesiseProposal(
                 programme=slug, key=key, title=key, sources=[c.SourceRef.parse(source)]
             ),
             ctx(),
         )
-    s.reword_proposal(c.RewordProposal(programme=slug, key="P-1", title="Guichet unique"), ctx())
-    s.merge_proposals(c.MergeProposals(programme=slug, target="P-1", sources=["P-2"]), ctx())
-    s.split_proposal(
-        c.SplitProposal(programme=slug, key="P-3", parts=[("P-5", "A"), ("P-6", "B")]), ctx()
-    )
-    s.open_round(
+    s.handle(c.RewordProposal(programme=slug, key="P-1", title="Guichet unique"), ctx())
+    s.handle(c.MergeProposals(programme=slug, target="P-1", sources=["P-2"]), ctx())
+    s.handle(c.SplitProposal(programme=slug, key="P-3", parts=[("P-5", "A"), ("P-6", "B")]), ctx())
+    s.handle(
         c.OpenRound(
             programme=slug,
             key="R1",
@@ -150,18 +144,16 @@ def record_programme(service: Service) -> None:
         ),
         ctx(),
     )
-    vote = s.cast_vote(
+    vote = s.handle(
         c.CastVote(programme=slug, round="R1", participant="p1", proposal="P-1", value="2"),
         ctx(),
     )
-    s.cast_vote(c.CastVote(programme=slug, round="R1", participant="p1", proposal="P-4"), ctx())
-    s.retract_vote(
-        c.RetractVote(programme=slug, round="R1", participant="p1", proposal="P-4"), ctx()
-    )
-    s.close_round(c.CloseRound(programme=slug, key="R1"), ctx())
+    s.handle(c.CastVote(programme=slug, round="R1", participant="p1", proposal="P-4"), ctx())
+    s.handle(c.RetractVote(programme=slug, round="R1", participant="p1", proposal="P-4"), ctx())
+    s.handle(c.CloseRound(programme=slug, key="R1"), ctx())
     cast = next(r.position for r in vote.recorded if r.kind.endswith("VoteCast"))
-    s.correct(c.CorrectRecord(programme=slug, position=cast, reason="wrong sheet"), ctx())
-    s.validate(
+    s.handle(c.CorrectRecord(programme=slug, position=cast, reason="wrong sheet"), ctx())
+    s.handle(
         c.ValidateProposal(
             programme=slug, proposal="P-1", body="COPIL", minutes="CR-1", outcome=Outcome.VALIDATED
         ),
@@ -172,7 +164,7 @@ def record_programme(service: Service) -> None:
         (Decision.AMEND, True),
         (Decision.APPROVE, True),
     ):
-        s.decide(
+        s.handle(
             c.DecideOnPriority(
                 programme=slug,
                 proposal="P-1",
@@ -183,21 +175,21 @@ def record_programme(service: Service) -> None:
             ),
             ctx(),
         )
-    s.assign_action(
+    s.handle(
         c.AssignAction(programme=slug, key="A-1", priority="P-1", title="Ouvrir", lead="Métropole"),
         ctx(),
     )
-    s.report_progress(
+    s.handle(
         c.ReportProgress(programme=slug, key="A-1", status=ActionStatus.IN_PROGRESS, percent=30),
         ctx(),
     )
-    s.publish_plan(c.PublishPlan(programme=slug, label="restitution intermédiaire"), ctx())
-    s.erase_participant(c.EraseParticipant(programme=slug, key="p2", reason="RGPD"), ctx())
+    s.handle(c.PublishPlan(programme=slug, label="restitution intermédiaire"), ctx())
+    s.handle(c.EraseParticipant(programme=slug, key="p2", reason="RGPD"), ctx())
 
 
-def stored_lines(service: Service) -> list[str]:
+def stored_lines(service: Registre) -> list[str]:
     lines = []
-    for n in service.app.recorder.select_notifications(start=1, limit=10_000):
+    for n in service.store.app.recorder.select_notifications(start=1, limit=10_000):
         record = {
             "topic": n.topic,
             "originator_version": n.originator_version,
@@ -210,7 +202,7 @@ def stored_lines(service: Service) -> list[str]:
 def main() -> int:
     with (
         tempfile.TemporaryDirectory() as folder,
-        Service(parse_url(str(Path(folder) / "fixture.db"))) as service,
+        Registre.open(parse_url(str(Path(folder) / "fixture.db"))) as service,
     ):
         record_programme(service)
         lines = stored_lines(service)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from registre.adapters import commands as c
-from registre.adapters.service import Result, Service
+from registre.adapters.application import Registre, Result
+from registre.adapters.application import commands as c
 from registre.domain import DecisionRule, OrganisationType, SessionKind
 
 WORKSHOP_DAY = datetime(2022, 3, 1, 9, 30, tzinfo=UTC)
@@ -17,9 +17,9 @@ def ctx(command_id: str | None = None, **extra: Any) -> c.Context:
 
 
 def open_programme(
-    service: Service, slug: str, founders: dict[str, str] | None = None, rule: str = "unanimity"
+    service: Registre, slug: str, founders: dict[str, str] | None = None, rule: str = "unanimity"
 ) -> None:
-    service.open_programme(
+    service.handle(
         c.OpenProgramme(
             programme=slug,
             title=f"Programme {slug}",
@@ -29,8 +29,8 @@ def open_programme(
         ),
         ctx(),
     )
-    service.add_axis(c.AddAxis(programme=slug, key="health", title="Santé"), ctx())
-    service.schedule_session(
+    service.handle(c.AddAxis(programme=slug, key="health", title="Santé"), ctx())
+    service.handle(
         c.ScheduleSession(
             programme=slug, key="W1", kind=SessionKind.WORKSHOP, on=WORKSHOP_DAY.date()
         ),
@@ -38,8 +38,8 @@ def open_programme(
     )
 
 
-def register(service: Service, slug: str, key: str, name: str = "Jeanne Martin") -> Result:
-    return service.register_participant(
+def register(service: Registre, slug: str, key: str, name: str = "Jeanne Martin") -> Result:
+    return service.handle(
         c.RegisterParticipant(
             programme=slug,
             key=key,
@@ -52,8 +52,8 @@ def register(service: Service, slug: str, key: str, name: str = "Jeanne Martin")
     )
 
 
-def contribute(service: Service, slug: str, key: str, author: str = "p1") -> Result:
-    return service.submit_contribution(
+def contribute(service: Registre, slug: str, key: str, author: str = "p1") -> Result:
+    return service.handle(
         c.SubmitContribution(
             programme=slug, key=key, session="W1", axis="health", authors=[author], text=key
         ),
@@ -61,8 +61,8 @@ def contribute(service: Service, slug: str, key: str, author: str = "p1") -> Res
     )
 
 
-def synthesise(service: Service, slug: str, key: str, source: str) -> Result:
-    return service.synthesise_proposal(
+def synthesise(service: Registre, slug: str, key: str, source: str) -> Result:
+    return service.handle(
         c.SynthesiseProposal(
             programme=slug, key=key, title=f"Titre {key}", sources=[c.SourceRef.parse(source)]
         ),
@@ -70,5 +70,5 @@ def synthesise(service: Service, slug: str, key: str, source: str) -> Result:
     )
 
 
-def max_position(service: Service) -> int:
-    return service.app.recorder.max_notification_id() or 0
+def max_position(service: Registre) -> int:
+    return service.store.app.recorder.max_notification_id() or 0

@@ -26,8 +26,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from registre.adapters.ledger import LEDGER_TABLE
-from registre.adapters.service import Service
+from registre.adapters.application import Registre
+from registre.adapters.ledger.leaves import LEDGER_TABLE
 
 CHECKPOINTS_TABLE = "registre_checkpoints"
 
@@ -43,12 +43,12 @@ class StoreTables:
     checkpoints: str
 
 
-def store_tables(service: Service) -> StoreTables:
+def store_tables(service: Registre) -> StoreTables:
     config = service.config
     if config.kind == "sqlite":
         return StoreTables("sqlite", "stored_events", "rowid", LEDGER_TABLE, CHECKPOINTS_TABLE)
     schema = config.env["POSTGRES_SCHEMA"]
-    events = f"{service.app.name.lower()}_events"
+    events = f"{service.store.app.name.lower()}_events"
     return StoreTables(
         "postgres",
         f"{schema}.{events}",
@@ -76,7 +76,7 @@ class Attacker:
 
 
 @contextmanager
-def attacker(service: Service) -> Iterator[Attacker]:
+def attacker(service: Registre) -> Iterator[Attacker]:
     tables = store_tables(service)
     if tables.kind == "sqlite":
         with _sqlite(service, tables) as a:
@@ -87,8 +87,8 @@ def attacker(service: Service) -> Iterator[Attacker]:
 
 
 @contextmanager
-def _sqlite(service: Service, tables: StoreTables) -> Iterator[Attacker]:
-    from registre.adapters.recorders import TRIGGER_PREFIX
+def _sqlite(service: Registre, tables: StoreTables) -> Iterator[Attacker]:
+    from registre.adapters.stores.dialect import TRIGGER_PREFIX
 
     path = service.config.env["SQLITE_DBNAME"]
     if ":memory:" in path:
@@ -116,7 +116,7 @@ def _sqlite(service: Service, tables: StoreTables) -> Iterator[Attacker]:
 
 
 @contextmanager
-def _postgres(service: Service, tables: StoreTables) -> Iterator[Attacker]:
+def _postgres(service: Registre, tables: StoreTables) -> Iterator[Attacker]:
     import psycopg
 
     env = service.config.env

@@ -17,12 +17,12 @@ import pytest
 from click.testing import CliRunner
 from tamper_support import attacker as tamper
 
-from registre.adapters import checkpoints as cp
-from registre.adapters import commands as c
+from registre.adapters.application import Registre
+from registre.adapters.application import commands as c
 from registre.adapters.demo import record_fabrik_medvallee
-from registre.adapters.service import Service
-from registre.adapters.store import parse_url
-from registre.adapters.verify import verify
+from registre.adapters.ledger import checkpoints as cp
+from registre.adapters.ledger.verify import verify
+from registre.adapters.stores.config import parse_url
 from registre.cli.main import main
 
 RUNS = 33  # per store: three of each kind of change
@@ -37,7 +37,7 @@ def attacker(url: str) -> Iterator[Callable[..., list[Any]]]:
     """Statements run as someone with write access to the database would, past the
     append-only triggers (``tamper_support``); ``{events}``, ``{key}``, ``{ledger}``
     and ``{checkpoints}`` name the tables, ``?`` marks parameters."""
-    with Service(parse_url(url)) as service, tamper(service) as a:
+    with Registre.open(parse_url(url)) as service, tamper(service) as a:
 
         def run(sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
             cursor = a.execute(sql, params)
@@ -67,14 +67,14 @@ def record_base(url: str, keys: Path) -> tuple[bytes, int]:
     deployment's public key and the number of events."""
     config = parse_url(url)
     cp.ensure_key(config, keys)
-    with Service(config) as service:
+    with Registre.open(config) as service:
         record_fabrik_medvallee(service)
-        assert len(cp.list_checkpoints(service)) == 1  # signed by the plan's publication
+        assert len(cp.list_checkpoints(service.store)) == 1  # signed by the plan's publication
         for i in range(4):
-            service.add_axis(
+            service.handle(
                 c.AddAxis(programme="fabrik-medvallee", key=f"extra-{i}", title="Axe"), CTX
             )
-        last = cp.create_checkpoint(service, "fin", keys)
+        last = cp.create_checkpoint(service.store, "fin", keys)
         public = cp.public_key_bytes(cp.load_private_key(config, keys))
     return public, last.tree_size
 
@@ -218,7 +218,7 @@ def alter_leaf(url: str, rng: random.Random, size: int) -> tuple[str, tuple[int,
 
 def alter_event_and_leaf(url: str, rng: random.Random, size: int) -> tuple[str, tuple[int, ...]]:
     """The careful attacker: the event and a leaf recomputed to match it."""
-    from registre.adapters.ledger import event_leaf_hash
+    from registre.adapters.ledger.leaves import event_leaf_hash
 
     table, pos = names(url)
     p = rng.randrange(1, size + 1)
@@ -263,8 +263,8 @@ def test_an_untouched_store_verifies(store_url: str, keys: Path, tmp_path: Path)
     code, report = audit_verify(store_url, key_file)
     assert (code, report["findings"]) == (0, [])
     assert report["events"] == size and report["checkpoints"] == 2
-    with Service(parse_url(store_url)) as service:
-        assert verify(service, public).ok
+    with Registre.open(parse_url(store_url)) as service:
+        assert verify(service.store, public).ok
 
 
 @pytest.mark.slow

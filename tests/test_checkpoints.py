@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from registre.adapters import checkpoints as cp
-from registre.adapters import commands as c
-from registre.adapters.ledger import checkpoint_statement
-from registre.adapters.merkle import EMPTY_ROOT
-from registre.adapters.offline_verify import main as offline_main
-from registre.adapters.offline_verify import signature_valid
-from registre.adapters.service import Service
-from registre.adapters.store import parse_url
+from registre.adapters.application import Registre
+from registre.adapters.application import commands as c
+from registre.adapters.ledger import checkpoints as cp
+from registre.adapters.ledger.leaves import checkpoint_statement
+from registre.adapters.ledger.merkle import EMPTY_ROOT
+from registre.adapters.ledger.offline_verify import main as offline_main
+from registre.adapters.ledger.offline_verify import signature_valid
+from registre.adapters.stores.config import parse_url
 from registre.cli.main import main
 
 CTX = c.Context(actor="greffe")
@@ -51,18 +51,18 @@ def test_the_key_is_created_once_outside_the_store_and_private(store_url: str, k
 def test_a_checkpoint_signs_the_root_of_the_ledger(store_url: str, keys: Path) -> None:
     config = parse_url(store_url)
     cp.ensure_key(config, keys)
-    with Service(config) as service:
-        assert cp.latest_checkpoint(service) is None
-        empty = cp.create_checkpoint(service, "vide", keys)
+    with Registre.open(config) as service:
+        assert cp.latest_checkpoint(service.store) is None
+        empty = cp.create_checkpoint(service.store, "vide", keys)
         assert (empty.tree_size, empty.root_hash) == (0, EMPTY_ROOT)
-        service.open_programme(
+        service.handle(
             c.OpenProgramme(
                 programme="labo", title="T", organiser="O", founders={"m": "M"}, rule="any"
             ),
             CTX,
         )
-        made = cp.create_checkpoint(service, "ouverture", keys)
-        latest = cp.latest_checkpoint(service)
+        made = cp.create_checkpoint(service.store, "ouverture", keys)
+        latest = cp.latest_checkpoint(service.store)
     assert made.tree_size == 2  # the opening and its receipt
     assert latest is not None and latest["id"] == made.id and latest["label"] == "ouverture"
     statement = checkpoint_statement(

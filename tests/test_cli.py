@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from registre.adapters.service import Service
-from registre.adapters.store import parse_url
+from registre.adapters.application import Registre as Record
+from registre.adapters.stores.config import parse_url
 from registre.cli.main import main
 
 
@@ -50,7 +50,7 @@ class Registre:
         return self.runner.invoke(main, args, catch_exceptions=False)
 
     def events(self) -> int:
-        with Service(parse_url(self.url)) as service:
+        with Record.open(parse_url(self.url)) as service:
             return sum(1 for _ in service.notifications())
 
 
@@ -197,7 +197,7 @@ def test_a_recording_command_without_an_actor_is_refused(registre: Registre) -> 
 def test_the_actor_can_come_from_the_environment(registre: Registre) -> None:
     result = registre(OPEN, actor=None, env={"REGISTRE_ACTOR": "greffe"})
     assert result.exit_code == 0, result.stderr
-    with Service(parse_url(registre.url)) as service:
+    with Record.open(parse_url(registre.url)) as service:
         _, first = next(iter(service.notifications()))
     assert first.audit.actor == "greffe"
 

@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 from test_cli import Registre, set_up
 
-from registre.adapters.service import Service
+from registre.adapters.application import commands as c
+from registre.adapters.application import handlers
 from registre.cli.main import main
 
 
@@ -207,7 +208,7 @@ def test_an_unexpected_failure_is_one_line_unless_debugging(
     def boom(*_: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(Service, "add_axis", boom)
+    monkeypatch.setitem(handlers.COMMAND_HANDLERS, c.AddAxis, boom)
     args = ["programme", "axis", "fabrik", "x", "--title", "X", "--as", "clerk"]
     quiet = CliRunner().invoke(main, ["--database", sqlite_url, *args])
     assert quiet.exit_code == 70

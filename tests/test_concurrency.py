@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from service_support import contribute, ctx, open_programme, register, synthesise
 
-from registre.adapters import commands as c
-from registre.adapters.service import Service
-from registre.adapters.store import parse_url
+from registre.adapters.application import Registre
+from registre.adapters.application import commands as c
+from registre.adapters.stores.config import parse_url
 from registre.domain import Ballot, Method
 from registre.domain.errors import RegistreError
 
@@ -23,14 +23,13 @@ PROPOSALS = ["P-1", "P-2", "P-3"]
 SHARED_CONTRIBUTIONS = 4  # the same command ids sent by every process
 
 
-def _commands(worker: int) -> list[tuple[str, str, c.Command]]:
-    """(command id, service method, command) for one process, in order."""
-    out: list[tuple[str, str, c.Command]] = []
+def _commands(worker: int) -> list[tuple[str, c.Command]]:
+    """(command id, command) for one process, in order."""
+    out: list[tuple[str, c.Command]] = []
     for n in range(SHARED_CONTRIBUTIONS):
         out.append(
             (
                 f"shared-c{n}",
-                "submit_contribution",
                 c.SubmitContribution(programme="prog", session="W1", authors=["p0"], text=f"s{n}"),
             )
         )
@@ -38,7 +37,6 @@ def _commands(worker: int) -> list[tuple[str, str, c.Command]]:
         out.append(
             (
                 f"w{worker}-c{n}",
-                "submit_contribution",
                 c.SubmitContribution(
                     programme="prog", session="W1", authors=[f"q{worker}"], text=f"{worker}/{n}"
                 ),
@@ -49,7 +47,6 @@ def _commands(worker: int) -> list[tuple[str, str, c.Command]]:
             out.append(
                 (
                     f"w{worker}-{participant}-v{n}",
-                    "cast_vote",
                     c.CastVote(
                         programme="prog",
                         round="R1",
@@ -62,14 +59,12 @@ def _commands(worker: int) -> list[tuple[str, str, c.Command]]:
         out.append(
             (
                 f"w{worker}-own-v{n}",
-                "cast_vote",
                 c.CastVote(programme="prog", round="R1", participant=f"q{worker}", proposal="P-1"),
             )
         )
     out.append(
         (
             "shared-vote",
-            "cast_vote",
             c.CastVote(programme="prog", round="R1", participant="p2", proposal="P-2"),
         )
     )
@@ -80,11 +75,11 @@ def _record(url: str, worker: int, barrier: Any, results: Any) -> None:
     """Runs in a spawned process: records its commands, reports each outcome."""
     outcomes: list[tuple[str, str]] = []
     try:
-        with Service(parse_url(url)) as service:
+        with Registre.open(parse_url(url)) as service:
             barrier.wait(timeout=30)
-            for command_id, method, command in _commands(worker):
+            for command_id, command in _commands(worker):
                 try:
-                    result = getattr(service, method)(command, ctx(command_id))
+                    result = service.handle(command, ctx(command_id))
                 except RegistreError:
                     outcomes.append((command_id, "refused"))
                 else:
@@ -97,14 +92,14 @@ def _record(url: str, worker: int, barrier: Any, results: Any) -> None:
 
 
 def _prepare(url: str) -> None:
-    with Service(parse_url(url)) as service:
+    with Registre.open(parse_url(url)) as service:
         open_programme(service, "prog")
         for key in [*CONTESTED, "p2", *(f"q{w}" for w in range(WORKERS))]:
             register(service, "prog", key)
         for n, key in enumerate(PROPOSALS):
             contribute(service, "prog", f"C-{n}")
             synthesise(service, "prog", key, f"C-{n}")
-        service.open_round(
+        service.handle(
             c.OpenRound(
                 programme="prog",
                 key="R1",
@@ -140,7 +135,7 @@ def test_concurrent_clerks_lose_nothing_and_double_count_nothing(postgres_url: s
     accepted = Counter(cid for cid, outcome in outcomes if outcome == "accepted")
     refused = {cid for cid, outcome in outcomes if outcome == "refused"}
 
-    with Service(parse_url(postgres_url)) as service:
+    with Registre.open(parse_url(postgres_url)) as service:
         stored = [e for _, e in service.notifications()]
         receipts = Counter(e.audit.command_id for e in stored if type(e).__name__ == "Received")
         with_events = Counter(e.audit.command_id for e in stored)

@@ -11,17 +11,17 @@ from typing import Any
 
 import pytest
 
+from registre.adapters.application import Registre
 from registre.adapters.demo import ACTOR, record_fabrik_medvallee
-from registre.adapters.demo_data import COPIL, PARTICIPANTS, SLUG
-from registre.adapters.service import Service
-from registre.adapters.store import parse_url
+from registre.adapters.demo.data import COPIL, PARTICIPANTS, SLUG
+from registre.adapters.stores.config import parse_url
 from registre.domain import Action, Contribution, Programme, Proposal, Round, Status
 from registre.domain.errors import AlreadyExists
 
 
 @dataclass
 class Demo:
-    service: Service
+    service: Registre
     lines: list[str]
 
 
@@ -37,7 +37,7 @@ def recorded(
     else:
         database: str = request.getfixturevalue("postgres_database")
         url = f"{database}?schema=demo_{uuid.uuid4().hex[:12]}"
-    service = Service(parse_url(url))
+    service = Registre.open(parse_url(url))
     try:
         yield Demo(service, record_fabrik_medvallee(service))
     finally:
@@ -45,7 +45,7 @@ def recorded(
 
 
 @pytest.fixture
-def service(recorded: Demo) -> Service:
+def service(recorded: Demo) -> Registre:
     return recorded.service
 
 
@@ -54,12 +54,12 @@ def demo(recorded: Demo) -> list[str]:
     return recorded.lines
 
 
-def _events(service: Service) -> list[tuple[int, Any]]:
+def _events(service: Registre) -> list[tuple[int, Any]]:
     return list(service.notifications())
 
 
 def test_the_demo_opens_the_programme_with_its_three_founders_and_axes(
-    service: Service, demo: list[str]
+    service: Registre, demo: list[str]
 ) -> None:
     programme = service.load(Programme, SLUG, SLUG)
     assert programme is not None
@@ -79,7 +79,7 @@ def test_the_demo_opens_the_programme_with_its_three_founders_and_axes(
 
 
 def test_the_demo_adopts_priorities_under_unanimity_and_leaves_one_awaiting_a_founder(
-    service: Service, demo: list[str]
+    service: Registre, demo: list[str]
 ) -> None:
     proposals = {key: service.load(Proposal, SLUG, key) for key in ("P-01", "P-02", "P-03")}
     proposals |= {key: service.load(Proposal, SLUG, key) for key in ("P-04", "P-06")}
@@ -97,7 +97,7 @@ def test_the_demo_adopts_priorities_under_unanimity_and_leaves_one_awaiting_a_fo
 
 
 def test_the_demo_records_lineage_with_versions_a_reword_and_a_merge(
-    service: Service, demo: list[str]
+    service: Registre, demo: list[str]
 ) -> None:
     first = service.load(Proposal, SLUG, "P-01")
     assert first is not None
@@ -118,7 +118,7 @@ def test_the_demo_records_lineage_with_versions_a_reword_and_a_merge(
 
 
 def test_the_demo_validations_cite_the_steering_committee_minutes(
-    service: Service, demo: list[str]
+    service: Registre, demo: list[str]
 ) -> None:
     outcomes = {}
     for key in ("P-01", "P-05", "P-08"):
@@ -131,7 +131,7 @@ def test_the_demo_validations_cite_the_steering_committee_minutes(
 
 
 def test_the_demo_counts_participants_by_organisation_type_from_the_log(
-    service: Service, demo: list[str]
+    service: Registre, demo: list[str]
 ) -> None:
     registered = [
         e for _, e in _events(service) if type(e).__qualname__ == "Participant.Registered"
@@ -152,7 +152,7 @@ def test_the_demo_counts_participants_by_organisation_type_from_the_log(
 
 
 def test_the_demo_votes_respect_the_dots_limit_and_keep_the_retraction(
-    service: Service, demo: list[str]
+    service: Registre, demo: list[str]
 ) -> None:
     round_ = service.load(Round, SLUG, "priorites-atelier-4")
     assert round_ is not None and round_.closed and round_.limit == 3
@@ -169,7 +169,7 @@ def test_the_demo_votes_respect_the_dots_limit_and_keep_the_retraction(
 
 
 def test_the_demo_dates_each_record_when_it_happened_and_names_its_clerk(
-    service: Service, demo: list[str]
+    service: Registre, demo: list[str]
 ) -> None:
     events = [e for _, e in _events(service)]
     assert {e.audit.actor for e in events} == {ACTOR}
@@ -185,7 +185,7 @@ def test_the_demo_dates_each_record_when_it_happened_and_names_its_clerk(
 
 
 def test_the_demo_assigns_actions_with_leads_and_due_dates(
-    service: Service, demo: list[str]
+    service: Registre, demo: list[str]
 ) -> None:
     action = service.load(Action, SLUG, "A-03")
     assert action is not None
@@ -194,7 +194,7 @@ def test_the_demo_assigns_actions_with_leads_and_due_dates(
 
 
 def test_the_demo_summary_says_what_was_recorded_and_where(
-    service: Service, demo: list[str]
+    service: Registre, demo: list[str]
 ) -> None:
     text = "\n".join(demo)
     last = max(position for position, _ in _events(service))
@@ -204,7 +204,7 @@ def test_the_demo_summary_says_what_was_recorded_and_where(
     assert "awaiting region" in text
 
 
-def test_the_demo_refuses_to_record_the_programme_twice(service: Service, demo: list[str]) -> None:
+def test_the_demo_refuses_to_record_the_programme_twice(service: Registre, demo: list[str]) -> None:
     before = len(_events(service))
     with pytest.raises(AlreadyExists, match="--database"):
         record_fabrik_medvallee(service)

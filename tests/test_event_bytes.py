@@ -26,8 +26,8 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Mapper, StoredEvent
 from make_topic_fixture import event_classes, topic_of
 
-from registre.adapters.service import Service
-from registre.adapters.store import parse_url
+from registre.adapters.application import Registre
+from registre.adapters.stores.config import parse_url
 from registre.domain import (
     Action,
     ActionStatus,
@@ -186,9 +186,9 @@ def as_record(stored: StoredEvent) -> dict[str, Any]:
 
 @pytest.fixture
 def mapper(sqlite_url: str) -> Iterator[Mapper[Any]]:
-    service = Service(parse_url(sqlite_url))
+    service = Registre.open(parse_url(sqlite_url))
     try:
-        yield service.app.mapper
+        yield service.store.app.mapper
     finally:
         service.close()
 
@@ -222,9 +222,9 @@ def test_the_golden_events_cover_every_event_class() -> None:
 
 
 def main() -> int:  # pragma: no cover - run by hand, once
-    with Service(parse_url(str(Path(sys.argv[1]) / "golden.db"))) as service:
+    with Registre.open(parse_url(str(Path(sys.argv[1]) / "golden.db"))) as service:
         lines = [
-            json.dumps(as_record(service.app.mapper.to_stored_event(e)), ensure_ascii=False)
+            json.dumps(as_record(service.store.app.mapper.to_stored_event(e)), ensure_ascii=False)
             for e in record_every_kind_of_event()
         ]
     GOLDEN.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from registre.adapters.service import Service
-from registre.adapters.store import parse_url
+from registre.adapters.application import Registre
+from registre.adapters.stores.config import parse_url
 from registre.cli.main import main
 from registre.projections import projector_for
 from registre.projections.plan import read_plan
@@ -41,9 +41,9 @@ def export(url: str, kind: str, fmt: str) -> str:
 
 
 def test_every_export_parses_and_matches_the_projections(demo_store: str) -> None:
-    service = Service(parse_url(demo_store))
+    service = Registre.open(parse_url(demo_store))
     try:
-        views = projector_for(service)
+        views = projector_for(service.store)
         views.catch_up(["plan", "tallies"])
         with views.reading("plan") as db:
             plan = read_plan(db, SLUG)

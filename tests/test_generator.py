@@ -12,10 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from service_support import ctx, max_position
-
-from registre.adapters import commands as c
-from registre.adapters.generator import (
+from generator import (
     Scale,
     Step,
     consultation,
@@ -23,8 +20,11 @@ from registre.adapters.generator import (
     record,
     steps,
 )
-from registre.adapters.service import Service
-from registre.adapters.store import parse_url
+from service_support import ctx, max_position
+
+from registre.adapters.application import Registre
+from registre.adapters.application import commands as c
+from registre.adapters.stores.config import parse_url
 from registre.domain import OrganisationType, Participant, Programme
 from registre.domain.errors import Conflict, InvalidInput, NotFound
 from registre.projections import projector_for
@@ -36,13 +36,13 @@ EVENTS = 3000
 
 def dump(cycles: list[list[Step]]) -> list[Any]:
     return [
-        [(method, cmd.model_dump(), context.model_dump()) for method, cmd, context in cycle]
+        [(type(cmd).__name__, cmd.model_dump(), context.model_dump()) for cmd, context in cycle]
         for cycle in cycles
     ]
 
 
 def dates(cycles: list[list[Step]]) -> list[datetime]:
-    found = [context.occurred_at for cycle in cycles for _, _, context in cycle]
+    found = [context.occurred_at for cycle in cycles for _, context in cycle]
     assert all(d is not None for d in found)
     return [d for d in found if d is not None]
 
@@ -62,7 +62,7 @@ def test_the_same_slug_size_and_seed_give_the_same_steps() -> None:
 
 def test_command_ids_are_unique_and_dates_advance_in_the_past() -> None:
     cycles = first(12)
-    ids = [context.command_id for cycle in cycles for _, _, context in cycle]
+    ids = [context.command_id for cycle in cycles for _, context in cycle]
     assert len(set(ids)) == len(ids)
     when = dates(cycles)
     assert when == sorted(when)
@@ -95,7 +95,7 @@ def test_mistakes_are_refused_with_a_message() -> None:
 
 
 @pytest.mark.parametrize("per_transaction", [pytest.param(1, marks=pytest.mark.slow), 200])
-def test_every_step_is_accepted(service: Service, per_transaction: int) -> None:
+def test_every_step_is_accepted(service: Registre, per_transaction: int) -> None:
     seen: list[tuple[int, int]] = []
     recorded = generate(
         service,
@@ -109,7 +109,7 @@ def test_every_step_is_accepted(service: Service, per_transaction: int) -> None:
     assert seen[-1] == (recorded.events, EVENTS)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
     # Names and contacts are beside the log, one row per participant.
-    assert len(service.personal.names("gen")) == Scale.of(EVENTS).participants
+    assert len(service.personal_names("gen")) == Scale.of(EVENTS).participants
     if per_transaction == 1:  # every command: its events and its receipt
         assert recorded.events >= 2 * recorded.commands
     else:  # a receipt for each chunk only
@@ -117,7 +117,7 @@ def test_every_step_is_accepted(service: Service, per_transaction: int) -> None:
 
 
 def test_any_prefix_of_the_steps_can_be_recorded(tmp_path: Path) -> None:
-    with Service(parse_url(str(tmp_path / "prefix.db"))) as service:
+    with Registre.open(parse_url(str(tmp_path / "prefix.db"))) as service:
         prefix = list(itertools.islice(steps("gen", EVENTS), 777))
         recorded = record(service, [prefix], 10**9, per_transaction=50)
         assert recorded.commands == 777
@@ -128,9 +128,9 @@ def test_both_paths_give_the_same_plan_and_tallies(tmp_path: Path) -> None:
     cycles = first(3, seed=7)
     seen = []
     for per_transaction in (1, 200):
-        with Service(parse_url(str(tmp_path / f"per-{per_transaction}.db"))) as service:
+        with Registre.open(parse_url(str(tmp_path / f"per-{per_transaction}.db"))) as service:
             record(service, cycles, 10**9, per_transaction=per_transaction)
-            projector = projector_for(service)
+            projector = projector_for(service.store)
             projector.catch_up()
             with projector.reading("plan") as db:
                 plan = read_plan(db, "gen")
@@ -150,15 +150,15 @@ def test_both_paths_give_the_same_plan_and_tallies(tmp_path: Path) -> None:
 # -- the batched path when a command is refused ------------------------------------------------
 
 
-def test_a_refused_command_leaves_earlier_chunks_and_nothing_of_its_own(service: Service) -> None:
+def test_a_refused_command_leaves_earlier_chunks_and_nothing_of_its_own(service: Registre) -> None:
     flat = list(itertools.islice(steps("gen", EVENTS), 23))
-    registered = [cmd.key for method, cmd, _ in flat if isinstance(cmd, c.RegisterParticipant)]
-    assert [method for method, _, _ in flat[-3:]] == ["register_participant"] * 3
-    with pytest.raises(NotFound, match="no session 'nowhere'"), service.batched(10) as batch:
-        for method, cmd, context in flat:
-            getattr(batch, method)(cmd, context)
+    registered = [cmd.key for cmd, _ in flat if isinstance(cmd, c.RegisterParticipant)]
+    assert [type(cmd) for cmd, _ in flat[-3:]] == [c.RegisterParticipant] * 3
+    with pytest.raises(NotFound, match="no session 'nowhere'"), service.batch(10) as batch:
+        for cmd, context in flat:
+            batch.handle(cmd, context)
         saved = max_position(service)
-        batch.submit_contribution(
+        batch.handle(
             c.SubmitContribution(
                 programme="gen", session="nowhere", authors=[registered[0]], text="Idée"
             ),
@@ -166,33 +166,33 @@ def test_a_refused_command_leaves_earlier_chunks_and_nothing_of_its_own(service:
         )
     # Two chunks of ten commands, each command one event, each chunk one receipt.
     assert saved == max_position(service) == 22
-    names = service.personal.names("gen")
+    names = service.personal_names("gen")
     for key in registered[:-3]:
         assert service.load(Participant, "gen", key) is not None and key in names
     for key in registered[-3:]:
         assert service.load(Participant, "gen", key) is None and key not in names
 
 
-def test_a_batch_saves_what_is_pending_at_its_end(service: Service) -> None:
+def test_a_batch_saves_what_is_pending_at_its_end(service: Registre) -> None:
     flat = list(itertools.islice(steps("gen", EVENTS), 15))
-    with service.batched(100) as batch:
-        for method, cmd, context in flat:
-            result = getattr(batch, method)(cmd, context)
+    with service.batch(100) as batch:
+        for cmd, context in flat:
+            result = batch.handle(cmd, context)
             assert result.recorded == [] and not result.already_recorded
         assert max_position(service) == 0
     assert max_position(service) == 16 and batch.chunks == 1
     with pytest.raises(InvalidInput, match="at least 1"):
-        service.batched(0).__enter__()
+        service.batch(0).__enter__()
 
 
-def test_another_writer_between_two_chunks_makes_the_next_one_fail(service: Service) -> None:
+def test_another_writer_between_two_chunks_makes_the_next_one_fail(service: Registre) -> None:
     flat = list(itertools.islice(steps("gen", EVENTS), 3))  # the programme and two axes
-    with pytest.raises(Conflict, match="another writer"), service.batched(10) as batch:
-        for method, cmd, context in flat:
-            getattr(batch, method)(cmd, context)
+    with pytest.raises(Conflict, match="another writer"), service.batch(10) as batch:
+        for cmd, context in flat:
+            batch.handle(cmd, context)
         batch.flush()
-        service.add_axis(c.AddAxis(programme="gen", key="extra", title="Extra"), ctx())
-        batch.add_axis(c.AddAxis(programme="gen", key="autre", title="Autre"), ctx())
+        service.handle(c.AddAxis(programme="gen", key="extra", title="Extra"), ctx())
+        batch.handle(c.AddAxis(programme="gen", key="autre", title="Autre"), ctx())
     programme = service.load(Programme, "gen", "gen")
     assert programme is not None and "extra" in programme.axes
     assert "autre" not in programme.axes
@@ -202,7 +202,7 @@ def test_another_writer_between_two_chunks_makes_the_next_one_fail(service: Serv
 
 
 def test_the_consultation_looks_like_one(tmp_path: Path) -> None:
-    with Service(parse_url(str(tmp_path / "real.db"))) as service:
+    with Registre.open(parse_url(str(tmp_path / "real.db"))) as service:
         generate(service, "gen", 6000, per_transaction=500)
         kinds: Counter[str] = Counter()
         types: set[OrganisationType] = set()
@@ -211,7 +211,7 @@ def test_the_consultation_looks_like_one(tmp_path: Path) -> None:
             kinds[name] += 1
             if name == "Participant.Registered":
                 types.add(OrganisationType(event.organisation_type))
-        projector = projector_for(service)
+        projector = projector_for(service.store)
         projector.catch_up(["plan"])
         with projector.reading("plan") as db:
             plan = read_plan(db, "gen")

@@ -15,10 +15,11 @@ import pytest
 from click.testing import CliRunner
 from service_support import ctx, max_position, open_programme
 
-from registre.adapters.importers import batch
-from registre.adapters.importers.batch import ImportReport, run
+from registre.adapters.application import Registre
+from registre.adapters.application.unit_of_work import UnitOfWork
+from registre.adapters.importers import runner
 from registre.adapters.importers.polis import conversation_name, plan_polis
-from registre.adapters.service import Service
+from registre.adapters.importers.runner import ImportReport, run
 from registre.cli.main import main
 from registre.domain.errors import InvalidInput
 from registre.projections import projector_for
@@ -35,8 +36,8 @@ CONVERSATIONS = [
 ]
 
 
-def _import(service: Service, folder: Path, **options: Any) -> ImportReport:
-    chunk_rows = options.pop("chunk_rows", batch.CHUNK_ROWS)
+def _import(service: Registre, folder: Path, **options: Any) -> ImportReport:
+    chunk_rows = options.pop("chunk_rows", runner.CHUNK_ROWS)
     plan = plan_polis(P, str(folder), "EL1", **options)
     return run(service, plan, ctx(), chunk_rows=chunk_rows)
 
@@ -53,8 +54,8 @@ def expected_tally(folder: Path) -> dict[str, Counter[int]]:
     return counts
 
 
-def recorded_tally(service: Service, folder: Path) -> dict[str, Counter[int]]:
-    projector = projector_for(service)
+def recorded_tally(service: Registre, folder: Path) -> dict[str, Counter[int]]:
+    projector = projector_for(service.store)
     projector.catch_up(["tallies"])
     conv = conversation_name(str(folder))
     with projector.reading("tallies") as db:
@@ -72,12 +73,12 @@ def _same(a: dict[str, Counter[int]], b: dict[str, Counter[int]]) -> bool:
     return {k: +v for k, v in a.items()} == {k: +v for k, v in b.items()}
 
 
-def _events(service: Service, start: int) -> list[tuple[int, Any]]:
+def _events(service: Registre, start: int) -> list[tuple[int, Any]]:
     return list(service.notifications(start))
 
 
 def test_a_conversation_is_recorded_and_its_tally_is_each_voters_latest_vote(
-    service: Service,
+    service: Registre,
 ) -> None:
     open_programme(service, P)
     before = max_position(service)
@@ -94,7 +95,7 @@ def test_a_conversation_is_recorded_and_its_tally_is_each_voters_latest_vote(
 
 
 def test_every_imported_event_cites_its_file_and_line_and_happened_when_polis_says(
-    service: Service,
+    service: Registre,
 ) -> None:
     open_programme(service, P)
     start = max_position(service) + 1
@@ -112,7 +113,7 @@ def test_every_imported_event_cites_its_file_and_line_and_happened_when_polis_sa
             assert event.audit.occurred_at.timestamp() * 1000 == pytest.approx(votes[line])
 
 
-def test_importing_the_same_conversation_again_records_nothing(service: Service) -> None:
+def test_importing_the_same_conversation_again_records_nothing(service: Registre) -> None:
     open_programme(service, P)
     _import(service, LONDON)
     after = max_position(service)
@@ -122,7 +123,7 @@ def test_importing_the_same_conversation_again_records_nothing(service: Service)
 
 
 def test_a_folder_with_bad_rows_records_nothing_and_lists_every_one(
-    service: Service, tmp_path: Path
+    service: Registre, tmp_path: Path
 ) -> None:
     open_programme(service, P)
     folder = tmp_path / "london"
@@ -146,7 +147,7 @@ def test_a_folder_with_bad_rows_records_nothing_and_lists_every_one(
     assert max_position(service) == before
 
 
-def test_a_conversation_needs_an_online_session(service: Service) -> None:
+def test_a_conversation_needs_an_online_session(service: Registre) -> None:
     open_programme(service, P)  # W1 is a workshop
     before = max_position(service)
     with pytest.raises(InvalidInput, match=r"comments\.csv:1: session W1 is a workshop"):
@@ -155,19 +156,19 @@ def test_a_conversation_needs_an_online_session(service: Service) -> None:
 
 
 def test_an_interrupted_import_run_again_completes_without_duplicates(
-    service: Service, monkeypatch: pytest.MonkeyPatch
+    service: Registre, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     open_programme(service, P)
-    save = batch.save_batch_chunk
+    save = UnitOfWork.commit
     calls = {"n": 0}
 
-    def failing_once(*args: Any, **kwargs: Any) -> list[int]:
+    def failing_once(*args: Any, **kwargs: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("the connection dropped")
         return save(*args, **kwargs)
 
-    monkeypatch.setattr(batch, "save_batch_chunk", failing_once)
+    monkeypatch.setattr(UnitOfWork, "commit", failing_once)
     with pytest.raises(OSError):
         _import(service, LONDON, chunk_rows=200)
     first = _import(service, LONDON, chunk_rows=200)
@@ -180,7 +181,7 @@ def test_an_interrupted_import_run_again_completes_without_duplicates(
     assert _same(recorded_tally(service, LONDON), expected_tally(LONDON))
 
 
-def test_keep_open_leaves_the_round_open(service: Service) -> None:
+def test_keep_open_leaves_the_round_open(service: Registre) -> None:
     open_programme(service, P)
     report = _import(service, LONDON, keep_open=True)
     assert "Round.Closed" not in report.counts
@@ -212,7 +213,7 @@ def test_the_command_line_imports_and_reports_bad_input_in_one_line(sqlite_url: 
 
 @pytest.mark.parametrize("conversation", CONVERSATIONS)
 def test_the_shared_conversations_import_with_the_independent_tally(
-    service: Service, conversation: str
+    service: Registre, conversation: str
 ) -> None:
     folder = SHARED / conversation
     if not folder.is_dir():

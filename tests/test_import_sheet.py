@@ -13,11 +13,11 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 from service_support import contribute, ctx, max_position, open_programme, register, synthesise
 
-from registre.adapters import commands as c
-from registre.adapters.importers import batch
-from registre.adapters.importers.batch import ImportReport, run
+from registre.adapters.application import Registre
+from registre.adapters.application import commands as c
+from registre.adapters.application.unit_of_work import UnitOfWork
+from registre.adapters.importers.runner import ImportReport, run
 from registre.adapters.importers.sheet import COLUMNS, KINDS, plan_sheet, write_template
-from registre.adapters.service import Service
 from registre.cli.main import main
 from registre.domain import Participant, Session
 from registre.domain.errors import InvalidInput
@@ -46,12 +46,12 @@ def _write(folder: Path, name: str, text: str) -> str:
     return str(path)
 
 
-def _import(service: Service, file: str, kind: str | None = None, **kw: Any) -> ImportReport:
+def _import(service: Registre, file: str, kind: str | None = None, **kw: Any) -> ImportReport:
     return run(service, plan_sheet(P, file, kind), ctx(), **kw)
 
 
 def test_csv_sheets_record_participants_attendance_and_contributions(
-    service: Service, tmp_path: Path
+    service: Registre, tmp_path: Path
 ) -> None:
     open_programme(service, P)
     start = max_position(service) + 1
@@ -65,7 +65,7 @@ def test_csv_sheets_record_participants_attendance_and_contributions(
 
     session = service.load(Session, P, "W1")
     assert session is not None and set(session.attendance) == {"P-001", "P-002"}
-    names = service.personal.names(P)
+    names = service.personal_names(P)
     assert names == {"P-001": "Anne Dupont", "P-002": "Yves Le Goff", "P-003": "Martin, Jeanne"}
     events = [e for _, e in service.notifications(start)]
     for event in events:
@@ -79,13 +79,13 @@ def test_csv_sheets_record_participants_attendance_and_contributions(
 
 
 def test_a_workbook_records_its_sheets_in_order_votes_included(
-    service: Service, tmp_path: Path
+    service: Registre, tmp_path: Path
 ) -> None:
     open_programme(service, P)
     register(service, P, "p1")
     contribute(service, P, "C1")
     synthesise(service, P, "F1", "C1")
-    service.open_round(
+    service.handle(
         c.OpenRound(programme=P, key="R1", session="W1", method="dots", limit=3, proposals=["F1"]),
         ctx(),
     )
@@ -113,7 +113,7 @@ def test_a_workbook_records_its_sheets_in_order_votes_included(
 
 
 def test_a_sheet_with_bad_rows_records_nothing_and_lists_every_bad_row(
-    service: Service, tmp_path: Path
+    service: Registre, tmp_path: Path
 ) -> None:
     open_programme(service, P)
     _import(service, _write(tmp_path, "participants.csv", PARTICIPANTS))
@@ -141,7 +141,7 @@ def test_a_sheet_with_bad_rows_records_nothing_and_lists_every_bad_row(
     assert max_position(service) == before
 
 
-def test_a_sheet_imported_again_records_nothing(service: Service, tmp_path: Path) -> None:
+def test_a_sheet_imported_again_records_nothing(service: Registre, tmp_path: Path) -> None:
     open_programme(service, P)
     file = _write(tmp_path, "participants.csv", PARTICIPANTS)
     _import(service, file)
@@ -151,20 +151,20 @@ def test_a_sheet_imported_again_records_nothing(service: Service, tmp_path: Path
 
 
 def test_an_interrupted_sheet_import_completes_when_run_again(
-    service: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    service: Registre, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     open_programme(service, P)
     file = _write(tmp_path, "participants.csv", PARTICIPANTS)
-    save = batch.save_batch_chunk
+    save = UnitOfWork.commit
     calls = {"n": 0}
 
-    def failing_once(*args: Any, **kwargs: Any) -> list[int]:
+    def failing_once(*args: Any, **kwargs: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 2:
             raise OSError("the connection dropped")
         return save(*args, **kwargs)
 
-    monkeypatch.setattr(batch, "save_batch_chunk", failing_once)
+    monkeypatch.setattr(UnitOfWork, "commit", failing_once)
     with pytest.raises(OSError):
         _import(service, file, chunk_rows=1)
     resumed = _import(service, file, chunk_rows=1)
@@ -172,11 +172,11 @@ def test_an_interrupted_sheet_import_completes_when_run_again(
     assert resumed.counts == {"Participant.Registered": 2}
     for key in ("P-001", "P-002", "P-003"):
         assert service.load(Participant, P, key) is not None
-    assert set(service.personal.names(P)) == {"P-001", "P-002", "P-003"}
+    assert set(service.personal_names(P)) == {"P-001", "P-002", "P-003"}
 
 
 def test_the_template_has_every_kind_and_its_participants_import(
-    service: Service, tmp_path: Path
+    service: Registre, tmp_path: Path
 ) -> None:
     paths = write_template(tmp_path / "modeles")
     assert sorted(p.name for p in paths) == sorted(

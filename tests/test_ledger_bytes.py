@@ -10,7 +10,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registre.adapters.ledger import _general, leaf_bytes
+from registre.adapters.ledger.leaves import _general, leaf_bytes
 
 TOPICS = st.one_of(
     st.just("registre.domain.proposal:Proposal.FounderDecided"),

@@ -9,8 +9,8 @@ import random
 
 import pytest
 
-from registre.adapters.ledger import leaf_hash
-from registre.adapters.merkle import (
+from registre.adapters.ledger.leaves import leaf_hash
+from registre.adapters.ledger.merkle import (
     EMPTY_ROOT,
     RootAccumulator,
     consistency_proof,

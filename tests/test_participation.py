@@ -9,16 +9,16 @@ from typing import Any
 import pytest
 from service_support import ctx
 
-from registre.adapters import commands as c
+from registre.adapters.application import Registre
+from registre.adapters.application import commands as c
 from registre.adapters.demo import record_fabrik_medvallee
-from registre.adapters.demo_data import SLUG
-from registre.adapters.service import Service
+from registre.adapters.demo.data import SLUG
 from registre.projections import projector_for
 from registre.projections.participation import ParticipationReport, read_participation
 
 
-def _report(service: Service) -> ParticipationReport:
-    projector = projector_for(service)
+def _report(service: Registre) -> ParticipationReport:
+    projector = projector_for(service.store)
     projector.catch_up(["participation"])
     with projector.reading("participation") as db:
         report = read_participation(db, SLUG)
@@ -29,7 +29,7 @@ def _report(service: Service) -> ParticipationReport:
 class FromTheLog:
     """Participation counted from the events themselves, without the projection."""
 
-    def __init__(self, service: Service) -> None:
+    def __init__(self, service: Registre) -> None:
         self.types: dict[str, str] = {}
         self.session_axes: dict[str, list[str]] = {}
         self.attended: dict[str, set[str]] = defaultdict(set)
@@ -71,12 +71,12 @@ class FromTheLog:
 
 
 @pytest.fixture
-def demo(service: Service) -> Service:
+def demo(service: Registre) -> Registre:
     record_fabrik_medvallee(service)
     return service
 
 
-def test_counts_by_type_session_and_axis_match_the_log(demo: Service) -> None:
+def test_counts_by_type_session_and_axis_match_the_log(demo: Registre) -> None:
     log = FromTheLog(demo)
     report = _report(demo)
     assert report.participants == len(log.types) == 48
@@ -102,7 +102,7 @@ def test_counts_by_type_session_and_axis_match_the_log(demo: Service) -> None:
     assert {a.axis: a.by_type for a in report.axes} == {a: log.kinds(k) for a, k in by_axis.items()}
 
 
-def test_each_proposal_counts_the_kinds_of_organisation_behind_it(demo: Service) -> None:
+def test_each_proposal_counts_the_kinds_of_organisation_behind_it(demo: Registre) -> None:
     log = FromTheLog(demo)
     report = _report(demo)
     assert {p.proposal for p in report.proposals} == set(log.sources)
@@ -116,9 +116,9 @@ def test_each_proposal_counts_the_kinds_of_organisation_behind_it(demo: Service)
     assert "large-company" in set(p06.types) - set(p06.direct_types)
 
 
-def test_an_erased_participant_keeps_counting(demo: Service) -> None:
+def test_an_erased_participant_keeps_counting(demo: Registre) -> None:
     before = _report(demo)
-    demo.erase_participant(c.EraseParticipant(programme=SLUG, key="P-09", reason="RGPD"), ctx())
+    demo.handle(c.EraseParticipant(programme=SLUG, key="P-09", reason="RGPD"), ctx())
     after = _report(demo)
     erased = {t.org_type: t.erased for t in after.by_type}
     assert erased["start-up"] == 1 and sum(erased.values()) == 1
@@ -132,7 +132,7 @@ def test_an_erased_participant_keeps_counting(demo: Service) -> None:
     )
 
 
-def test_an_annulled_attendance_sheet_no_longer_counts(demo: Service) -> None:
+def test_an_annulled_attendance_sheet_no_longer_counts(demo: Registre) -> None:
     sheet = next(
         (position, e)
         for position, e in demo.notifications()
@@ -140,7 +140,7 @@ def test_an_annulled_attendance_sheet_no_longer_counts(demo: Service) -> None:
     )
     position, event = sheet
     before = {s.session: s.attendees for s in _report(demo).sessions}
-    demo.correct(
+    demo.handle(
         c.CorrectRecord(programme=SLUG, position=position, reason="mauvaise feuille"), ctx()
     )
     after = {s.session: s.attendees for s in _report(demo).sessions}

@@ -12,10 +12,11 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
-from registre.adapters import commands as c
-from registre.adapters.recorders import grant_application_role
-from registre.adapters.service import Service
-from registre.adapters.store import parse_url
+from registre.adapters.application import Registre
+from registre.adapters.application import commands as c
+from registre.adapters.stores import open_store
+from registre.adapters.stores import schema as store_schema
+from registre.adapters.stores.config import parse_url
 from registre.projections import projector_for
 
 pytestmark = pytest.mark.postgres
@@ -31,13 +32,9 @@ def _as(url: str, role: str) -> str:
 @pytest.fixture
 def role_url(postgres_url: str) -> Iterator[str]:
     role = f"registre_app_{uuid.uuid4().hex[:8]}"
-    with Service(parse_url(postgres_url)) as owner:
-        recorder: Any = owner.app.recorder
-        with recorder.datastore.transaction(commit=True) as cursor:
-            protected = grant_application_role(
-                cursor, owner.config.env["POSTGRES_SCHEMA"], recorder.events_table_name, role
-            )
-    assert protected == ["registre_events", "registre_ledger"]
+    with open_store(parse_url(postgres_url)) as owner:
+        protected = store_schema.grant_application_role(owner, role)
+    assert protected == ["registre_checkpoints", "registre_events", "registre_ledger"]
     try:
         yield _as(postgres_url, role)
     finally:
@@ -77,14 +74,14 @@ def test_init_create_role_grants_it(postgres_url: str, tmp_path: Any) -> None:
 def test_the_role_records_erases_and_rebuilds_but_cannot_change_the_record(
     role_url: str,
 ) -> None:
-    with Service(parse_url(role_url)) as service:
-        service.open_programme(
+    with Registre.open(parse_url(role_url)) as service:
+        service.handle(
             c.OpenProgramme(
                 programme="alpha", title="T", organiser="O", founders={"m": "M"}, rule="any"
             ),
             CTX,
         )
-        service.register_participant(
+        service.handle(
             c.RegisterParticipant(
                 programme="alpha",
                 key="p1",
@@ -94,14 +91,12 @@ def test_the_role_records_erases_and_rebuilds_but_cannot_change_the_record(
             ),
             CTX,
         )
-        service.erase_participant(
-            c.EraseParticipant(programme="alpha", key="p1", reason="RGPD"), CTX
-        )
-        assert service.personal.names("alpha") == {}
-        projector = projector_for(service)
+        service.handle(c.EraseParticipant(programme="alpha", key="p1", reason="RGPD"), CTX)
+        assert service.personal_names("alpha") == {}
+        projector = projector_for(service.store)
         for name in projector.projections:
             projector.replay(name)
-        assert service.app.recorder.max_notification_id() == 6
+        assert service.store.app.recorder.max_notification_id() == 6
 
     env = parse_url(role_url).env
     schema = env["POSTGRES_SCHEMA"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from registre.adapters import commands as c
-from registre.adapters.service import Service
+from registre.adapters.application import Registre
+from registre.adapters.application import commands as c
 from registre.projections import projector_for
 from registre.projections.listings import read_proposals
 from registre.projections.plan import ActionPlan, read_plan
@@ -16,8 +16,8 @@ P = "medvallee"
 FOUNDERS = ["metropole", "etat", "region"]
 
 
-def _setup(s: Service) -> None:
-    s.open_programme(
+def _setup(s: Registre) -> None:
+    s.handle(
         c.OpenProgramme(
             programme=P,
             title="Fabrik MedVallée",
@@ -27,36 +27,34 @@ def _setup(s: Service) -> None:
         ),
         CTX,
     )
-    s.add_axis(c.AddAxis(programme=P, key="sante", title="Santé"), CTX)
-    s.schedule_session(
-        c.ScheduleSession(programme=P, key="A1", kind="workshop", on="2021-10-05"), CTX
-    )
-    s.register_participant(
+    s.handle(c.AddAxis(programme=P, key="sante", title="Santé"), CTX)
+    s.handle(c.ScheduleSession(programme=P, key="A1", kind="workshop", on="2021-10-05"), CTX)
+    s.handle(
         c.RegisterParticipant(
             programme=P, key="p1", name="Ana", organisation="Lab", organisation_type="research-lab"
         ),
         CTX,
     )
     for i in (1, 2):
-        s.submit_contribution(
+        s.handle(
             c.SubmitContribution(
                 programme=P, key=f"C{i}", session="A1", authors=["p1"], text=f"Idée {i}"
             ),
             CTX,
         )
-        s.synthesise_proposal(
+        s.handle(
             c.SynthesiseProposal(
                 programme=P, key=f"P{i}", title=f"Priorité {i}", axis="sante", sources=[f"C{i}"]
             ),
             CTX,
         )
-        s.validate(
+        s.handle(
             c.ValidateProposal(programme=P, proposal=f"P{i}", body="COPIL", minutes="CR-1"), CTX
         )
 
 
-def _decide(s: Service, proposal: str, founder: str, decision: str, revise: bool = False) -> Any:
-    return s.decide(
+def _decide(s: Registre, proposal: str, founder: str, decision: str, revise: bool = False) -> Any:
+    return s.handle(
         c.DecideOnPriority(
             programme=P,
             proposal=proposal,
@@ -77,18 +75,16 @@ def _plan(projector: Projector) -> ActionPlan:
     return plan
 
 
-def test_the_plan_holds_adopted_priorities_with_each_founders_decision(service: Service) -> None:
+def test_the_plan_holds_adopted_priorities_with_each_founders_decision(service: Registre) -> None:
     _setup(service)
-    projector = projector_for(service)
+    projector = projector_for(service.store)
     for f in FOUNDERS:
         _decide(service, "P1", f, "approve")
     _decide(service, "P2", "metropole", "approve")
-    service.assign_action(
+    service.handle(
         c.AssignAction(programme=P, key="A-1", priority="P1", title="Faire", lead="Métropole"), CTX
     )
-    service.report_progress(
-        c.ReportProgress(programme=P, key="A-1", status="in-progress", percent=40), CTX
-    )
+    service.handle(c.ReportProgress(programme=P, key="A-1", status="in-progress", percent=40), CTX)
     plan = _plan(projector)
     assert [p.key for p in plan.priorities] == ["P1"]  # P2 awaits two founders
     priority = plan.priorities[0]
@@ -101,24 +97,24 @@ def test_the_plan_holds_adopted_priorities_with_each_founders_decision(service: 
 
 
 def test_a_revised_decision_and_its_annulment_move_the_priority_out_and_back(
-    service: Service,
+    service: Registre,
 ) -> None:
     _setup(service)
-    projector = projector_for(service)
+    projector = projector_for(service.store)
     for f in FOUNDERS:
         _decide(service, "P1", f, "approve")
     revision = _decide(service, "P1", "etat", "reject", revise=True)
     assert _plan(projector).priorities == []
     position = next(r.position for r in revision.recorded if r.kind.endswith("FounderDecided"))
-    service.correct(c.CorrectRecord(programme=P, position=position, reason="saisie erronée"), CTX)
+    service.handle(c.CorrectRecord(programme=P, position=position, reason="saisie erronée"), CTX)
     plan = _plan(projector)
     assert [p.key for p in plan.priorities] == ["P1"]
     assert plan.priorities[0].decisions["etat"]["decision"] == "approve"
 
 
-def test_a_rebuild_from_zero_equals_the_plan_built_event_by_event(service: Service) -> None:
+def test_a_rebuild_from_zero_equals_the_plan_built_event_by_event(service: Registre) -> None:
     _setup(service)
-    incremental = projector_for(service)
+    incremental = projector_for(service.store)
     for f in FOUNDERS:
         _decide(service, "P1", f, "approve")
         incremental.catch_up()
@@ -134,18 +130,18 @@ def test_a_rebuild_from_zero_equals_the_plan_built_event_by_event(service: Servi
 
 
 def test_proposals_are_listed_in_the_order_they_were_synthesised_whatever_changed_since(
-    service: Service,
+    service: Registre,
 ) -> None:
     _setup(service)
-    projector = projector_for(service)
-    service.submit_contribution(
+    projector = projector_for(service.store)
+    service.handle(
         c.SubmitContribution(programme=P, key="C3", session="A1", authors=["p1"], text="Idée 3"),
         CTX,
     )
-    service.synthesise_proposal(
+    service.handle(
         c.SynthesiseProposal(programme=P, key="P0", title="Priorité 0", sources=["C3"]), CTX
     )
-    service.reword_proposal(c.RewordProposal(programme=P, key="P0", title="Priorité zéro"), CTX)
+    service.handle(c.RewordProposal(programme=P, key="P0", title="Priorité zéro"), CTX)
     # P1's row is rewritten last, by its adoption: it keeps its place.
     for f in FOUNDERS:
         _decide(service, "P1", f, "approve")

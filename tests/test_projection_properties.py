@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from registre.adapters import commands as c
-from registre.adapters.service import Service
-from registre.adapters.store import parse_url
+from registre.adapters.application import Registre
+from registre.adapters.application import commands as c
+from registre.adapters.stores.config import parse_url
 from registre.domain import ActionStatus, Decision, DecisionRule, Outcome
 from registre.domain.errors import RegistreError
 from registre.projections import projector_for
@@ -88,12 +88,12 @@ class Programme:
     actions: int = 0
 
 
-def run_step(s: Service, made: Programme, step: tuple[Any, ...]) -> None:
+def run_step(s: Registre, made: Programme, step: tuple[Any, ...]) -> None:
     kind = step[0]
     n = step[1] if len(step) > 1 and isinstance(step[1], int) else 0
     proposal = f"F{n % made.proposals}" if made.proposals else "F0"
     if kind == "contribute":
-        s.submit_contribution(
+        s.handle(
             c.SubmitContribution(
                 programme=P,
                 key=f"C{made.contributions}",
@@ -107,7 +107,7 @@ def run_step(s: Service, made: Programme, step: tuple[Any, ...]) -> None:
         made.contributions += 1
     elif kind == "synthesise":
         source = f"C{n % made.contributions}" if made.contributions else "C0"
-        s.synthesise_proposal(
+        s.handle(
             c.SynthesiseProposal(
                 programme=P,
                 key=f"F{made.proposals}",
@@ -127,7 +127,7 @@ def run_step(s: Service, made: Programme, step: tuple[Any, ...]) -> None:
         for founder in FOUNDERS:
             run_step(s, made, ("decide", made.proposals - 1, founder, step[1]))
     elif kind == "validate":
-        s.validate(
+        s.handle(
             c.ValidateProposal(
                 programme=P, proposal=proposal, body="COPIL", minutes=f"CR-{n}", outcome=step[2]
             ),
@@ -138,12 +138,12 @@ def run_step(s: Service, made: Programme, step: tuple[Any, ...]) -> None:
             programme=P, proposal=proposal, founder=step[2], decision=step[3], rationale="motif"
         )
         try:
-            s.decide(command, CTX)
+            s.handle(command, CTX)
         except RegistreError:
             # The founder has decided already: this is a revision.
-            s.decide(command.model_copy(update={"revise": True}), CTX)
+            s.handle(command.model_copy(update={"revise": True}), CTX)
     elif kind == "assign":
-        s.assign_action(
+        s.handle(
             c.AssignAction(
                 programme=P, key=f"A{made.actions}", priority=proposal, title="Faire", lead="M"
             ),
@@ -152,11 +152,9 @@ def run_step(s: Service, made: Programme, step: tuple[Any, ...]) -> None:
         made.actions += 1
     elif kind == "progress":
         action = f"A{n % made.actions}" if made.actions else "A0"
-        s.report_progress(
-            c.ReportProgress(programme=P, key=action, status=step[2], percent=step[3]), CTX
-        )
+        s.handle(c.ReportProgress(programme=P, key=action, status=step[2], percent=step[3]), CTX)
     elif kind == "revoke":
-        s.decide(
+        s.handle(
             c.DecideOnPriority(
                 programme=P,
                 proposal=proposal,
@@ -168,10 +166,10 @@ def run_step(s: Service, made: Programme, step: tuple[Any, ...]) -> None:
             CTX,
         )
     elif kind == "reword":
-        s.reword_proposal(c.RewordProposal(programme=P, key=proposal, title=f"Reprise {n}"), CTX)
+        s.handle(c.RewordProposal(programme=P, key=proposal, title=f"Reprise {n}"), CTX)
     elif kind == "merge":
         other = f"F{step[2] % made.proposals}" if made.proposals else "F0"
-        s.merge_proposals(
+        s.handle(
             c.MergeProposals(
                 programme=P, target=f"F{made.proposals}", sources=[proposal, other], title="Fusion"
             ),
@@ -180,7 +178,7 @@ def run_step(s: Service, made: Programme, step: tuple[Any, ...]) -> None:
         made.proposals += 1
     elif kind == "split":
         parts = [(f"F{made.proposals + i}", f"Part {i}") for i in (0, 1)]
-        s.split_proposal(c.SplitProposal(programme=P, key=proposal, parts=parts), CTX)
+        s.handle(c.SplitProposal(programme=P, key=proposal, parts=parts), CTX)
         made.proposals += 2
     elif kind == "act":
         run_step(s, made, ("priority", Decision.APPROVE))
@@ -193,21 +191,19 @@ def run_step(s: Service, made: Programme, step: tuple[Any, ...]) -> None:
             run_step(s, made, ("synthesise", made.contributions - 1))
         run_step(s, made, ("merge", made.proposals - 2, made.proposals - 1))
     elif kind == "correct_recent":
-        head = s.app.recorder.max_notification_id() or 0
-        s.correct(c.CorrectRecord(programme=P, position=max(1, head - n), reason="erreur"), CTX)
+        head = s.store.app.recorder.max_notification_id() or 0
+        s.handle(c.CorrectRecord(programme=P, position=max(1, head - n), reason="erreur"), CTX)
     else:
-        s.correct(c.CorrectRecord(programme=P, position=1 + n, reason="erreur de saisie"), CTX)
+        s.handle(c.CorrectRecord(programme=P, position=1 + n, reason="erreur de saisie"), CTX)
 
 
-def open_programme(s: Service, rule: DecisionRule) -> None:
-    s.open_programme(
+def open_programme(s: Registre, rule: DecisionRule) -> None:
+    s.handle(
         c.OpenProgramme(programme=P, title="T", organiser="O", founders=FOUNDERS, rule=rule), CTX
     )
-    s.add_axis(c.AddAxis(programme=P, key="ax", title="Axe"), CTX)
-    s.schedule_session(
-        c.ScheduleSession(programme=P, key="S1", kind="workshop", on="2021-10-05"), CTX
-    )
-    s.register_participant(
+    s.handle(c.AddAxis(programme=P, key="ax", title="Axe"), CTX)
+    s.handle(c.ScheduleSession(programme=P, key="S1", kind="workshop", on="2021-10-05"), CTX)
+    s.handle(
         c.RegisterParticipant(
             programme=P, key="p1", name="Ana", organisation="Lab", organisation_type="research-lab"
         ),
@@ -254,10 +250,10 @@ def test_rebuilt_and_past_views_equal_the_projections_built_command_by_command(
 ) -> None:
     rule, steps = programme
     with tempfile.TemporaryDirectory() as folder:
-        service = Service(parse_url(str(Path(folder) / "registre.db")))
+        service = Registre.open(parse_url(str(Path(folder) / "registre.db")))
         try:
             open_programme(service, rule)
-            projector = projector_for(service)
+            projector = projector_for(service.store)
             made = Programme()
             snapshots = [snapshot(projector)]
             for s in steps:
@@ -344,10 +340,10 @@ def test_the_plan_read_from_its_history_equals_the_plan_rebuilt_up_to_any_positi
     picks: list[int],
 ) -> None:
     rule, steps = programme
-    service = Service(parse_url(new_store()))
+    service = Registre.open(parse_url(new_store()))
     try:
         open_programme(service, rule)
-        projector = projector_for(service)
+        projector = projector_for(service.store)
         made = Programme()
         for s in steps:
             try:
@@ -357,7 +353,9 @@ def test_the_plan_read_from_its_history_equals_the_plan_rebuilt_up_to_any_positi
             projector.catch_up(["plan"])  # the history is written as the record grows
         projector.catch_up(["plan"])
         head = projector.head()
-        topics = [n.topic for n in service.app.recorder.select_notifications(start=1, limit=head)]
+        topics = [
+            n.topic for n in service.store.app.recorder.select_notifications(start=1, limit=head)
+        ]
         for kind in WATCHED:
             if any(t.endswith(f".{kind}") for t in topics):
                 event(f"recorded {kind}")

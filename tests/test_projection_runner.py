@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from registre.adapters import commands as c
-from registre.adapters.service import Service
+from registre.adapters.application import Registre
+from registre.adapters.application import commands as c
 from registre.projections import projector_for
 from registre.projections.audit_log import AuditLog
 from registre.projections.runner import Db, Projector
@@ -15,15 +15,15 @@ from registre.projections.runner import Db, Projector
 CTX = c.Context(actor="greffe", on_behalf_of="Comité", source="CR-1")
 
 
-def _record(service: Service, slug: str, axes: int) -> None:
-    service.open_programme(
+def _record(service: Registre, slug: str, axes: int) -> None:
+    service.handle(
         c.OpenProgramme(
             programme=slug, title="T", organiser="O", founders={"m": "Métropole"}, rule="any"
         ),
         CTX,
     )
     for i in range(axes):
-        service.add_axis(c.AddAxis(programme=slug, key=f"axe-{i}", title=f"Axe {i}"), CTX)
+        service.handle(c.AddAxis(programme=slug, key=f"axe-{i}", title=f"Axe {i}"), CTX)
 
 
 def _audit_rows(projector: Projector) -> list[dict[str, Any]]:
@@ -31,13 +31,13 @@ def _audit_rows(projector: Projector) -> list[dict[str, Any]]:
         return db.rows("SELECT * FROM {events} ORDER BY position")
 
 
-def test_the_audit_log_lists_every_event_once_with_its_audit_metadata(service: Service) -> None:
+def test_the_audit_log_lists_every_event_once_with_its_audit_metadata(service: Registre) -> None:
     _record(service, "alpha", 3)
-    projector = projector_for(service)
+    projector = projector_for(service.store)
     projector.catch_up()
     projector.catch_up()  # a second catch-up finds nothing new and applies nothing twice
     rows = _audit_rows(projector)
-    head = service.app.recorder.max_notification_id()
+    head = service.store.app.recorder.max_notification_id()
     assert [r["position"] for r in rows] == list(range(1, (head or 0) + 1))
     assert {r["programme"] for r in rows} == {"alpha"}
     assert rows[0]["kind"] == "Opened" and rows[0]["subject_kind"] == "programme"
@@ -46,12 +46,12 @@ def test_the_audit_log_lists_every_event_once_with_its_audit_metadata(service: S
     assert {"audit", "plan"} <= set(lags) and set(lags.values()) == {0}
 
 
-def test_new_events_are_applied_by_the_next_catch_up(service: Service) -> None:
+def test_new_events_are_applied_by_the_next_catch_up(service: Registre) -> None:
     _record(service, "alpha", 1)
-    projector = projector_for(service)
+    projector = projector_for(service.store)
     projector.catch_up()
     before = len(_audit_rows(projector))
-    service.add_axis(c.AddAxis(programme="alpha", key="late", title="Tard"), CTX)
+    service.handle(c.AddAxis(programme="alpha", key="late", title="Tard"), CTX)
     assert projector.status()[0].lag == 2  # the axis event and its receipt
     projector.catch_up()
     assert len(_audit_rows(projector)) == before + 2
@@ -74,17 +74,15 @@ class CrashingAuditLog(AuditLog):
 
 
 def test_an_interrupted_replay_resumes_and_gives_the_same_rows(
-    service: Service, monkeypatch: pytest.MonkeyPatch
+    service: Registre, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _record(service, "alpha", 40)
-    clean = projector_for(service)
+    clean = projector_for(service.store)
     clean.catch_up()
     expected = _audit_rows(clean)
 
     monkeypatch.setattr("registre.projections.runner.PAGE_SIZE", 7)
-    crashing = Projector(
-        service.app, clean.kind, clean.prefix.rstrip(".") or None, [CrashingAuditLog(30)]
-    )
+    crashing = Projector(service.store, [CrashingAuditLog(30)])
     with pytest.raises(Crash):
         crashing.replay("audit")
     # Readers still see the complete live generation while the replay is broken.
@@ -109,11 +107,11 @@ def _all_rows(projector: Projector) -> dict[str, list[dict[str, Any]]]:
 
 
 def test_one_pass_over_the_log_rebuilds_and_advances_projections_together(
-    service: Service, monkeypatch: pytest.MonkeyPatch
+    service: Registre, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("registre.projections.runner.PAGE_SIZE", 5)
     _record(service, "alpha", 6)
-    projector = projector_for(service)
+    projector = projector_for(service.store)
     for name in projector.projections:  # the reference: one projection at a time
         projector.replay(name)
     expected_early = _all_rows(projector)
@@ -130,7 +128,7 @@ def test_one_pass_over_the_log_rebuilds_and_advances_projections_together(
     }
     assert all(before[name] < head for name in before)
 
-    reference = projector_for(service)
+    reference = projector_for(service.store)
     monkeypatch.setattr(reference.projections["plan"], "version", 99)
     for name in reference.projections:
         reference.replay(name)

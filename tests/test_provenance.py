@@ -10,8 +10,9 @@ import pytest
 from click.testing import CliRunner
 from prov.model import ProvDocument
 
-from registre.adapters import commands as c
-from registre.adapters.service import Result, Service
+from registre.adapters.application import Registre, Result
+from registre.adapters.application import commands as c
+from registre.adapters.application.service import make_audit
 from registre.cli.main import main
 from registre.domain import Ballot, Round
 from registre.projections import projector_for
@@ -38,11 +39,11 @@ def position(result: Result, kind: str) -> int:
     return next(r.position for r in result.recorded if r.kind.endswith(kind))
 
 
-def record_programme(s: Service) -> None:
+def record_programme(s: Registre) -> None:
     """Two contributions (one amended, cited at version 2), merged, reworded,
     voted on (a retraction, a replacement, an annulled vote, a late vote),
     validated, decided by three founders (one revision), adopted, acted on."""
-    s.open_programme(
+    s.handle(
         c.OpenProgramme(
             programme=P,
             title="Programme",
@@ -52,12 +53,10 @@ def record_programme(s: Service) -> None:
         ),
         ctx(),
     )
-    s.add_axis(c.AddAxis(programme=P, key="sante", title="Santé"), ctx())
-    s.schedule_session(
-        c.ScheduleSession(programme=P, key="W1", kind="workshop", on="2022-03-01"), ctx()
-    )
+    s.handle(c.AddAxis(programme=P, key="sante", title="Santé"), ctx())
+    s.handle(c.ScheduleSession(programme=P, key="W1", kind="workshop", on="2022-03-01"), ctx())
     for key, kind in TYPES.items():
-        s.register_participant(
+        s.handle(
             c.RegisterParticipant(
                 programme=P,
                 key=key,
@@ -68,37 +67,35 @@ def record_programme(s: Service) -> None:
             ctx(),
         )
     for key, author in (("C1", "p1"), ("C2", "p2")):
-        s.submit_contribution(
+        s.handle(
             c.SubmitContribution(
                 programme=P, key=key, session="W1", authors=[author], text=f"Idée {key}"
             ),
             ctx(source="atelier-1/fiches"),
         )
-    s.amend_contribution(
-        c.AmendContribution(programme=P, key="C1", text="Idée C1, précisée"), ctx()
-    )
+    s.handle(c.AmendContribution(programme=P, key="C1", text="Idée C1, précisée"), ctx())
     team = ctx(on_behalf_of="Équipe d'animation", source="synthese-1")
-    s.synthesise_proposal(
+    s.handle(
         c.SynthesiseProposal(programme=P, key="P1", title="Un", axis="sante", sources=["C1@2"]),
         team,
     )
-    s.synthesise_proposal(
+    s.handle(
         c.SynthesiseProposal(programme=P, key="P2", title="Deux", axis="sante", sources=["C2"]),
         team,
     )
-    s.merge_proposals(
+    s.handle(
         c.MergeProposals(
             programme=P, target="P3", sources=["P1", "P2"], title='Un "lieu" <commun>'
         ),
         team,
     )
-    s.reword_proposal(c.RewordProposal(programme=P, key="P3", title="Un lieu commun"), team)
-    s.open_round(
+    s.handle(c.RewordProposal(programme=P, key="P3", title="Un lieu commun"), team)
+    s.handle(
         c.OpenRound(programme=P, key="R1", session="W1", method="agree", proposals=["P3"]), ctx()
     )
 
     def vote(participant: str, value: str) -> Result:
-        return s.cast_vote(
+        return s.handle(
             c.CastVote(
                 programme=P, round="R1", participant=participant, proposal="P3", value=value
             ),
@@ -109,20 +106,20 @@ def record_programme(s: Service) -> None:
     vote("p3", "agree")
     vote("p3", "disagree")  # replaces p3's agreement
     vote("p4", "agree")
-    s.retract_vote(c.RetractVote(programme=P, round="R1", participant="p4", proposal="P3"), ctx())
+    s.handle(c.RetractVote(programme=P, round="R1", participant="p4", proposal="P3"), ctx())
     mistaken = vote("p5", "agree")
-    s.correct(
+    s.handle(
         c.CorrectRecord(programme=P, position=position(mistaken, "VoteCast"), reason="doublon"),
         ctx(),
     )
     # A vote racing the close: its command read the round while it was open.
-    round_ = s.app.repository.get(Round.create_id(P, "R1"))
-    s.close_round(c.CloseRound(programme=P, key="R1"), ctx(source="atelier-2"))
-    audit = s._audit(ctx(), "late-vote")
+    round_ = s.store.app.repository.get(Round.create_id(P, "R1"))
+    s.handle(c.CloseRound(programme=P, key="R1"), ctx(source="atelier-2"))
+    audit = make_audit(ctx(), "late-vote")
     ballot = Ballot.start(round_, "p6", audit)
     ballot.cast(round_, "P3", 1, audit)
-    s.app.save(ballot)
-    s.validate(
+    s.store.app.save(ballot)
+    s.handle(
         c.ValidateProposal(programme=P, proposal="P3", body="COPIL", minutes="CR-1"),
         ctx(on_behalf_of="COPIL", source="CR-1"),
     )
@@ -132,7 +129,7 @@ def record_programme(s: Service) -> None:
         ("e", "amend", False),
         ("e", "approve", True),
     ):
-        s.decide(
+        s.handle(
             c.DecideOnPriority(
                 programme=P,
                 proposal="P3",
@@ -143,10 +140,10 @@ def record_programme(s: Service) -> None:
             ),
             ctx(on_behalf_of=f"fondateur {founder}", source=f"courrier-{founder}"),
         )
-    s.assign_action(
+    s.handle(
         c.AssignAction(programme=P, key="A1", priority="P3", title="Faire", lead="Métropole"), ctx()
     )
-    s.erase_participant(c.EraseParticipant(programme=P, key="p2", reason="demande RGPD"), ctx())
+    s.handle(c.EraseParticipant(programme=P, key="p2", reason="demande RGPD"), ctx())
 
 
 def trace_of(projector: Projector, proposal: str = "P3") -> Trace:
@@ -157,9 +154,9 @@ def trace_of(projector: Projector, proposal: str = "P3") -> Trace:
     return found
 
 
-def test_the_trace_names_every_step_from_contributions_to_actions(service: Service) -> None:
+def test_the_trace_names_every_step_from_contributions_to_actions(service: Registre) -> None:
     record_programme(service)
-    t = trace_of(projector_for(service))
+    t = trace_of(projector_for(service.store))
     assert (t.title, t.adopted, t.proposals, t.actions) == (
         "Un lieu commun",
         True,
@@ -217,9 +214,9 @@ def test_the_trace_names_every_step_from_contributions_to_actions(service: Servi
     assert (p2.erased, p2.organisation) == (True, None)
 
 
-def test_the_tally_counts_votes_recorded_before_the_close(service: Service) -> None:
+def test_the_tally_counts_votes_recorded_before_the_close(service: Registre) -> None:
     record_programme(service)
-    t = trace_of(projector_for(service))
+    t = trace_of(projector_for(service.store))
     [tally] = t.tallies
     assert (tally.round, tally.method, tally.counted, tally.total, tally.voters, tally.late) == (
         "R1",
@@ -249,9 +246,9 @@ def test_the_tally_counts_votes_recorded_before_the_close(service: Service) -> N
     assert "revised the decision of #" in text and "correction: annuls #" in text
 
 
-def test_prov_dot_and_mermaid_carry_the_lineage(service: Service) -> None:
+def test_prov_dot_and_mermaid_carry_the_lineage(service: Registre) -> None:
     record_programme(service)
-    t = trace_of(projector_for(service))
+    t = trace_of(projector_for(service.store))
     doc = ProvDocument.deserialize(content=to_prov(t), format="json")
     ids = {str(r.identifier) for r in doc.get_records() if r.identifier is not None}
     for expected in (
@@ -287,22 +284,20 @@ def test_prov_dot_and_mermaid_carry_the_lineage(service: Service) -> None:
     assert json.loads(render(t, "json"))["proposal"] == "P3"
 
 
-def test_quotes_and_markup_in_recorded_titles_are_escaped(service: Service) -> None:
+def test_quotes_and_markup_in_recorded_titles_are_escaped(service: Registre) -> None:
     record_programme(service)
-    t = trace_of(projector_for(service))
+    t = trace_of(projector_for(service.store))
     t.steps = [s for s in t.steps if s.kind != "Reworded"]  # keep the merge's title
     assert '\\"lieu\\" <commun>' in to_dot(t)
     mermaid = to_mermaid(t)
     assert "#quot;lieu#quot; #lt;commun#gt;" in mermaid and '"lieu"' not in mermaid
 
 
-def test_a_rebuild_from_zero_gives_the_same_trace(service: Service) -> None:
+def test_a_rebuild_from_zero_gives_the_same_trace(service: Registre) -> None:
     record_programme(service)
-    incremental = projector_for(service)
+    incremental = projector_for(service.store)
     incremental.catch_up(["provenance"])  # built while later events arrive
-    service.report_progress(
-        c.ReportProgress(programme=P, key="A1", status="in-progress", percent=30), ctx()
-    )
+    service.handle(c.ReportProgress(programme=P, key="A1", status="in-progress", percent=30), ctx())
     built = trace_of(incremental)
     incremental.replay("provenance")
     assert trace_of(incremental) == built

@@ -51,8 +51,8 @@ from eventsourcing.tests.persistence import (
 )
 from eventsourcing.utils import Environment
 
-from registre.adapters.recorders import LedgeredPostgresRecorder, LedgeredSQLiteRecorder
-from registre.adapters.store import parse_url
+from registre.adapters.stores.config import parse_url
+from registre.adapters.stores.recorders import LedgeredPostgresRecorder, LedgeredSQLiteRecorder
 
 # The case leaves its reader threads running when it ends; on SQLite they then
 # read through connections that tearDown closes, and sqlite3 crashes the whole

@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from generator import generate
 
+from registre.adapters.application import Registre
 from registre.adapters.demo import record_fabrik_medvallee
-from registre.adapters.generator import generate
-from registre.adapters.service import Service
-from registre.adapters.store import parse_url
+from registre.adapters.stores.config import parse_url
 from registre.projections import projector_for
 from registre.projections.runner import Projector
 
@@ -27,8 +27,8 @@ pytestmark = pytest.mark.slow
 # that the test sees it between two commits before it can finish.
 REPLAY = """
 import sys, time
-from registre.adapters.service import Service
-from registre.adapters.store import parse_url
+from registre.adapters.application import Registre
+from registre.adapters.stores.config import parse_url
 from registre.projections import projector_for
 from registre.projections.runner import Projector
 
@@ -37,8 +37,8 @@ def slow_apply(self, *args, **kwargs):
     apply(self, *args, **kwargs)
     time.sleep(0.01)
 Projector._apply = slow_apply
-with Service(parse_url(sys.argv[1])) as service:
-    projector_for(service).replay(sys.argv[2])
+with Registre.open(parse_url(sys.argv[1])) as service:
+    projector_for(service.store).replay(sys.argv[2])
 """
 
 
@@ -51,8 +51,8 @@ def tables(projector: Projector, name: str) -> dict[str, list[tuple[Any, ...]]]:
 
 
 @pytest.fixture
-def big_store(store_url: str) -> Iterator[tuple[str, Service]]:
-    service = Service(parse_url(store_url))
+def big_store(store_url: str) -> Iterator[tuple[str, Registre]]:
+    service = Registre.open(parse_url(store_url))
     try:
         record_fabrik_medvallee(service)
         generate(service, "generated", 3000)
@@ -89,10 +89,10 @@ def kill_mid_replay(url: str, projector: Projector, name: str) -> int:
 
 
 def test_a_killed_replay_resumes_to_the_rows_of_an_uninterrupted_one(
-    big_store: tuple[str, Service],
+    big_store: tuple[str, Registre],
 ) -> None:
     url, service = big_store
-    projector = projector_for(service)
+    projector = projector_for(service.store)
     assert projector.head() > 3000
     expected = {}
     for name in projector.projections:

@@ -18,8 +18,8 @@ from service_support import (
     synthesise,
 )
 
-from registre.adapters import commands as c
-from registre.adapters.service import Service
+from registre.adapters.application import Registre
+from registre.adapters.application import commands as c
 from registre.domain import (
     Audit,
     Ballot,
@@ -35,11 +35,11 @@ from registre.domain.errors import NotFound, RuleViolation
 from registre.domain.ids import command_receipt_id
 
 
-def events(service: Service) -> list[tuple[int, Any]]:
+def events(service: Registre) -> list[tuple[int, Any]]:
     return list(service.notifications())
 
 
-def proposals_ready(service: Service, slug: str = "prog") -> None:
+def proposals_ready(service: Registre, slug: str = "prog") -> None:
     open_programme(service, slug)
     register(service, slug, "p1")
     for n in (1, 2, 3):
@@ -50,10 +50,10 @@ def proposals_ready(service: Service, slug: str = "prog") -> None:
 # -- audit metadata ------------------------------------------------------------------------
 
 
-def test_every_stored_event_carries_the_audit_of_its_command(service: Service) -> None:
+def test_every_stored_event_carries_the_audit_of_its_command(service: Registre) -> None:
     proposals_ready(service)
     before = datetime.now(UTC)
-    result = service.merge_proposals(
+    result = service.handle(
         c.MergeProposals(programme="prog", target="P-9", sources=["P-1", "P-2"], title="M"),
         c.Context(
             actor="greffier",
@@ -79,7 +79,7 @@ def test_every_stored_event_carries_the_audit_of_its_command(service: Service) -
         assert before <= a.recorded_at <= datetime.now(UTC)
 
 
-def test_every_event_in_the_store_has_an_audit(service: Service) -> None:
+def test_every_event_in_the_store_has_an_audit(service: Registre) -> None:
     proposals_ready(service)
     stored = events(service)
     assert stored
@@ -89,10 +89,10 @@ def test_every_event_in_the_store_has_an_audit(service: Service) -> None:
     assert {e.audit.command_id for _, e in stored} == receipts
 
 
-def test_occurred_at_without_a_zone_is_taken_as_utc(service: Service) -> None:
+def test_occurred_at_without_a_zone_is_taken_as_utc(service: Registre) -> None:
     open_programme(service, "prog")
     register(service, "prog", "p1")
-    service.record_attendance(
+    service.handle(
         c.RecordAttendance(programme="prog", session="W1", participants=["p1"]),
         ctx("att-1", occurred_at=datetime(2022, 3, 1, 9, 30)),
     )
@@ -105,10 +105,10 @@ def test_occurred_at_without_a_zone_is_taken_as_utc(service: Service) -> None:
 
 
 def test_a_merge_saves_target_sources_and_receipt_in_one_insert(
-    service: Service, monkeypatch: pytest.MonkeyPatch
+    service: Registre, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     proposals_ready(service)
-    recorder = service.app.recorder
+    recorder = service.store.app.recorder
     inserts: list[list[UUID]] = []
     original = recorder.insert_events
 
@@ -117,7 +117,7 @@ def test_a_merge_saves_target_sources_and_receipt_in_one_insert(
         return original(stored_events, **kwargs)
 
     monkeypatch.setattr(recorder, "insert_events", spy)
-    service.merge_proposals(
+    service.handle(
         c.MergeProposals(programme="prog", target="P-3", sources=["P-1", "P-2"]), ctx("m-1")
     )
     assert len(inserts) == 1
@@ -125,23 +125,23 @@ def test_a_merge_saves_target_sources_and_receipt_in_one_insert(
     assert set(inserts[0]) == expected | {command_receipt_id("m-1")}
 
 
-def test_a_refused_command_writes_nothing(service: Service) -> None:
+def test_a_refused_command_writes_nothing(service: Registre) -> None:
     proposals_ready(service)
-    service.merge_proposals(
+    service.handle(
         c.MergeProposals(programme="prog", target="P-9", sources=["P-1", "P-2"], title="M"),
         ctx(),
     )
     before = max_position(service)
     # P-1 was merged already: nothing of this merge may reach the store.
     with pytest.raises(RuleViolation, match="P-1 is merged"):
-        service.merge_proposals(
+        service.handle(
             c.MergeProposals(programme="prog", target="P-3", sources=["P-1"]), ctx("m-2")
         )
     assert max_position(service) == before
     p3 = service.load(Proposal, "prog", "P-3")
     assert p3 is not None and p3.absorbed == []
     # The refused command left no receipt: its id can still be used.
-    assert not service.merge_proposals(
+    assert not service.handle(
         c.MergeProposals(programme="prog", target="P-3", sources=["P-9"]), ctx("m-2")
     ).already_recorded
 
@@ -149,13 +149,13 @@ def test_a_refused_command_writes_nothing(service: Service) -> None:
 # -- idempotency -------------------------------------------------------------------------------
 
 
-def test_the_same_command_id_twice_records_once(service: Service) -> None:
+def test_the_same_command_id_twice_records_once(service: Registre) -> None:
     open_programme(service, "prog")
     register(service, "prog", "p1")
     command = c.SubmitContribution(programme="prog", session="W1", authors=["p1"], text="Une idée")
-    first = service.submit_contribution(command, ctx("row-12"))
+    first = service.handle(command, ctx("row-12"))
     after_first = max_position(service)
-    again = service.submit_contribution(command, ctx("row-12"))
+    again = service.handle(command, ctx("row-12"))
     assert not first.already_recorded and again.already_recorded
     assert again.recorded == [] and again.summary == first.summary
     assert max_position(service) == after_first
@@ -164,14 +164,14 @@ def test_the_same_command_id_twice_records_once(service: Service) -> None:
 
 
 def test_a_duplicate_that_raced_its_first_copy_is_already_recorded(
-    service: Service, monkeypatch: pytest.MonkeyPatch
+    service: Registre, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     open_programme(service, "prog")
     register(service, "prog", "p1")
     command = c.SubmitContribution(programme="prog", session="W1", authors=["p1"], text="x")
-    service.submit_contribution(command, ctx("row-7"))
+    service.handle(command, ctx("row-7"))
     before = max_position(service)
-    real = service._receipt
+    real = service.receipt
     lookups: list[str] = []
 
     def first_lookup_misses(command_id: str) -> Any:
@@ -179,24 +179,20 @@ def test_a_duplicate_that_raced_its_first_copy_is_already_recorded(
         lookups.append(command_id)
         return None if len(lookups) == 1 else real(command_id)
 
-    monkeypatch.setattr(service, "_receipt", first_lookup_misses)
-    again = service.submit_contribution(command, ctx("row-7"))
+    monkeypatch.setattr(service, "receipt", first_lookup_misses)
+    again = service.handle(command, ctx("row-7"))
     assert again.already_recorded
     assert max_position(service) == before
 
 
-def test_the_same_command_id_for_another_command_is_refused(service: Service) -> None:
+def test_the_same_command_id_for_another_command_is_refused(service: Registre) -> None:
     open_programme(service, "prog")
     register(service, "prog", "p1")
     contribute(service, "prog", "C-1")
-    service.amend_contribution(
-        c.AmendContribution(programme="prog", key="C-1", text="v2"), ctx("same")
-    )
+    service.handle(c.AmendContribution(programme="prog", key="C-1", text="v2"), ctx("same"))
     before = max_position(service)
     with pytest.raises(RuleViolation, match="already used for another command"):
-        service.amend_contribution(
-            c.AmendContribution(programme="prog", key="C-1", text="v3"), ctx("same")
-        )
+        service.handle(c.AmendContribution(programme="prog", key="C-1", text="v3"), ctx("same"))
     assert max_position(service) == before
     found = service.load(Contribution, "prog", "C-1")
     assert found is not None and found.texts == ["C-1", "v2"]
@@ -205,12 +201,12 @@ def test_the_same_command_id_for_another_command_is_refused(service: Service) ->
 # -- ids derived from programme and key ----------------------------------------------------------
 
 
-def test_the_same_key_in_two_programmes_names_two_things(service: Service) -> None:
+def test_the_same_key_in_two_programmes_names_two_things(service: Registre) -> None:
     for slug in ("a", "b"):
         open_programme(service, slug)
         register(service, slug, "p1")
         contribute(service, slug, "C-1")
-    service.amend_contribution(c.AmendContribution(programme="b", key="C-1", text="b2"), ctx())
+    service.handle(c.AmendContribution(programme="b", key="C-1", text="b2"), ctx())
     in_a = service.load(Contribution, "a", "C-1")
     in_b = service.load(Contribution, "b", "C-1")
     assert in_a is not None and in_b is not None
@@ -219,7 +215,7 @@ def test_the_same_key_in_two_programmes_names_two_things(service: Service) -> No
     assert (in_b.programme, in_b.texts) == ("b", ["C-1", "b2"])
 
 
-def test_recording_the_same_key_twice_is_refused(service: Service) -> None:
+def test_recording_the_same_key_twice_is_refused(service: Registre) -> None:
     open_programme(service, "prog")
     register(service, "prog", "p1")
     contribute(service, "prog", "C-1")
@@ -227,7 +223,7 @@ def test_recording_the_same_key_twice_is_refused(service: Service) -> None:
         contribute(service, "prog", "C-1")
 
 
-def test_lineage_cannot_cross_programmes(service: Service) -> None:
+def test_lineage_cannot_cross_programmes(service: Registre) -> None:
     proposals_ready(service, "a")
     open_programme(service, "b")
     register(service, "b", "p1")
@@ -235,9 +231,7 @@ def test_lineage_cannot_cross_programmes(service: Service) -> None:
     synthesise(service, "b", "Q-1", "C-1")
     before = max_position(service)
     with pytest.raises(NotFound, match="programme b has no proposal 'P-1'"):
-        service.merge_proposals(
-            c.MergeProposals(programme="b", target="Q-1", sources=["P-1"]), ctx()
-        )
+        service.handle(c.MergeProposals(programme="b", target="Q-1", sources=["P-1"]), ctx())
     with pytest.raises(NotFound, match="programme b has no contribution 'C-2'"):
         synthesise(service, "b", "Q-2", "C-2")
     assert max_position(service) == before
@@ -248,12 +242,12 @@ def test_lineage_cannot_cross_programmes(service: Service) -> None:
 # -- personal data ---------------------------------------------------------------------------------
 
 
-def test_a_participants_name_never_enters_an_event(service: Service) -> None:
+def test_a_participants_name_never_enters_an_event(service: Registre) -> None:
     open_programme(service, "prog")
     register(service, "prog", "p1", name="Zéphyrine Quatrebarbes")
     contribute(service, "prog", "C-1")
-    assert service.personal.names("prog") == {"p1": "Zéphyrine Quatrebarbes"}
-    notifications = service.app.recorder.select_notifications(start=1, limit=1000)
+    assert service.personal_names("prog") == {"p1": "Zéphyrine Quatrebarbes"}
+    notifications = service.store.app.recorder.select_notifications(start=1, limit=1000)
     assert notifications
     for n in notifications:
         # Neither as UTF-8 nor as the \u escapes JSON may use for "é".
@@ -263,29 +257,29 @@ def test_a_participants_name_never_enters_an_event(service: Service) -> None:
         assert b"p1@example.org" not in n.state
 
 
-def test_erasure_deletes_the_name_and_keeps_the_counts(service: Service) -> None:
+def test_erasure_deletes_the_name_and_keeps_the_counts(service: Registre) -> None:
     open_programme(service, "prog")
     register(service, "prog", "p1", name="Zéphyrine Quatrebarbes")
     register(service, "prog", "p2", name="Paul Durand")
-    service.record_attendance(
+    service.handle(
         c.RecordAttendance(programme="prog", session="W1", participants=["p1", "p2"]), ctx()
     )
     contribute(service, "prog", "C-1", author="p1")
     synthesise(service, "prog", "P-1", "C-1")
-    service.open_round(
+    service.handle(
         c.OpenRound(
             programme="prog", key="R1", session="W1", method=Method.APPROVAL, proposals=["P-1"]
         ),
         ctx(),
     )
-    service.cast_vote(
+    service.handle(
         c.CastVote(programme="prog", round="R1", participant="p1", proposal="P-1"), ctx()
     )
     events_before = max_position(service)
 
-    service.erase_participant(c.EraseParticipant(programme="prog", key="p1", reason="RGPD"), ctx())
+    service.handle(c.EraseParticipant(programme="prog", key="p1", reason="RGPD"), ctx())
 
-    assert service.personal.names("prog") == {"p2": "Paul Durand"}
+    assert service.personal_names("prog") == {"p2": "Paul Durand"}
     assert max_position(service) == events_before + 2  # the erasure and its receipt
     p1 = service.load(Participant, "prog", "p1")
     assert p1 is not None and p1.erased and not p1.void
@@ -302,10 +296,10 @@ def test_erasure_deletes_the_name_and_keeps_the_counts(service: Service) -> None
 # -- corrections by position ---------------------------------------------------------------
 
 
-def _voted(service: Service) -> int:
+def _voted(service: Registre) -> int:
     """Records an approval vote; returns the position of the vote."""
     proposals_ready(service)
-    service.open_round(
+    service.handle(
         c.OpenRound(
             programme="prog",
             key="R1",
@@ -316,15 +310,15 @@ def _voted(service: Service) -> int:
         ),
         ctx(),
     )
-    result = service.cast_vote(
+    result = service.handle(
         c.CastVote(programme="prog", round="R1", participant="p1", proposal="P-1"), ctx()
     )
     return next(r.position for r in result.recorded if r.kind == "Ballot.VoteCast")
 
 
-def test_a_vote_is_annulled_by_its_position(service: Service) -> None:
+def test_a_vote_is_annulled_by_its_position(service: Registre) -> None:
     position = _voted(service)
-    result = service.correct(
+    result = service.handle(
         c.CorrectRecord(programme="prog", position=position, reason="wrong participant"), ctx()
     )
     kinds = [r.kind.split(".")[-1] for r in result.recorded]
@@ -334,50 +328,50 @@ def test_a_vote_is_annulled_by_its_position(service: Service) -> None:
     assert ballot is not None and ballot.live_votes() == []
     assert ballot.annulled == {2: "wrong participant"}
     # The limit of one vote is free again.
-    service.cast_vote(
+    service.handle(
         c.CastVote(programme="prog", round="R1", participant="p1", proposal="P-2"), ctx()
     )
 
 
-def test_a_record_is_annulled_only_once(service: Service) -> None:
+def test_a_record_is_annulled_only_once(service: Registre) -> None:
     position = _voted(service)
-    service.correct(c.CorrectRecord(programme="prog", position=position, reason="x"), ctx())
+    service.handle(c.CorrectRecord(programme="prog", position=position, reason="x"), ctx())
     before = max_position(service)
     with pytest.raises(RuleViolation, match="already annulled"):
-        service.correct(c.CorrectRecord(programme="prog", position=position, reason="y"), ctx())
+        service.handle(c.CorrectRecord(programme="prog", position=position, reason="y"), ctx())
     assert max_position(service) == before
 
 
-def test_a_correction_names_a_record_of_its_own_programme(service: Service) -> None:
+def test_a_correction_names_a_record_of_its_own_programme(service: Registre) -> None:
     position = _voted(service)
     open_programme(service, "other")
     with pytest.raises(NotFound, match="not a record of programme other"):
-        service.correct(c.CorrectRecord(programme="other", position=position, reason="x"), ctx())
+        service.handle(c.CorrectRecord(programme="other", position=position, reason="x"), ctx())
     with pytest.raises(NotFound, match="no record at position"):
-        service.correct(
+        service.handle(
             c.CorrectRecord(programme="prog", position=max_position(service) + 10, reason="x"),
             ctx(),
         )
 
 
-def test_a_command_receipt_cannot_be_annulled(service: Service) -> None:
+def test_a_command_receipt_cannot_be_annulled(service: Registre) -> None:
     _voted(service)
     receipt_position = max_position(service)
     with pytest.raises(NotFound, match="not a record of programme prog that can be annulled"):
-        service.correct(
+        service.handle(
             c.CorrectRecord(programme="prog", position=receipt_position, reason="x"), ctx()
         )
 
 
-def test_annulling_a_decision_withdraws_the_adoption(service: Service) -> None:
+def test_annulling_a_decision_withdraws_the_adoption(service: Registre) -> None:
     open_programme(service, "prog", founders={"m": "Métropole"}, rule="any")
     register(service, "prog", "p1")
     contribute(service, "prog", "C-1")
     synthesise(service, "prog", "P-1", "C-1")
-    service.validate(
+    service.handle(
         c.ValidateProposal(programme="prog", proposal="P-1", body="COPIL", minutes="CR-1"), ctx()
     )
-    decided = service.decide(
+    decided = service.handle(
         c.DecideOnPriority(
             programme="prog",
             proposal="P-1",
@@ -388,7 +382,7 @@ def test_annulling_a_decision_withdraws_the_adoption(service: Service) -> None:
         ctx(),
     )
     position = next(r.position for r in decided.recorded if r.kind == "Proposal.FounderDecided")
-    corrected = service.correct(
+    corrected = service.handle(
         c.CorrectRecord(programme="prog", position=position, reason="not signed"), ctx()
     )
     assert [r.kind.split(".")[-1] for r in corrected.recorded] == [

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from site_support import publish_demo
 
-from registre.adapters.demo_data import PARTICIPANTS
+from registre.adapters.demo.data import PARTICIPANTS
 from registre.cli.main import main
 
 
@@ -160,7 +160,7 @@ def test_the_verification_page_shows_the_signed_checkpoint_that_verifies_offline
 ) -> None:
     import json
 
-    from registre.adapters.offline_verify import run
+    from registre.adapters.ledger.offline_verify import run
 
     checkpoint_file = site / "donnees" / "point-de-controle.json"
     checkpoint = json.loads(checkpoint_file.read_text("utf-8"))

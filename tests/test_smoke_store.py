@@ -1,16 +1,16 @@
-from registre.adapters import commands as c
-from registre.adapters.service import Service
+from registre.adapters.application import Registre
+from registre.adapters.application import commands as c
 
 
-def test_a_programme_opened_in_a_store_is_found_there_again(service: Service) -> None:
+def test_a_programme_opened_in_a_store_is_found_there_again(service: Registre) -> None:
     ctx = c.Context(actor="clerk")
-    service.open_programme(
+    service.handle(
         c.OpenProgramme(
             programme="demo", title="T", organiser="O", founders={"m": "Métropole"}, rule="any"
         ),
         ctx,
     )
-    again = Service(service.config)
+    again = Registre.open(service.config)
     try:
         from registre.domain import Programme
 

@@ -11,9 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from service_support import contribute, ctx, open_programme, register, synthesise
 
-from registre.adapters import commands as c
-from registre.adapters.service import Result, Service
-from registre.adapters.store import parse_url
+from registre.adapters.application import Registre, Result
+from registre.adapters.application import commands as c
+from registre.adapters.application.service import make_audit
+from registre.adapters.stores.config import parse_url
 from registre.domain import Ballot, Round
 from registre.domain.errors import RegistreError
 from registre.projections import projector_for
@@ -24,7 +25,7 @@ PEOPLE = ["p1", "p2", "p3"]
 PROPOSALS = ["F1", "F2"]
 
 
-def _setup(s: Service) -> None:
+def _setup(s: Registre) -> None:
     open_programme(s, P)
     for key in PEOPLE:
         register(s, P, key)
@@ -33,8 +34,8 @@ def _setup(s: Service) -> None:
         synthesise(s, P, key, f"C{i}")
 
 
-def _open(s: Service, key: str, method: str, limit: int | None = None) -> None:
-    s.open_round(
+def _open(s: Registre, key: str, method: str, limit: int | None = None) -> None:
+    s.handle(
         c.OpenRound(
             programme=P, key=key, session="W1", method=method, limit=limit, proposals=PROPOSALS
         ),
@@ -42,15 +43,15 @@ def _open(s: Service, key: str, method: str, limit: int | None = None) -> None:
     )
 
 
-def _cast(s: Service, round_: str, who: str, proposal: str, value: str | None = None) -> Result:
-    return s.cast_vote(
+def _cast(s: Registre, round_: str, who: str, proposal: str, value: str | None = None) -> Result:
+    return s.handle(
         c.CastVote(programme=P, round=round_, participant=who, proposal=proposal, value=value),
         ctx(),
     )
 
 
-def _retract(s: Service, round_: str, who: str, proposal: str) -> Result:
-    return s.retract_vote(
+def _retract(s: Registre, round_: str, who: str, proposal: str) -> Result:
+    return s.handle(
         c.RetractVote(programme=P, round=round_, participant=who, proposal=proposal), ctx()
     )
 
@@ -59,8 +60,8 @@ def _position(result: Result, kind: str) -> int:
     return next(r.position for r in result.recorded if r.kind.endswith(kind))
 
 
-def _tally(s: Service, round_: str) -> RoundTally:
-    projector = projector_for(s)
+def _tally(s: Registre, round_: str) -> RoundTally:
+    projector = projector_for(s.store)
     projector.catch_up(["tallies"])
     with projector.reading("tallies") as db:
         (tally,) = read_tallies(db, P, round_)
@@ -71,7 +72,7 @@ def _by_proposal(tally: RoundTally) -> dict[str, ProposalTally]:
     return {t.proposal: t for t in tally.proposals}
 
 
-def test_approval_counts_one_approval_per_participant(service: Service) -> None:
+def test_approval_counts_one_approval_per_participant(service: Registre) -> None:
     _setup(service)
     _open(service, "R1", "approval", limit=2)
     for who in PEOPLE:
@@ -82,7 +83,7 @@ def test_approval_counts_one_approval_per_participant(service: Service) -> None:
     assert (tally["F2"].total, tally["F2"].voters) == (1, 1)
 
 
-def test_dots_add_up_on_one_proposal(service: Service) -> None:
+def test_dots_add_up_on_one_proposal(service: Registre) -> None:
     _setup(service)
     _open(service, "R1", "dots", limit=3)
     _cast(service, "R1", "p1", "F1", "2")
@@ -97,7 +98,7 @@ def test_dots_add_up_on_one_proposal(service: Service) -> None:
     assert [t.proposal for t in tally.ranked()] == ["F1", "F2"]
 
 
-def test_score_has_a_sum_a_count_and_a_mean(service: Service) -> None:
+def test_score_has_a_sum_a_count_and_a_mean(service: Registre) -> None:
     _setup(service)
     _open(service, "R1", "score")
     for who, score in zip(PEOPLE, ("5", "2", "4"), strict=True):
@@ -107,7 +108,7 @@ def test_score_has_a_sum_a_count_and_a_mean(service: Service) -> None:
     assert _by_proposal(_tally(service, "R1"))["F2"].mean is None
 
 
-def test_agree_counts_and_a_later_vote_replaces_the_earlier(service: Service) -> None:
+def test_agree_counts_and_a_later_vote_replaces_the_earlier(service: Registre) -> None:
     _setup(service)
     _open(service, "R1", "agree")
     _cast(service, "R1", "p1", "F1", "agree")
@@ -118,7 +119,7 @@ def test_agree_counts_and_a_later_vote_replaces_the_earlier(service: Service) ->
     assert (f1.agree, f1.disagree, f1.passes, f1.voters, f1.total) == (2, 0, 1, 3, 2)
 
 
-def test_a_retraction_removes_the_participants_votes_on_that_proposal(service: Service) -> None:
+def test_a_retraction_removes_the_participants_votes_on_that_proposal(service: Registre) -> None:
     _setup(service)
     _open(service, "R1", "dots", limit=3)
     _cast(service, "R1", "p1", "F1", "1")
@@ -130,7 +131,7 @@ def test_a_retraction_removes_the_participants_votes_on_that_proposal(service: S
     assert (by["F1"].total, by["F2"].total) == (1, 1)
 
 
-def test_an_annulled_vote_no_longer_counts_and_the_earlier_one_stands(service: Service) -> None:
+def test_an_annulled_vote_no_longer_counts_and_the_earlier_one_stands(service: Registre) -> None:
     _setup(service)
     _open(service, "R1", "agree")
     _cast(service, "R1", "p1", "F1", "agree")
@@ -138,7 +139,7 @@ def test_an_annulled_vote_no_longer_counts_and_the_earlier_one_stands(service: S
     _cast(service, "R1", "p2", "F2", "agree")
     before = _by_proposal(_tally(service, "R1"))["F1"]
     assert (before.agree, before.disagree) == (0, 1)
-    service.correct(
+    service.handle(
         c.CorrectRecord(programme=P, position=_position(replacing, "VoteCast"), reason="erreur"),
         ctx(),
     )
@@ -147,7 +148,7 @@ def test_an_annulled_vote_no_longer_counts_and_the_earlier_one_stands(service: S
     assert after["F2"].agree == 1
 
 
-def test_a_vote_stored_after_the_close_is_listed_late_and_not_counted(service: Service) -> None:
+def test_a_vote_stored_after_the_close_is_listed_late_and_not_counted(service: Registre) -> None:
     _setup(service)
     _open(service, "R1", "approval", limit=2)
     _cast(service, "R1", "p1", "F1")
@@ -157,9 +158,9 @@ def test_a_vote_stored_after_the_close_is_listed_late_and_not_counted(service: S
     round_ = service.load(Round, P, "R1")
     ballot = service.load(Ballot, P, Ballot.key_for("R1", "p2"))
     assert round_ is not None and ballot is not None
-    service.close_round(c.CloseRound(programme=P, key="R1"), ctx())
-    ballot.cast(round_, "F2", 1, Service._audit(ctx(), "late-vote"))
-    service.app.save(ballot)
+    service.handle(c.CloseRound(programme=P, key="R1"), ctx())
+    ballot.cast(round_, "F2", 1, make_audit(ctx(), "late-vote"))
+    service.store.app.save(ballot)
     tally = _tally(service, "R1")
     assert tally.closed
     assert _by_proposal(tally)["F2"].total == 0
@@ -169,11 +170,11 @@ def test_a_vote_stored_after_the_close_is_listed_late_and_not_counted(service: S
     assert tally.closed_at is not None and late.position > tally.closed_at
 
 
-def test_rounds_are_listed_in_order_and_an_unknown_round_reads_empty(service: Service) -> None:
+def test_rounds_are_listed_in_order_and_an_unknown_round_reads_empty(service: Registre) -> None:
     _setup(service)
     _open(service, "R1", "approval")
     _open(service, "R2", "dots", limit=2)
-    projector = projector_for(service)
+    projector = projector_for(service.store)
     projector.catch_up(["tallies"])
     with projector.reading("tallies") as db:
         assert [t.round for t in read_tallies(db, P)] == ["R1", "R2"]
@@ -212,7 +213,7 @@ def test_the_projected_tally_equals_a_count_from_the_ballots(
     method, steps = scenario
     with (
         tempfile.TemporaryDirectory() as folder,
-        Service(parse_url(str(Path(folder) / "r.db"))) as s,
+        Registre.open(parse_url(str(Path(folder) / "r.db"))) as s,
     ):
         _setup(s)
         _open(s, "R", method, limit=3)
@@ -225,7 +226,7 @@ def test_the_projected_tally_equals_a_count_from_the_ballots(
                     _retract(s, "R", who, proposal)
                 elif casts:
                     position = casts[pick % len(casts)]
-                    s.correct(c.CorrectRecord(programme=P, position=position, reason="x"), ctx())
+                    s.handle(c.CorrectRecord(programme=P, position=position, reason="x"), ctx())
             except RegistreError:
                 pass  # refused by a rule: nothing recorded, as for a clerk
         totals: Counter[str] = Counter()

@@ -15,8 +15,8 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from make_topic_fixture import FIXTURE, event_classes, topic_of
 
-from registre.adapters.service import Service
-from registre.adapters.store import parse_url
+from registre.adapters.application import Registre
+from registre.adapters.stores.config import parse_url
 from registre.domain import Audit
 
 
@@ -26,15 +26,15 @@ def fixture_records() -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def mapper_service(sqlite_url: str) -> Iterator[Service]:
-    service = Service(parse_url(sqlite_url))
+def mapper_service(sqlite_url: str) -> Iterator[Registre]:
+    service = Registre.open(parse_url(sqlite_url))
     try:
         yield service
     finally:
         service.close()
 
 
-def test_every_stored_event_of_the_fixture_decodes(mapper_service: Service) -> None:
+def test_every_stored_event_of_the_fixture_decodes(mapper_service: Registre) -> None:
     records = fixture_records()
     assert records
     for record in records:
@@ -44,7 +44,7 @@ def test_every_stored_event_of_the_fixture_decodes(mapper_service: Service) -> N
             topic=record["topic"],
             state=record["state"].encode("utf-8"),
         )
-        event = mapper_service.app.mapper.to_domain_event(stored)
+        event = mapper_service.store.app.mapper.to_domain_event(stored)
         assert topic_of(type(event)) == record["topic"]
         assert event.originator_version == record["originator_version"]
         assert isinstance(getattr(event, "audit", None), Audit), record["topic"]

@@ -12,7 +12,8 @@ disagree, pass). It is recorded as:
   are recorded in time order (file order among equal times), so a later vote
   by the same voter on the same comment replaces the earlier one. A vote
   equal to the voter's standing vote on that comment changes nothing: the
-  domain refuses it, so the import leaves it out and counts it in the summary;
+  domain says so (``Unchanged``), so the import leaves it out and counts it in
+  the summary;
 - moderation: accepted comments (1) are validated and rejected ones (-1)
   rejected by the body "Pol.is moderation"; the export does not say when, so
   these are dated at the conversation's last activity;
@@ -29,34 +30,23 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from registre.adapters.application import BatchUnit
-from registre.adapters.importers.batch import Plan, Row, digest
-from registre.domain import (
-    Ballot,
-    Contribution,
-    Method,
-    OrganisationType,
-    Outcome,
-    Participant,
-    Proposal,
-    Round,
-    Session,
-    SessionKind,
-)
-from registre.domain.errors import InvalidInput, RuleViolation
+from registre.adapters.application import commands as c
+from registre.adapters.importers.runner import Plan, Row, digest
+from registre.domain import Method, OrganisationType, Outcome, SessionKind
+from registre.domain.errors import InvalidInput
 from registre.domain.ids import check_key
-from registre.domain.proposal import cite
 
 COMMENT_COLUMNS = ["timestamp", "comment-id", "author-id", "moderated", "comment-body"]
 VOTE_COLUMNS = ["timestamp", "comment-id", "voter-id", "vote"]
 ORGANISATION = "Pol.is participant"
 MODERATION = "Pol.is moderation"
+# A Pol.is vote, as an agree round takes it.
+VOTE_VALUES = {1: "agree", -1: "disagree", 0: "pass"}
 TITLE_LENGTH = 120
 MAX_TEXT = 20000
 
@@ -120,31 +110,120 @@ def plan_polis(
     times = [comment.at for comment in comments] + [vote.at for vote in votes]
     first, last = min(times), max(times)
     topic = _topic(base / "summary.csv") or f"Pol.is conversation {conv}"
-    keys = Keys(conv)
+    keys = Keys(programme, conv)
     header = f"{comments_file}:1"  # the list of the conversation's comments
 
-    rows = [Row(header, first, _session_row(session, first, topic, axis))]
-    rows += [Row(x.source, x.at, _comment_row(keys, session, axis, x)) for x in comments]
-    proposals = [keys.comment(x.id) for x in comments]
-    rows.append(Row(header, first, _open_row(round_key, session, proposals)))
-    rows += [Row(v.source, v.at, _vote_row(keys, round_key, v)) for v in votes]
-    rows += [Row(x.source, last, _moderation_row(keys, conv, x)) for x in comments if x.moderated]
+    schedule = c.ScheduleSession(
+        programme=programme,
+        key=session,
+        kind=SessionKind.ONLINE,
+        on=first.date(),
+        title=topic,
+        axes=[axis] if axis else [],
+        existing_ok=True,
+    )
+    rows = [Row(header, [schedule], first)]
+    rows += [Row(x.source, keys.comment_commands(x, session, axis), x.at) for x in comments]
+    rows.append(
+        Row(
+            header,
+            [
+                c.OpenRound(
+                    programme=programme,
+                    key=round_key,
+                    session=session,
+                    method=Method.AGREE,
+                    proposals=[keys.comment(x.id) for x in comments],
+                )
+            ],
+            first,
+        )
+    )
+    rows += [Row(v.source, keys.vote_commands(round_key, v), v.at) for v in votes]
+    for x in comments:
+        if x.moderated:
+            outcome = Outcome.VALIDATED if x.moderated == 1 else Outcome.REJECTED
+            moderation = c.ValidateProposal(
+                programme=programme,
+                proposal=keys.comment(x.id),
+                body=MODERATION,
+                minutes=f"Pol.is export {conv}",
+                outcome=outcome,
+            )
+            rows.append(Row(x.source, [moderation], last))
     if not keep_open:
         closing = votes[-1].source if votes else header
-        rows.append(Row(closing, last, _close_row(round_key)))
+        rows.append(Row(closing, [c.CloseRound(programme=programme, key=round_key)], last))
     plan.rows = rows
+    plan.columns = {"value": "vote", "text": "comment-body"}
     return plan
 
 
 class Keys:
-    def __init__(self, conv: str) -> None:
+    """The keys of a conversation's participants and comments, and the commands
+    that record them: each participant registered at their first comment or vote."""
+
+    def __init__(self, programme: str, conv: str) -> None:
+        self.programme = programme
         self.conv = conv
+        self.registered: set[int] = set()
 
     def participant(self, polis_id: int) -> str:
         return f"polis-{self.conv}-p{polis_id}"
 
     def comment(self, polis_id: int) -> str:
         return f"polis-{self.conv}-{polis_id}"
+
+    def register(self, polis_id: int) -> list[c.Command]:
+        """The registration of a participant, the first time they appear."""
+        if polis_id in self.registered:
+            return []
+        self.registered.add(polis_id)
+        return [
+            c.RegisterParticipant(
+                programme=self.programme,
+                key=self.participant(polis_id),
+                organisation=ORGANISATION,
+                organisation_type=OrganisationType.CITIZEN,
+                existing_ok=True,
+            )
+        ]
+
+    def comment_commands(self, comment: Comment, session: str, axis: str | None) -> list[c.Command]:
+        """A comment: a contribution by its author, and the proposal voted on."""
+        key, body = self.comment(comment.id), comment.body
+        title = body if len(body) <= TITLE_LENGTH else body[: TITLE_LENGTH - 1].rstrip() + "…"
+        return [
+            *self.register(comment.author),
+            c.SubmitContribution(
+                programme=self.programme,
+                key=key,
+                session=session,
+                axis=axis,
+                authors=[self.participant(comment.author)],
+                text=body,
+            ),
+            c.SynthesiseProposal(
+                programme=self.programme,
+                key=key,
+                title=title,
+                text=body,
+                axis=axis,
+                sources=[c.SourceRef(contribution=key, version=1)],
+            ),
+        ]
+
+    def vote_commands(self, round_key: str, vote: Vote) -> list[c.Command]:
+        return [
+            *self.register(vote.voter),
+            c.CastVote(
+                programme=self.programme,
+                round=round_key,
+                participant=self.participant(vote.voter),
+                proposal=self.comment(vote.comment),
+                value=VOTE_VALUES[vote.value],
+            ),
+        ]
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -261,108 +340,3 @@ def _topic(summary: Path) -> str | None:
         return None
     topic = next((r[1].strip() for r in rows if len(r) > 1 and r[0] == "topic"), "")
     return topic[:300] or None
-
-
-# -- the rows -----------------------------------------------------------------------------------
-
-Apply = Callable[[BatchUnit, Row], str | None]
-
-
-def _participant(u: BatchUnit, key: str) -> str:
-    """The Pol.is participant, registered at their first comment or vote."""
-    if u.find(Participant, key) is None:
-        u.add(Participant.register(u.slug, key, ORGANISATION, OrganisationType.CITIZEN, u.audit))
-    return u.participant(key).key
-
-
-def _session_row(key: str, first: datetime, topic: str, axis: str | None) -> Apply:
-    def apply(u: BatchUnit, row: Row) -> str | None:
-        programme = u.programme()
-        if axis is not None:
-            programme.require_axis(axis)
-        session = u.find(Session, key)
-        if session is None:
-            axes = [axis] if axis else []
-            u.add(
-                Session.schedule(
-                    u.slug, key, SessionKind.ONLINE, first.date(), topic, axes, [], u.audit
-                )
-            )
-            return None
-        session.require_live()
-        if session.kind is not SessionKind.ONLINE:
-            raise RuleViolation(
-                f"session {key} is a {session.kind.value} session; a Pol.is conversation is "
-                "recorded in an online session (give another --session to create one)"
-            )
-        return "online session already scheduled"
-
-    return apply
-
-
-def _comment_row(keys: Keys, session: str, axis: str | None, comment: Comment) -> Apply:
-    def apply(u: BatchUnit, row: Row) -> str | None:
-        author = _participant(u, keys.participant(comment.author))
-        key = keys.comment(comment.id)
-        u.require_absent(Contribution, key)
-        u.require_absent(Proposal, key)
-        contribution = Contribution.submit(
-            u.slug, key, session, axis, [author], comment.body, u.audit
-        )
-        body = comment.body
-        title = body if len(body) <= TITLE_LENGTH else body[: TITLE_LENGTH - 1].rstrip() + "…"
-        proposal = Proposal.synthesise(
-            u.programme(), key, title, body, axis, [cite(contribution, 1)], u.audit
-        )
-        u.add(contribution, proposal)
-        return None
-
-    return apply
-
-
-def _open_row(key: str, session: str, proposals: list[str]) -> Apply:
-    def apply(u: BatchUnit, row: Row) -> str | None:
-        u.get(Session, session)
-        u.require_absent(Round, key)
-        u.add(Round.open(u.slug, key, session, Method.AGREE, None, None, proposals, u.audit))
-        return None
-
-    return apply
-
-
-def _vote_row(keys: Keys, round_key: str, vote: Vote) -> Apply:
-    proposal = keys.comment(vote.comment)
-
-    def apply(u: BatchUnit, row: Row) -> str | None:
-        round_ = u.get(Round, round_key)
-        voter = _participant(u, keys.participant(vote.voter))
-        ballot = u.find(Ballot, Ballot.key_for(round_key, voter))
-        if ballot is None:
-            ballot = Ballot.start(round_, voter, u.audit)
-            u.add(ballot)
-        standing = [v for v in ballot.live_votes() if v.proposal == proposal]
-        if standing and standing[-1].value == vote.value:
-            return "repeated vote equal to the voter's standing vote"
-        ballot.cast(round_, proposal, vote.value, u.audit)
-        return None
-
-    return apply
-
-
-def _moderation_row(keys: Keys, conv: str, comment: Comment) -> Apply:
-    outcome = Outcome.VALIDATED if comment.moderated == 1 else Outcome.REJECTED
-
-    def apply(u: BatchUnit, row: Row) -> str | None:
-        proposal = u.get(Proposal, keys.comment(comment.id))
-        proposal.validate(MODERATION, f"Pol.is export {conv}", outcome, u.audit)
-        return None
-
-    return apply
-
-
-def _close_row(key: str) -> Apply:
-    def apply(u: BatchUnit, row: Row) -> str | None:
-        u.get(Round, key).close(u.audit)
-        return None
-
-    return apply

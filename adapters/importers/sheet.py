@@ -2,9 +2,10 @@
 CSV files (one kind per file) or an XLSX workbook (one sheet per kind).
 
 The columns of each kind are in ``COLUMNS``; ``write_template`` writes them
-out with an example row. Each row is checked as the matching recording
-command would be (the same pydantic models, the same domain rules), and
-cites ``FILE:LINE`` (CSV) or ``FILE[SHEET]:ROW`` (XLSX) as its source.
+out with an example row. Each row becomes the matching recording command
+(the same pydantic models as the command line's), which the import runner
+sends through the same handlers, and cites ``FILE:LINE`` (CSV) or
+``FILE[SHEET]:ROW`` (XLSX) as its source.
 Names and contacts go to the personal data table, never into events.
 """
 
@@ -12,15 +13,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from registre.adapters import commands as c
-from registre.adapters.application import BatchUnit
-from registre.adapters.importers.batch import Plan, Row, digest, parse_model
-from registre.domain import Ballot, Contribution, Participant, Round, Session
+from pydantic import ValidationError
+
+from registre.adapters.application import commands as c
+from registre.adapters.importers.runner import Plan, Row, digest, explain, parse_model
 from registre.domain.errors import InvalidInput
 
 # kind -> (required columns, optional columns), in the order of the template.
@@ -72,7 +73,7 @@ def plan_sheet(programme: str, file: str, kind: str | None) -> Plan:
         sheets = [_csv(file, data, kind, plan)]
     for sheet_kind, records in sheets:
         build = ROW_BUILDERS[sheet_kind]
-        plan.rows.extend(build(programme, source, values) for source, values in records)
+        plan.rows.extend(_row(programme, source, values, build) for source, values in records)
     return plan
 
 
@@ -185,104 +186,51 @@ def _when(values: dict[str, str]) -> datetime | None:
         raise InvalidInput(f"date: {raw!r} is not an ISO 8601 date (YYYY-MM-DD)") from None
 
 
-def _row(source: str, values: dict[str, str], apply: Any) -> Row:
+Build = Callable[[str, dict[str, Any]], c.Command]
+
+
+def _row(programme: str, source: str, values: dict[str, str], build: Build) -> Row:
+    """One line of a sheet as its command, or the reason it cannot be one."""
     try:
         when = _when(values)
-    except InvalidInput as error:
-        message = str(error)
-
-        def refuse(u: BatchUnit, row: Row) -> str | None:
-            raise InvalidInput(message)
-
-        return Row(source, None, refuse)
-    if values.pop("_extra", None):
-
-        def too_many(u: BatchUnit, row: Row) -> str | None:
+        if values.pop("_extra", None):
             raise InvalidInput("more cells than columns; quote cells that contain commas")
-
-        return Row(source, when, too_many)
-    return Row(source, when, apply)
+        return Row(source, [build(programme, _fields(programme, values))], when)
+    except ValidationError as error:
+        return Row(source, problem="; ".join(explain(error)))
+    except InvalidInput as error:
+        return Row(source, problem=str(error))
 
 
 # -- one row of each kind, as the matching recording command ----------------------------------
 
 
-def _participant(programme: str, source: str, values: dict[str, str]) -> Row:
-    def apply(u: BatchUnit, row: Row) -> str | None:
-        cmd = parse_model(c.RegisterParticipant, _fields(programme, values))
-        u.programme()
-        u.require_absent(Participant, cmd.key)
-        u.add(
-            Participant.register(
-                programme, cmd.key, cmd.organisation, cmd.organisation_type, u.audit
-            )
-        )
-        row.personal = (cmd.key, cmd.name, cmd.contact)
-        return None
-
-    return _row(source, values, apply)
+def _participant(programme: str, fields: dict[str, Any]) -> c.Command:
+    cmd = parse_model(c.RegisterParticipant, fields)
+    if cmd.name is None:  # a sheet registers named people
+        raise InvalidInput("name: is required")
+    return cmd
 
 
-def _attendance(programme: str, source: str, values: dict[str, str]) -> Row:
-    def apply(u: BatchUnit, row: Row) -> str | None:
-        fields = _fields(programme, values)
-        fields["participants"] = [fields.pop("participant")] if "participant" in fields else []
-        cmd = parse_model(c.RecordAttendance, fields)
-        session = u.get(Session, cmd.session)
-        (participant,) = cmd.participants
-        u.participant(participant)
-        if participant in session.attendance:
-            return "attendance already listed"
-        session.record_attendance([participant], u.audit)
-        return None
-
-    return _row(source, values, apply)
+def _attendance(programme: str, fields: dict[str, Any]) -> c.Command:
+    fields["participants"] = [fields.pop("participant")] if "participant" in fields else []
+    return parse_model(c.RecordAttendance, fields)
 
 
-def _contribution(programme: str, source: str, values: dict[str, str]) -> Row:
-    def apply(u: BatchUnit, row: Row) -> str | None:
-        fields = _fields(programme, values)
-        authors = fields.get("authors", "").replace(",", ";").split(";")
-        fields["authors"] = [a.strip() for a in authors if a.strip()]
-        cmd = parse_model(c.SubmitContribution, fields)
-        if cmd.key is None:
-            raise InvalidInput("key: is required")
-        prog = u.programme()
-        session = u.get(Session, cmd.session)
-        if cmd.axis is not None:
-            prog.require_axis(cmd.axis)
-        for author in cmd.authors:
-            u.participant(author)
-        u.require_absent(Contribution, cmd.key)
-        u.add(
-            Contribution.submit(
-                programme, cmd.key, session.key, cmd.axis, cmd.authors, cmd.text, u.audit
-            )
-        )
-        return None
-
-    return _row(source, values, apply)
+def _contribution(programme: str, fields: dict[str, Any]) -> c.Command:
+    authors = fields.get("authors", "").replace(",", ";").split(";")
+    fields["authors"] = [a.strip() for a in authors if a.strip()]
+    cmd = parse_model(c.SubmitContribution, fields)
+    if cmd.key is None:
+        raise InvalidInput("key: is required")
+    return cmd
 
 
-def _vote(programme: str, source: str, values: dict[str, str]) -> Row:
-    def apply(u: BatchUnit, row: Row) -> str | None:
-        cmd = parse_model(c.CastVote, _fields(programme, values))
-        round_ = u.get(Round, cmd.round)
-        round_.require_open()
-        round_.require_eligible(cmd.proposal)
-        u.participant(cmd.participant)
-        value = round_.value_of(cmd.value)
-        ballot = u.find(Ballot, Ballot.key_for(cmd.round, cmd.participant))
-        if ballot is None:
-            ballot = Ballot.start(round_, cmd.participant, u.audit)
-            u.add(ballot)
-        ballot.cast(round_, cmd.proposal, value, u.audit)
-        return None
-
-    return _row(source, values, apply)
+def _vote(programme: str, fields: dict[str, Any]) -> c.Command:
+    return parse_model(c.CastVote, fields)
 
 
-ROW_BUILDERS = {
+ROW_BUILDERS: dict[str, Build] = {
     "participants": _participant,
     "attendance": _attendance,
     "contributions": _contribution,

@@ -13,22 +13,29 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from registre.adapters.stores.dialect import Dialect, Kind
 from registre.domain.errors import InvalidInput
 
 DEFAULT_URL = "registre.db"
 ENV_VAR = "REGISTRE_DATABASE_URL"
+RECORDERS = "registre.adapters.stores.recorders:"
 SCHEMA_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 @dataclass(frozen=True)
 class StoreConfig:
     url: str
-    kind: str  # "sqlite" or "postgres"
+    kind: Kind
     env: dict[str, str]
+
+    @property
+    def dialect(self) -> Dialect:
+        return Dialect(self.kind, self.env["POSTGRES_SCHEMA"] if self.kind == "postgres" else None)
 
     @property
     def display(self) -> str:
@@ -62,7 +69,11 @@ def parse_url(url: str) -> StoreConfig:
         path = url
     if not path:
         raise InvalidInput("the SQLite database URL names no file")
-    if path != ":memory:":
+    if path == ":memory:":
+        # A database of its own, shared by the connections of one store (the
+        # library keeps them in a pool), gone when the store is closed.
+        path = f"file:registre-{uuid.uuid4().hex}?mode=memory&cache=shared"
+    else:
         parent = Path(path).expanduser().resolve().parent
         if not parent.is_dir():
             raise InvalidInput(
@@ -75,7 +86,9 @@ def parse_url(url: str) -> StoreConfig:
         env={
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
-            "APPLICATION_RECORDER_TOPIC": "registre.adapters.recorders:LedgeredSQLiteRecorder",
+            "APPLICATION_RECORDER_TOPIC": RECORDERS + "LedgeredSQLiteRecorder",
+            # The schema is created and upgraded by ``schema``, not at every start.
+            "CREATE_TABLE": "n",
         },
     )
 
@@ -93,7 +106,8 @@ def _postgres(url: str) -> StoreConfig:
         )
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "APPLICATION_RECORDER_TOPIC": "registre.adapters.recorders:LedgeredPostgresRecorder",
+        "APPLICATION_RECORDER_TOPIC": RECORDERS + "LedgeredPostgresRecorder",
+        "CREATE_TABLE": "n",
         # The library's insert function would bypass the ledger's leaves: never
         # let an inherited environment variable turn it on.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
@@ -113,39 +127,3 @@ def _postgres(url: str) -> StoreConfig:
 
 class StoreUnavailable(InvalidInput):
     """The configured store cannot be reached or opened."""
-
-
-def prepare(config: StoreConfig) -> None:
-    """Creates what the event store needs before the library opens it: the
-    PostgreSQL schema of the deployment. Fails with one clear line if the
-    server cannot be reached."""
-    if config.kind != "postgres":
-        return
-    import psycopg
-    from psycopg import sql
-
-    env = config.env
-    try:
-        with psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=int(env["POSTGRES_PORT"]),
-            user=env["POSTGRES_USER"],
-            password=env["POSTGRES_PASSWORD"] or None,
-            connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
-            autocommit=True,
-        ) as conn:
-            exists = conn.execute(
-                "SELECT 1 FROM pg_namespace WHERE nspname = %s", (env["POSTGRES_SCHEMA"],)
-            ).fetchone()
-            if not exists:
-                conn.execute(
-                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                        sql.Identifier(env["POSTGRES_SCHEMA"])
-                    )
-                )
-    except psycopg.Error as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise StoreUnavailable(
-            f"cannot open the PostgreSQL store {config.display}: {reason}"
-        ) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -33,7 +33,11 @@ SOURCE_REF = re.compile(r"^(?P<key>[A-Za-z0-9][A-Za-z0-9._-]{0,79})(?:@(?P<versi
 
 
 class Command(BaseModel):
+    """A recording command: what a clerk asks, about one programme."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+    # The command as a clerk names it ("vote cast"); kept in its receipt.
+    ACTION: ClassVar[str]
 
     programme: Key
 
@@ -54,6 +58,8 @@ class Context(BaseModel):
 
 
 class OpenProgramme(Command):
+    ACTION: ClassVar[str] = "programme open"
+
     title: Name
     organiser: Name
     founders: dict[Key, Name] = Field(min_length=1)
@@ -61,38 +67,56 @@ class OpenProgramme(Command):
 
 
 class AddAxis(Command):
+    ACTION: ClassVar[str] = "programme axis"
+
     key: Key
     title: Name
 
 
 class ScheduleSession(Command):
+    ACTION: ClassVar[str] = "session schedule"
+
     key: Key
     kind: SessionKind
     on: date
     title: OptionalText = ""
     axes: list[Key] = []
     facilitators: list[Name] = []
+    # An import's session "if the programme does not have it yet": one already
+    # scheduled, of the same kind, is left as it is (``Unchanged``).
+    existing_ok: bool = False
 
 
 class RecordAttendance(Command):
+    ACTION: ClassVar[str] = "session attend"
+
     session: Key
     participants: list[Key] = Field(min_length=1)
 
 
 class RegisterParticipant(Command):
+    ACTION: ClassVar[str] = "participant register"
+
     key: Key
-    name: Name
+    name: Name | None = None  # none for an anonymous participant (a Pol.is voter)
     organisation: Name
     organisation_type: OrganisationType
     contact: Name | None = None
+    # An import's participant "registered at their first appearance": one already
+    # registered is left as it is (``Unchanged``).
+    existing_ok: bool = False
 
 
 class EraseParticipant(Command):
+    ACTION: ClassVar[str] = "participant erase"
+
     key: Key
     reason: Text
 
 
 class SubmitContribution(Command):
+    ACTION: ClassVar[str] = "contribution submit"
+
     key: Key | None = None
     session: Key
     axis: Key | None = None
@@ -101,11 +125,15 @@ class SubmitContribution(Command):
 
 
 class AmendContribution(Command):
+    ACTION: ClassVar[str] = "contribution amend"
+
     key: Key
     text: Text
 
 
 class WithdrawContribution(Command):
+    ACTION: ClassVar[str] = "contribution withdraw"
+
     key: Key
     reason: Text
 
@@ -128,6 +156,8 @@ class SourceRef(BaseModel):
 
 
 class SynthesiseProposal(Command):
+    ACTION: ClassVar[str] = "proposal synthesise"
+
     key: Key
     title: Name
     text: OptionalText = ""
@@ -143,23 +173,31 @@ class SynthesiseProposal(Command):
 
 
 class RewordProposal(Command):
+    ACTION: ClassVar[str] = "proposal reword"
+
     key: Key
     title: Name
     text: OptionalText | None = None
 
 
 class MergeProposals(Command):
+    ACTION: ClassVar[str] = "proposal merge"
+
     target: Key
     sources: list[Key] = Field(min_length=1)
     title: Name | None = None
 
 
 class SplitProposal(Command):
+    ACTION: ClassVar[str] = "proposal split"
+
     key: Key
     parts: list[tuple[Key, Name]] = Field(min_length=2)
 
 
 class OpenRound(Command):
+    ACTION: ClassVar[str] = "round open"
+
     key: Key
     session: Key
     method: Method
@@ -169,10 +207,14 @@ class OpenRound(Command):
 
 
 class CloseRound(Command):
+    ACTION: ClassVar[str] = "round close"
+
     key: Key
 
 
 class CastVote(Command):
+    ACTION: ClassVar[str] = "vote cast"
+
     round: Key
     participant: Key
     proposal: Key
@@ -180,12 +222,16 @@ class CastVote(Command):
 
 
 class RetractVote(Command):
+    ACTION: ClassVar[str] = "vote retract"
+
     round: Key
     participant: Key
     proposal: Key
 
 
 class ValidateProposal(Command):
+    ACTION: ClassVar[str] = "validate"
+
     proposal: Key
     body: Name
     minutes: Name
@@ -193,6 +239,8 @@ class ValidateProposal(Command):
 
 
 class DecideOnPriority(Command):
+    ACTION: ClassVar[str] = "decide"
+
     proposal: Key
     founder: Key
     decision: Decision
@@ -201,6 +249,8 @@ class DecideOnPriority(Command):
 
 
 class AssignAction(Command):
+    ACTION: ClassVar[str] = "action assign"
+
     key: Key
     priority: Key
     title: Name
@@ -210,6 +260,8 @@ class AssignAction(Command):
 
 
 class ReportProgress(Command):
+    ACTION: ClassVar[str] = "action progress"
+
     key: Key
     status: ActionStatus
     percent: int = Field(ge=0, le=100)
@@ -217,9 +269,13 @@ class ReportProgress(Command):
 
 
 class CorrectRecord(Command):
+    ACTION: ClassVar[str] = "correct"
+
     position: int = Field(ge=1)
     reason: Text
 
 
 class PublishPlan(Command):
+    ACTION: ClassVar[str] = "plan publish"
+
     label: Name

@@ -1,9 +1,10 @@
-"""A realistic public consultation of any size, recorded through the application service.
+"""A realistic public consultation of any size, recorded through the application
+service.
 
 ``consultation`` describes a French public consultation as an endless series
-of cycles, each a list of steps: the name of a ``Service`` method, its
-command and its context. The first cycle opens the programme (founders
-Métropole, État and Région), its axes, and registers the participants of
+of cycles, each a list of steps: a recording command and its context. The
+first cycle opens the programme (founders Métropole, État and Région), its
+axes, and registers the participants of
 organisations of every type; every cycle then runs a complete round of the
 work: sessions and their attendance, contributions (some amended, a few
 withdrawn), proposals synthesised from them (some reworded, merged or split),
@@ -20,7 +21,7 @@ cycles get shorter as they go, so the dates never reach 2026 however many
 are run.
 
 ``record`` runs whole cycles through the service, one command per transaction
-(the clerk's path) or in batches (``Service.batched``, the import path), until
+(the clerk's path) or in batches (``Registre.batch``, the import path), until
 enough events are stored; ``generate`` does both for a size.
 """
 
@@ -35,8 +36,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from registre.adapters import commands as c
-from registre.adapters.service import Service
+from registre.adapters.application import Registre
+from registre.adapters.application import commands as c
 from registre.domain import (
     ActionStatus,
     Decision,
@@ -51,7 +52,7 @@ from registre.domain.ids import check_key
 
 __all__ = ["Recorded", "Scale", "Step", "consultation", "generate", "record", "steps"]
 
-Step = tuple[str, c.Command, c.Context]  # Service method name, command, context
+Step = tuple[c.Command, c.Context]
 Progress = Callable[[int, int], None]  # (events stored so far, events asked for)
 
 START = datetime(2019, 1, 7, 9, 0, tzinfo=UTC)
@@ -334,15 +335,13 @@ class _Consultation:
         elapsed = horizon * -math.expm1(-number * self.scale.cycle_days * 86400 / horizon)
         return START + timedelta(seconds=elapsed)
 
-    def _do(
-        self, method: str, cmd: c.Command, behalf: str | None = None, source: str | None = None
-    ) -> None:
-        self.todo.append((method, cmd, behalf, source))
+    def _do(self, cmd: c.Command, behalf: str | None = None, source: str | None = None) -> None:
+        self.todo.append((cmd, behalf, source))
 
     def _stamp(self, start: datetime, end: datetime) -> None:
         """Dates the steps to do, evenly from ``start`` to ``end``, in order."""
         n = len(self.todo)
-        for i, (method, cmd, behalf, source) in enumerate(self.todo):
+        for i, (cmd, behalf, source) in enumerate(self.todo):
             at = (start + (end - start) * (i / n)).replace(microsecond=0)
             ctx = c.Context(
                 actor=CLERK,
@@ -351,7 +350,7 @@ class _Consultation:
                 source=source,
                 command_id=str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
             )
-            self.steps.append((method, cmd, ctx))
+            self.steps.append((cmd, ctx))
         self.todo.clear()
 
     def _key(self, prefix: str, width: int) -> str:
@@ -379,7 +378,6 @@ class _Consultation:
         rng = self.rng
         self.rule = rng.choice((DecisionRule.UNANIMITY, DecisionRule.MAJORITY))
         self._do(
-            "open_programme",
             c.OpenProgramme(
                 programme=self.slug,
                 title=f"Consultation publique {self.slug}",
@@ -391,7 +389,7 @@ class _Consultation:
         )
         for key, title in rng.sample(AXES, rng.randint(6, 10)):
             self.axes[key] = title
-            self._do("add_axis", c.AddAxis(programme=self.slug, key=key, title=title))
+            self._do(c.AddAxis(programme=self.slug, key=key, title=title))
         self._stamp(start, start + (end - start) * 0.1)
 
         self.organisations = self._organisations()
@@ -412,7 +410,6 @@ class _Consultation:
             total += min(rng.paretovariate(1.2), 40.0)
             self.activity.append(total)
             self._do(
-                "register_participant",
                 c.RegisterParticipant(
                     programme=self.slug,
                     key=key,
@@ -491,7 +488,6 @@ class _Consultation:
                 contribution.versions = 2
                 contribution.text = f"{contribution.text} Précision : {rng.choice(DETAILS)}."
                 self._do(
-                    "amend_contribution",
                     c.AmendContribution(
                         programme=self.slug, key=contribution.key, text=contribution.text
                     ),
@@ -499,7 +495,6 @@ class _Consultation:
             if rng.random() < 0.05:
                 contribution.withdrawn = True
                 self._do(
-                    "withdraw_contribution",
                     c.WithdrawContribution(
                         programme=self.slug, key=contribution.key, reason=rng.choice(WITHDRAWALS)
                     ),
@@ -552,7 +547,6 @@ class _Consultation:
             SessionKind.RESTITUTION: f"Restitution publique du cycle {number}",
         }[kind]
         self._do(
-            "schedule_session",
             c.ScheduleSession(
                 programme=self.slug,
                 key=key,
@@ -569,7 +563,6 @@ class _Consultation:
     def _attend(self, session: str, participants: list[str]) -> None:
         for i in range(0, len(participants), SHEET):
             self._do(
-                "record_attendance",
                 c.RecordAttendance(
                     programme=self.slug, session=session, participants=participants[i : i + SHEET]
                 ),
@@ -599,7 +592,6 @@ class _Consultation:
             contribution = _Contribution(self._key("C", 6), axis, text)
             made.append(contribution)
             self._do(
-                "submit_contribution",
                 c.SubmitContribution(
                     programme=self.slug,
                     key=contribution.key,
@@ -635,7 +627,6 @@ class _Consultation:
                     for s in sources
                 ]
                 self._do(
-                    "synthesise_proposal",
                     c.SynthesiseProposal(
                         programme=self.slug,
                         key=proposal.key,
@@ -660,7 +651,6 @@ class _Consultation:
         base = proposal.title if len(proposal.title) < 200 else self._title()
         proposal.title = f"{base}, {self.rng.choice(DETAILS)}"
         self._do(
-            "reword_proposal",
             c.RewordProposal(programme=self.slug, key=proposal.key, title=proposal.title),
             behalf=FACILITATORS,
             source=why,
@@ -692,7 +682,6 @@ class _Consultation:
             a.status = b.status = "merged"
             proposals.append(target)
             self._do(
-                "merge_proposals",
                 c.MergeProposals(
                     programme=self.slug,
                     target=target.key,
@@ -709,7 +698,6 @@ class _Consultation:
             source, target = rng.sample(pool, 2)
             source.status = "merged"
             self._do(
-                "merge_proposals",
                 c.MergeProposals(programme=self.slug, target=target.key, sources=[source.key]),
                 behalf=FACILITATORS,
             )
@@ -727,7 +715,6 @@ class _Consultation:
                 proposals.append(part)
                 parts.append((part.key, part.title))
             self._do(
-                "split_proposal",
                 c.SplitProposal(programme=self.slug, key=source.key, parts=parts),
                 behalf=FACILITATORS,
             )
@@ -790,7 +777,6 @@ class _Consultation:
         elif method is Method.SCORE:
             max_score = rng.choice((5, 10))
         self._do(
-            "open_round",
             c.OpenRound(
                 programme=self.slug,
                 key=key,
@@ -806,7 +792,6 @@ class _Consultation:
 
         def cast(voter: str, proposal: str, value: str | None) -> None:
             self._do(
-                "cast_vote",
                 c.CastVote(
                     programme=self.slug,
                     round=key,
@@ -819,7 +804,6 @@ class _Consultation:
 
         def retract(voter: str, proposal: str) -> None:
             self._do(
-                "retract_vote",
                 c.RetractVote(programme=self.slug, round=key, participant=voter, proposal=proposal),
                 source=session,
             )
@@ -871,7 +855,6 @@ class _Consultation:
                         ballot[other] = freed
                         cast(voter, other, self._text(method, freed))
         self._do(
-            "close_round",
             c.CloseRound(programme=self.slug, key=key),
             behalf=FACILITATORS,
             source=session,
@@ -899,7 +882,6 @@ class _Consultation:
     def _validate(self, proposal: _Proposal, outcome: Outcome, minutes: str) -> None:
         proposal.status = outcome.value
         self._do(
-            "validate",
             c.ValidateProposal(
                 programme=self.slug,
                 proposal=proposal.key,
@@ -947,7 +929,6 @@ class _Consultation:
         approvals = sum(d is Decision.APPROVE for d in proposal.decisions.values())
         proposal.adopted = self.rule.is_met(approvals, len(FOUNDERS))
         self._do(
-            "decide",
             c.DecideOnPriority(
                 programme=self.slug,
                 proposal=proposal.key,
@@ -969,7 +950,6 @@ class _Consultation:
                 lead = rng.choice([*FOUNDERS.values(), rng.choice(self.organisations)[0]])
                 partners = [o for o, _ in rng.sample(self.organisations, rng.randint(0, 2))]
                 self._do(
-                    "assign_action",
                     c.AssignAction(
                         programme=self.slug,
                         key=key,
@@ -998,7 +978,6 @@ class _Consultation:
                     status = ActionStatus.IN_PROGRESS
                     percent[key] = rng.randint(percent[key] + 10, percent[key] + 40 - 10 * n)
                 self._do(
-                    "report_progress",
                     c.ReportProgress(
                         programme=self.slug,
                         key=key,
@@ -1058,7 +1037,7 @@ class Recorded:
 
 
 def record(
-    service: Service,
+    registre: Registre,
     cycles: Iterable[list[Step]],
     events: int,
     per_transaction: int = 1,
@@ -1067,9 +1046,9 @@ def record(
     """Runs whole cycles until at least ``events`` events are stored by this call
     (or the cycles run out).
 
-    per_transaction=1: each step is ``service.<method>(cmd, ctx)``, one
+    per_transaction=1: each step is ``registre.handle(cmd, ctx)``, one
     transaction each (the clerk's path). >1: the batched path
-    (``Service.batched``), ``per_transaction`` commands per transaction, a
+    (``Registre.batch``), ``per_transaction`` commands per transaction, a
     cycle's last chunk saved at its end. ``progress(events_so_far, events)``
     is called as events are stored. A refused step raises its error (on the
     batched path, the chunk it was in is not saved)."""
@@ -1088,19 +1067,19 @@ def record(
         for cycle in cycles:
             if stored >= events:
                 break
-            for method, cmd, ctx in cycle:
-                result = getattr(service, method)(cmd, ctx)
+            for cmd, ctx in cycle:
+                result = registre.handle(cmd, ctx)
                 stored += len(result.recorded)
                 commands += 1
                 if commands % 200 == 0:
                     report(stored)
     else:
-        with service.batched(per_transaction) as batch:
+        with registre.batch(per_transaction) as batch:
             for cycle in cycles:
                 if batch.stored >= events:
                     break
-                for method, cmd, ctx in cycle:
-                    getattr(batch, method)(cmd, ctx)
+                for cmd, ctx in cycle:
+                    batch.handle(cmd, ctx)
                     commands += 1
                     report(batch.stored)
                 batch.flush()
@@ -1110,15 +1089,15 @@ def record(
 
 
 def generate(
-    service: Service,
+    registre: Registre,
     slug: str,
     events: int,
     seed: int = 0,
     per_transaction: int = 500,
     progress: Progress | None = None,
 ) -> Recorded:
-    """``record(service, consultation(slug, events, seed), events, per_transaction, progress)``"""
-    return record(service, consultation(slug, events, seed), events, per_transaction, progress)
+    """``record(registre, consultation(slug, events, seed), events, per_transaction, progress)``"""
+    return record(registre, consultation(slug, events, seed), events, per_transaction, progress)
 
 
 def steps(slug: str, events: int, seed: int = 0) -> Iterator[Step]:

@@ -1,18 +1,25 @@
 """What every import shares: every row checked before anything is saved, then
 the events saved in chunks, each with its receipt.
 
-An import is a list of rows, each a small function that applies one line of
-a file to the aggregates through a ``BatchUnit``. All rows are checked first,
-by pydantic and by the domain, on aggregates kept in memory; a file with a
-bad row records nothing and every bad row is listed as ``file:line: reason``.
-Only then are the events saved, a chunk of rows per transaction, each chunk
-with a command receipt whose id derives from the import's digest (the files'
-SHA-256, the programme and the options) and the chunk's number. So:
+An importer reads its files into a ``Plan``: rows, each one line of a file
+(``FILE:LINE``) turned into the recording commands it stands for, the same
+command models a clerk's command line builds. The runner sends every command
+through the application service (``Registre.batch``), so an import is
+checked by exactly the handlers and rules of the clerk's path; importers hold
+no rule of the consultation. All rows are checked first, on the state the
+rows before them leave; a file with a bad row records nothing, and every bad
+row is listed as ``FILE:LINE: reason``. Only then are the events written, a
+chunk of rows per transaction, each chunk with a command receipt whose id
+derives from the import's digest (the files' SHA-256, the programme and the
+options) and the chunk's number. So:
 
 - importing the same file again finds every receipt and records nothing;
 - an import interrupted between two chunks is run again as it was: the
   chunks already saved are skipped, and the rest is checked against the
   record as those chunks left it and saved.
+
+A command that would record nothing new (``Unchanged``: an attendance
+already listed, a repeated vote) is left out and counted in the summary.
 """
 
 from __future__ import annotations
@@ -22,20 +29,14 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from registre.adapters import commands as c
-from registre.adapters.application import (
-    BatchUnit,
-    CommandCycle,
-    batch_receipt_found,
-    save_batch_chunk,
-)
-from registre.domain import Audit
-from registre.domain.errors import InvalidInput, RegistreError
+from registre.adapters.application import Registre
+from registre.adapters.application import commands as c
+from registre.domain.errors import InvalidInput, RegistreError, Unchanged
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -46,18 +47,13 @@ CHUNK_ROWS = 2000
 # Called as progress(step, advance, total) with step "checking" or "recording".
 Progress = Callable[[str, int, int], None]
 
-# Applies a row to the aggregates; returns a note for the summary when the row
-# records nothing (a repeated vote, say), else None.
-Apply = Callable[[BatchUnit, "Row"], str | None]
-
 
 @dataclass
 class Row:
     source: str  # "FILE:LINE", cited by every event the row records
-    occurred_at: datetime | None  # when it happened; None: --occurred-at, or now
-    apply: Apply
-    # Participant, name and contact, set by ``apply``: stored beside the log, never in events.
-    personal: tuple[str, str, str | None] | None = None
+    commands: list[c.Command] = field(default_factory=list)
+    occurred_at: datetime | None = None  # when it happened; None: --occurred-at, or now
+    problem: str | None = None  # why the line could not be read into commands
 
 
 @dataclass
@@ -70,6 +66,8 @@ class Plan:
     digest: str  # SHA-256 of the files and of the options
     rows: list[Row] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # A command's field -> the column of the file it came from, where they differ.
+    columns: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -123,7 +121,7 @@ def digest(*parts: str | bytes) -> str:
 
 
 def run(
-    cycle: CommandCycle,
+    registre: Registre,
     plan: Plan,
     ctx: c.Context,
     progress: Progress | None = None,
@@ -139,107 +137,81 @@ def run(
     chunks = [plan.rows[i : i + chunk_rows] for i in range(0, len(plan.rows), chunk_rows)]
     report = ImportReport(plan.name, plan.programme, plan.label, len(plan.rows), len(chunks))
     ids = [_command_id(plan, n, len(chunks)) for n in range(len(chunks))]
-    saved = [batch_receipt_found(cycle, command_id) for command_id in ids]
+    saved = [registre.receipt(command_id) is not None for command_id in ids]
     report.chunks_before = sum(saved)
     if report.already_recorded:
         report.seconds = time.perf_counter() - started
         return report
 
-    now = datetime.now(UTC)
-    unit = BatchUnit(cycle.app, plan.programme, _audit(ctx, now, None, "", ""))
-    # Problems found on reading come first; the domain then checks every readable row.
+    # Problems found on reading come first; the handlers then check every readable row.
     problems = list(plan.problems)
     todo = [(n, chunk) for n, chunk in enumerate(chunks) if not saved[n]]
     checking = sum(len(chunk) for _, chunk in todo)
-    events: dict[int, list[list[Any]]] = {}
-    notes: dict[int, list[str]] = {}
-    for n, chunk in todo:
-        events[n], notes[n] = [], []
-        for row in chunk:
-            problem = _check(unit, row, ctx, now, ids[n], events[n], notes[n])
-            if problem:
-                problems.append(f"{row.source}: {problem}")
-        if progress:
-            progress("checking", len(chunk), checking)
-    if problems:
-        raise InvalidInput("\n".join(problems))
+    with registre.batch(hold=True) as batch:
+        for n, chunk in todo:
+            for row in chunk:
+                problem = _check(batch, plan, row, ctx, ids[n], report.notes)
+                if problem:
+                    problems.append(f"{row.source}: {problem}")
+            summary = (
+                f"{plan.name} {plan.label}: rows {chunk[0].source} to {chunk[-1].source} "
+                f"(chunk {n + 1} of {len(chunks)})"
+            )
+            batch.flush(ids[n], summary)
+            if progress:
+                progress("checking", len(chunk), checking)
+        if problems:
+            raise InvalidInput("\n".join(problems))
+        total = sum(len(chunk.events) for chunk in batch.held)
 
-    total = sum(len(e) for n in events for e in events[n])
-    for n, chunk in todo:
-        flat = [e for row_events in events[n] for e in row_events]
-        # Names and contacts first: a chunk is saved only once its personal data is.
-        for row in chunk:
-            if row.personal is not None:
-                cycle.personal.put(plan.programme, *row.personal)
-        summary = (
-            f"{plan.name} {plan.label}: rows {chunk[0].source} to {chunk[-1].source} "
-            f"(chunk {n + 1} of {len(chunks)})"
-        )
-        audit = _audit(ctx, now, None, chunk[-1].source, ids[n])
-        positions = save_batch_chunk(cycle, plan.name, plan.programme, ids[n], summary, flat, audit)
-        event_positions = positions[:-1]  # the last one is the chunk's receipt
-        if event_positions:
-            report.first = event_positions[0] if report.first is None else report.first
-            report.last = event_positions[-1]
-        report.events += len(flat)
-        report.counts.update(_kind(e) for e in flat)
-        report.notes.update(notes[n])
-        if progress:
-            progress("recording", len(flat), total)
+        def recorded(events: list[Any], positions: list[int]) -> None:
+            event_positions = positions[:-1]  # the last one is the chunk's receipt
+            if event_positions:
+                report.first = event_positions[0] if report.first is None else report.first
+                report.last = event_positions[-1]
+            report.events += len(events)
+            report.counts.update(type(e).__qualname__ for e in events)
+            if progress:
+                progress("recording", len(events), total)
+
+        batch.commit_held(recorded)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _check(
-    unit: BatchUnit,
-    row: Row,
-    ctx: c.Context,
-    now: datetime,
-    command_id: str,
-    events: list[list[Any]],
-    notes: list[str],
+    batch: Any, plan: Plan, row: Row, ctx: c.Context, command_id: str, notes: Counter[str]
 ) -> str | None:
-    """Applies one row; returns why it is bad, or None (its events kept in order)."""
-    try:
-        unit.audit = _audit(ctx, now, row.occurred_at, row.source, command_id)
-        note = row.apply(unit, row)
-    except ValidationError as error:
-        unit.drop_events()
-        return "; ".join(explain(error))
-    except RegistreError as error:
-        unit.drop_events()
-        return str(error)
-    if note is not None:
-        notes.append(note)
-    events.append(unit.take_events())
+    """Runs a row's commands; returns why the row is bad, or None."""
+    if row.problem:
+        return row.problem
+    context = ctx.model_copy(
+        update={
+            "occurred_at": row.occurred_at or ctx.occurred_at,
+            "source": row.source,
+            "command_id": command_id,
+        }
+    )
+    for command in row.commands:
+        try:
+            batch.handle(command, context)
+        except Unchanged as unchanged:
+            notes[unchanged.note] += 1
+        except RegistreError as error:
+            return describe(error, plan.columns)
     return None
 
 
-def _audit(
-    ctx: c.Context, now: datetime, occurred: datetime | None, source: str, command_id: str
-) -> Audit:
-    occurred = occurred or ctx.occurred_at or now
-    if occurred.tzinfo is None:
-        occurred = occurred.replace(tzinfo=UTC)
-    if occurred > now + timedelta(days=1):
-        raise InvalidInput(f"the date {occurred.isoformat()} is in the future")
-    return Audit(
-        actor=ctx.actor,
-        on_behalf_of=ctx.on_behalf_of,
-        occurred_at=occurred,
-        recorded_at=now,
-        source=source or None,
-        command_id=command_id,
-    )
+def describe(error: RegistreError, columns: Mapping[str, str]) -> str:
+    """An error as an import says it: named by the column it is about."""
+    if error.field is None:
+        return str(error)
+    return f"{columns.get(error.field, error.field)}: {error}"
 
 
 def _command_id(plan: Plan, number: int, count: int) -> str:
     kind = plan.name.replace(" ", "-")
     return f"{kind}-{plan.digest[:32]}-{number + 1}-of-{count}"
-
-
-def _kind(event: Any) -> str:
-    return str(type(event).__qualname__)
 
 
 # -- reading rows --------------------------------------------------------------------------

@@ -10,15 +10,12 @@ same programme.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import partial
-from typing import TypeVar
 
-from registre.adapters import commands as c
-from registre.adapters.checkpoints import publish_plan_with_checkpoint
-from registre.adapters.demo_data import (
+from registre.adapters.application import Registre, Result
+from registre.adapters.application import commands as c
+from registre.adapters.demo.data import (
     ACTIONS,
     ALL_AXES,
     AMENDMENTS,
@@ -45,7 +42,7 @@ from registre.adapters.demo_data import (
     VALIDATIONS,
     SessionPlan,
 )
-from registre.adapters.service import Result, Service
+from registre.adapters.ledger.checkpoints import publish_plan_with_checkpoint
 from registre.domain import (
     ActionStatus,
     Ballot,
@@ -73,25 +70,39 @@ class Tally:
         return result
 
 
-Cmd = TypeVar("Cmd", bound=c.Command)
-
-
 class Greffe:
     """Records commands as the programme's clerk, dated when they happened."""
 
-    def __init__(self, service: Service) -> None:
-        self.service = service
+    def __init__(self, registre: Registre) -> None:
+        self.registre = registre
         self.tally = Tally()
         self.count = 0
 
     def __call__(
         self,
-        method: Callable[[Cmd, c.Context], Result],
-        command: Cmd,
+        command: c.Command,
         on: date | datetime,
         source: str | None = None,
         on_behalf_of: str | None = None,
     ) -> Result:
+        return self.tally.add(
+            self.registre.handle(command, self._context(on, source, on_behalf_of))
+        )
+
+    def publish(
+        self,
+        command: c.PublishPlan,
+        on: date | datetime,
+        source: str | None = None,
+        on_behalf_of: str | None = None,
+    ) -> Result:
+        """The plan published, and a checkpoint signed that covers it."""
+        ctx = self._context(on, source, on_behalf_of)
+        return self.tally.add(publish_plan_with_checkpoint(self.registre, command, ctx))
+
+    def _context(
+        self, on: date | datetime, source: str | None, on_behalf_of: str | None
+    ) -> c.Context:
         self.count += 1
         when = on if isinstance(on, datetime) else datetime(on.year, on.month, on.day, 9, 30)
         ctx = c.Context(
@@ -103,31 +114,29 @@ class Greffe:
             # record sits in it.
             command_id=f"demo/{SLUG}/{self.count:04d}",
         )
-        return self.tally.add(method(command, ctx))
+        return ctx
 
 
-def record_fabrik_medvallee(service: Service) -> list[str]:
+def record_fabrik_medvallee(registre: Registre) -> list[str]:
     """Records the Fabrik MedVallée demonstration programme; returns a summary."""
-    if service.load(Programme, SLUG, SLUG) is not None:
+    if registre.load(Programme, SLUG, SLUG) is not None:
         raise AlreadyExists(
-            f"programme {SLUG} is already recorded in this store ({service.config.display}); "
+            f"programme {SLUG} is already recorded in this store ({registre.config.display}); "
             "the record cannot be rewritten: to start afresh, run the demo on another store, "
             "e.g. --database demo-2.db"
         )
-    g = Greffe(service)
-    s = service
-    _structure(g, s)
-    _workshops(g, s)
-    _second_synthesis(g, s)
-    _validation_and_decisions(g, s)
-    _plan(g, s)
-    return _summary(service, g.tally)
+    g = Greffe(registre)
+    _structure(g)
+    _workshops(g)
+    _second_synthesis(g)
+    _validation_and_decisions(g)
+    _plan(g)
+    return _summary(registre, g.tally)
 
 
-def _structure(g: Greffe, s: Service) -> None:
+def _structure(g: Greffe) -> None:
     opened = date(2021, 5, 20)
     g(
-        s.open_programme,
         c.OpenProgramme(
             programme=SLUG,
             title=TITLE,
@@ -140,10 +149,9 @@ def _structure(g: Greffe, s: Service) -> None:
         on_behalf_of=ORGANISER,
     )
     for key, title in AXES.items():
-        g(s.add_axis, c.AddAxis(programme=SLUG, key=key, title=title), opened)
+        g(c.AddAxis(programme=SLUG, key=key, title=title), opened)
     for plan in SESSIONS:
         g(
-            s.schedule_session,
             c.ScheduleSession(
                 programme=SLUG,
                 key=plan.key,
@@ -158,7 +166,6 @@ def _structure(g: Greffe, s: Service) -> None:
         )
     for key, name, organisation, kind in PARTICIPANTS:
         g(
-            s.register_participant,
             c.RegisterParticipant(
                 programme=SLUG,
                 key=key,
@@ -175,28 +182,26 @@ def _number(key: str) -> int:
     return int(key.split("-")[1])
 
 
-def _attendance(g: Greffe, s: Service, plan: SessionPlan) -> None:
+def _attendance(g: Greffe, plan: SessionPlan) -> None:
     present = [p[0] for p in PARTICIPANTS if plan.attends(_number(p[0]))]
     g(
-        s.record_attendance,
         c.RecordAttendance(programme=SLUG, session=plan.key, participants=present),
         plan.on,
         source=f"{plan.key}/feuille-emargement",
     )
 
 
-def _workshops(g: Greffe, s: Service) -> None:
+def _workshops(g: Greffe) -> None:
     sessions = {plan.key: plan for plan in SESSIONS}
     amendments = {key: (on, text) for key, on, text in AMENDMENTS}
     for plan in SESSIONS:
         if plan.key == "assises-2022":
             continue
-        _attendance(g, s, plan)
+        _attendance(g, plan)
         for key, session, axis, authors, text in CONTRIBUTIONS:
             if session != plan.key:
                 continue
             g(
-                s.submit_contribution,
                 c.SubmitContribution(
                     programme=SLUG,
                     key=key,
@@ -212,14 +217,12 @@ def _workshops(g: Greffe, s: Service) -> None:
         for key, (on, text) in amendments.items():
             if on == plan.on:
                 g(
-                    s.amend_contribution,
                     c.AmendContribution(programme=SLUG, key=key, text=text),
                     on,
                     source=f"{plan.key}/fiches-idees",
                 )
         if plan.key == "atelier-4":
             g(
-                s.withdraw_contribution,
                 c.WithdrawContribution(
                     programme=SLUG,
                     key="C-14",
@@ -230,15 +233,14 @@ def _workshops(g: Greffe, s: Service) -> None:
                 source="atelier-4/fiches-idees",
                 on_behalf_of="Conserverie du Languedoc",
             )
-            _synthesis(g, s)
-            _vote(g, s)
+            _synthesis(g)
+            _vote(g)
 
 
-def _synthesis(g: Greffe, s: Service) -> None:
+def _synthesis(g: Greffe) -> None:
     """The facilitators' synthesis, presented at the opening of atelier 4."""
     for key, title, axis, sources in PROPOSALS:
         g(
-            s.synthesise_proposal,
             c.SynthesiseProposal.model_validate(
                 {"programme": SLUG, "key": key, "title": title, "axis": axis, "sources": sources}
             ),
@@ -247,7 +249,6 @@ def _synthesis(g: Greffe, s: Service) -> None:
             on_behalf_of=FACILITATORS,
         )
     g(
-        s.merge_proposals,
         c.MergeProposals(programme=SLUG, target="P-06", sources=["P-07"]),
         SYNTHESIS_DAY,
         source="synthese-ateliers-1-3",
@@ -255,10 +256,9 @@ def _synthesis(g: Greffe, s: Service) -> None:
     )
 
 
-def _vote(g: Greffe, s: Service) -> None:
+def _vote(g: Greffe) -> None:
     day = date(2021, 11, 25)
     g(
-        s.open_round,
         c.OpenRound(
             programme=SLUG,
             key=ROUND,
@@ -276,7 +276,6 @@ def _vote(g: Greffe, s: Service) -> None:
     for i, voter in enumerate(voters):
         for proposal, dots in DOT_PATTERNS[i % len(DOT_PATTERNS)]:
             g(
-                s.cast_vote,
                 c.CastVote(
                     programme=SLUG,
                     round=ROUND,
@@ -290,24 +289,21 @@ def _vote(g: Greffe, s: Service) -> None:
     # A participant moved a dot before the round closed: the trail keeps both.
     mover = voters[1]
     g(
-        s.retract_vote,
         c.RetractVote(programme=SLUG, round=ROUND, participant=mover, proposal="P-04"),
         day,
         source="atelier-4/tableau-gommettes",
     )
     g(
-        s.cast_vote,
         c.CastVote(programme=SLUG, round=ROUND, participant=mover, proposal="P-05", value="1"),
         day,
         source="atelier-4/tableau-gommettes",
     )
-    g(s.close_round, c.CloseRound(programme=SLUG, key=ROUND), day, source="atelier-4")
+    g(c.CloseRound(programme=SLUG, key=ROUND), day, source="atelier-4")
 
 
-def _second_synthesis(g: Greffe, s: Service) -> None:
+def _second_synthesis(g: Greffe) -> None:
     """After the vote: the facilitators' second synthesis and one rewording."""
     g(
-        s.synthesise_proposal,
         c.SynthesiseProposal.model_validate(
             {
                 "programme": SLUG,
@@ -322,7 +318,6 @@ def _second_synthesis(g: Greffe, s: Service) -> None:
         on_behalf_of=FACILITATORS,
     )
     g(
-        s.reword_proposal,
         c.RewordProposal(
             programme=SLUG,
             key="P-02",
@@ -337,10 +332,9 @@ def _second_synthesis(g: Greffe, s: Service) -> None:
     )
 
 
-def _validation_and_decisions(g: Greffe, s: Service) -> None:
+def _validation_and_decisions(g: Greffe) -> None:
     for proposal, outcome in VALIDATIONS:
         g(
-            s.validate,
             c.ValidateProposal(
                 programme=SLUG,
                 proposal=proposal,
@@ -359,7 +353,6 @@ def _validation_and_decisions(g: Greffe, s: Service) -> None:
                 continue
             decision, rationale = decisions[founder]
             g(
-                s.decide,
                 c.DecideOnPriority(
                     programme=SLUG,
                     proposal=proposal,
@@ -373,7 +366,6 @@ def _validation_and_decisions(g: Greffe, s: Service) -> None:
             )
     # The Région approves P-02 once the COPIL has settled the governance it asked for.
     g(
-        s.decide,
         c.DecideOnPriority(
             programme=SLUG,
             proposal="P-02",
@@ -388,10 +380,9 @@ def _validation_and_decisions(g: Greffe, s: Service) -> None:
     )
 
 
-def _plan(g: Greffe, s: Service) -> None:
+def _plan(g: Greffe) -> None:
     for key, priority, title, lead, partners, due in ACTIONS:
         g(
-            s.assign_action,
             c.AssignAction(
                 programme=SLUG,
                 key=key,
@@ -406,7 +397,6 @@ def _plan(g: Greffe, s: Service) -> None:
             on_behalf_of=COPIL,
         )
     g(
-        s.report_progress,
         c.ReportProgress(
             programme=SLUG,
             key="A-02",
@@ -418,9 +408,8 @@ def _plan(g: Greffe, s: Service) -> None:
         source="assises-2022",
         on_behalf_of=ORGANISER,
     )
-    _attendance(g, s, SESSIONS[-1])
-    g(
-        partial(publish_plan_with_checkpoint, s),
+    _attendance(g, SESSIONS[-1])
+    g.publish(
         c.PublishPlan(programme=SLUG, label="Assises Med Vallée 2022"),
         datetime(2022, 6, 23, 16, 0),
         source="assises-2022",
@@ -428,7 +417,7 @@ def _plan(g: Greffe, s: Service) -> None:
     )
 
 
-def _summary(service: Service, tally: Tally) -> list[str]:
+def _summary(service: Registre, tally: Tally) -> list[str]:
     positions = [r.position for result in tally.results for r in result.recorded]
     kinds = Counter(r.kind for result in tally.results for r in result.recorded)
     n = tally.commands
@@ -486,7 +475,7 @@ def _by_aggregate(kinds: Counter[str]) -> list[str]:
     return [f"    {aggregate}: {', '.join(names)}" for aggregate, names in grouped.items()]
 
 
-def _tally(service: Service) -> str:
+def _tally(service: Registre) -> str:
     dots: Counter[str] = Counter()
     for key, *_ in PARTICIPANTS:
         ballot = service.load(Ballot, SLUG, Ballot.key_for(ROUND, key))

@@ -15,11 +15,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from registre.adapters import recorders
-from registre.adapters.application import CommandCycle
-from registre.adapters.ledger import LEDGER_TABLE
+from registre.adapters.ledger.leaves import LEDGER_TABLE
+from registre.adapters.stores import Store
+from registre.adapters.stores.recorders import CHECKPOINTS_TABLE
 
-CHECKPOINT_TABLE = "registre_checkpoints"
 PAGE_SIZE = 5000
 
 
@@ -33,63 +32,29 @@ class StoredRow:
 
 
 class AuditTables:
-    """Qualified table names and the SQL dialect of one store."""
+    """The events, ledger and checkpoint tables of one store, by their names there."""
 
-    def __init__(self, cycle: CommandCycle) -> None:
-        recorder: Any = cycle.app.recorder
-        self.datastore: Any = recorder.datastore
-        self.kind = cycle.config.kind
-        schema = cycle.config.env.get("POSTGRES_SCHEMA") if self.kind == "postgres" else None
-        self.schema = schema
-        prefix = f"{schema}." if schema else ""
-        self.events = prefix + recorder.events_table_name
-        self.ledger = prefix + LEDGER_TABLE
-        self.checkpoints = prefix + CHECKPOINT_TABLE
-        self.position = "rowid" if self.kind == "sqlite" else "notification_id"
-        self.mark = "?" if self.kind == "sqlite" else "%s"
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.dialect = d = store.dialect
+        self.events = d.table(store.events_table)
+        self.ledger = d.table(LEDGER_TABLE)
+        self.checkpoints = d.table(CHECKPOINTS_TABLE)
+        self.position = d.position
 
     def transaction(self, commit: bool = False) -> AbstractContextManager[Any]:
-        cm: AbstractContextManager[Any] = self.datastore.transaction(commit=commit)
-        return cm
+        return self.store.transaction(commit=commit)
 
     def sql(self, text: str) -> str:
-        """Statements are written with %s; SQLite wants ?."""
-        return text.replace("%s", self.mark)
-
-    def ensure_checkpoint_table(self) -> None:
-        """Creates the checkpoints table on first use, append-only like the log.
-
-        Only when it is missing: a restricted role may insert into it but not create it.
-        """
-        with self.transaction() as cursor:
-            if self.kind == "sqlite":
-                cursor.execute(
-                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                    (CHECKPOINT_TABLE,),
-                )
-            else:
-                cursor.execute("SELECT to_regclass(%s) AS found", (self.checkpoints,))
-            row = cursor.fetchone()
-            if row is not None and (self.kind == "sqlite" or row["found"] is not None):
-                return
-        key = "INTEGER PRIMARY KEY" if self.kind == "sqlite" else "BIGSERIAL PRIMARY KEY"
-        blob = "BLOB" if self.kind == "sqlite" else "BYTEA"
-        with self.transaction(commit=True) as cursor:
-            cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {self.checkpoints} ("
-                f"id {key}, tree_size BIGINT NOT NULL, root_hash {blob} NOT NULL, "
-                "created_at TEXT NOT NULL, label TEXT NOT NULL, deployment TEXT NOT NULL, "
-                f"key_id TEXT NOT NULL, public_key {blob} NOT NULL, signature {blob} NOT NULL)"
-            )
-            recorders.make_append_only(cursor, self.kind, CHECKPOINT_TABLE, self.schema)
+        return self.dialect.sql(text)
 
     def events_after(self, position: int, limit: int = PAGE_SIZE) -> list[StoredRow]:
         with self.transaction() as cursor:
             cursor.execute(
                 self.sql(
                     f"SELECT {self.position} AS position, originator_id, originator_version, "
-                    f"topic, state FROM {self.events} WHERE {self.position} > %s "
-                    f"ORDER BY {self.position} LIMIT %s"
+                    f"topic, state FROM {self.events} WHERE {self.position} > ? "
+                    f"ORDER BY {self.position} LIMIT ?"
                 ),
                 (position, limit),
             )
@@ -108,8 +73,8 @@ class AuditTables:
         with self.transaction() as cursor:
             cursor.execute(
                 self.sql(
-                    f"SELECT position, leaf_hash FROM {self.ledger} WHERE position > %s "
-                    "ORDER BY position LIMIT %s"
+                    f"SELECT position, leaf_hash FROM {self.ledger} WHERE position > ? "
+                    "ORDER BY position LIMIT ?"
                 ),
                 (position, limit),
             )

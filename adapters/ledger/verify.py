@@ -34,12 +34,12 @@ from typing import Any
 
 from eventsourcing.utils import resolve_topic
 
-from registre.adapters.application import CommandCycle
-from registre.adapters.audit_tables import AuditTables, StoredRow, merged
-from registre.adapters.checkpoints import Checkpoint, list_checkpoints
-from registre.adapters.ledger import event_leaf_hash
-from registre.adapters.merkle import RootAccumulator
-from registre.adapters.offline_verify import signature_valid
+from registre.adapters.ledger.checkpoints import Checkpoint, list_checkpoints
+from registre.adapters.ledger.leaves import event_leaf_hash
+from registre.adapters.ledger.merkle import RootAccumulator
+from registre.adapters.ledger.offline_verify import signature_valid
+from registre.adapters.ledger.tables import AuditTables, StoredRow, merged
+from registre.adapters.stores import Store
 
 MAX_ROWS_KEPT = 1000  # wrong rows kept for the report; past that, only counted
 MAX_SWAP_CHECK = 60  # pairs of wrong rows tried as swaps (each try hashes two leaves)
@@ -122,12 +122,12 @@ def _hint(row: StoredRow, last_version: dict[str, int]) -> str:
     return "its stored bytes were changed"
 
 
-def verify(cycle: CommandCycle, public_key: bytes | None = None) -> Report:
+def verify(store: Store, public_key: bytes | None = None) -> Report:
     """Checks the whole store; ``public_key`` is the trusted key of the deployment
     (without it, each checkpoint is checked with the key stored beside it, which
     shows accidents but not a forger who also replaced the key)."""
-    tables = AuditTables(cycle)
-    checkpoints = list_checkpoints(cycle)
+    tables = AuditTables(store)
+    checkpoints = list_checkpoints(store)
     report = Report(checkpoints=len(checkpoints))
     sizes = {c.tree_size for c in checkpoints}
     recomputed, stored = _Tree(sizes), _Tree(sizes)

@@ -29,13 +29,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from registre.adapters import commands as c
-from registre.adapters.application import CommandCycle, Result
-from registre.adapters.audit_tables import AuditTables
-from registre.adapters.ledger import checkpoint_statement
-from registre.adapters.merkle import RootAccumulator
-from registre.adapters.service import Service
-from registre.adapters.store import StoreConfig
+from registre.adapters.application import Registre, Result
+from registre.adapters.application import commands as c
+from registre.adapters.ledger.leaves import checkpoint_statement
+from registre.adapters.ledger.merkle import RootAccumulator
+from registre.adapters.ledger.tables import AuditTables
+from registre.adapters.stores import Store, StoreConfig
 from registre.domain.errors import NotFound
 
 KEY_DIR_ENV = "REGISTRE_KEY_DIR"
@@ -171,19 +170,18 @@ def ledger_root(tables: AuditTables) -> tuple[int, bytes]:
     return acc.size, acc.root()
 
 
-def create_checkpoint(cycle: CommandCycle, label: str, folder: Path | None = None) -> Checkpoint:
+def create_checkpoint(store: Store, label: str, folder: Path | None = None) -> Checkpoint:
     """Signs the root of the whole ledger as it stands and records the checkpoint.
 
     It is written in its own transaction, after the events it covers: a
     checkpoint that fails to be written leaves the record as it was.
     """
     folder = folder or key_dir()
-    private = load_private_key(cycle.config, folder)
-    tables = AuditTables(cycle)
-    tables.ensure_checkpoint_table()
+    private = load_private_key(store.config, folder)
+    tables = AuditTables(store)
     size, root = ledger_root(tables)
     created_at = datetime.now(UTC).isoformat(timespec="seconds")
-    deployment = deployment_id(cycle.config)
+    deployment = deployment_id(store.config)
     public = public_key_bytes(private)
     signature = private.sign(checkpoint_statement(deployment, size, root, created_at, label))
     with tables.transaction(commit=True) as cursor:
@@ -191,7 +189,7 @@ def create_checkpoint(cycle: CommandCycle, label: str, folder: Path | None = Non
             tables.sql(
                 f"INSERT INTO {tables.checkpoints} (tree_size, root_hash, created_at, label, "
                 "deployment, key_id, public_key, signature) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
             ),
             (size, root, created_at, label, deployment, key_id(public), public, signature),
         )
@@ -201,9 +199,8 @@ def create_checkpoint(cycle: CommandCycle, label: str, folder: Path | None = Non
     )
 
 
-def list_checkpoints(cycle: CommandCycle) -> list[Checkpoint]:
-    tables = AuditTables(cycle)
-    tables.ensure_checkpoint_table()
+def list_checkpoints(store: Store) -> list[Checkpoint]:
+    tables = AuditTables(store)
     with tables.transaction() as cursor:
         cursor.execute(
             f"SELECT id, tree_size, root_hash, created_at, label, deployment, key_id, "
@@ -225,9 +222,9 @@ def list_checkpoints(cycle: CommandCycle) -> list[Checkpoint]:
         ]
 
 
-def get_checkpoint(cycle: CommandCycle, checkpoint_id: int | None) -> Checkpoint:
+def get_checkpoint(store: Store, checkpoint_id: int | None) -> Checkpoint:
     """The checkpoint with this id, or the latest one."""
-    found = list_checkpoints(cycle)
+    found = list_checkpoints(store)
     if not found:
         raise NotFound("this store has no checkpoint yet (create one: registre audit checkpoint)")
     if checkpoint_id is None:
@@ -238,9 +235,9 @@ def get_checkpoint(cycle: CommandCycle, checkpoint_id: int | None) -> Checkpoint
     raise NotFound(f"this store has no checkpoint #{checkpoint_id}")
 
 
-def latest_checkpoint(cycle: CommandCycle) -> dict[str, Any] | None:
+def latest_checkpoint(store: Store) -> dict[str, Any] | None:
     """The latest signed checkpoint, as shown to the public; None if there is none."""
-    found = list_checkpoints(cycle)
+    found = list_checkpoints(store)
     return found[-1].as_dict() if found else None
 
 
@@ -248,16 +245,16 @@ def latest_checkpoint(cycle: CommandCycle) -> dict[str, Any] | None:
 
 
 def publish_plan_with_checkpoint(
-    service: Service, cmd: c.PublishPlan, ctx: c.Context, folder: Path | None = None
+    registre: Registre, cmd: c.PublishPlan, ctx: c.Context, folder: Path | None = None
 ) -> Result:
     """Records the published plan version, then signs a checkpoint that covers
     it, in a transaction of its own: the publication stands even if signing fails
     (no key on this machine), and says so."""
-    result = service.publish_plan(cmd, ctx)
+    result = registre.handle(cmd, ctx)
     if result.already_recorded:
         return result
     try:
-        made = create_checkpoint(service, cmd.label, folder)
+        made = create_checkpoint(registre.store, cmd.label, folder)
     except NotFound as error:
         result.warnings.append(f"no checkpoint was signed: {error}")
         return result

@@ -1,0 +1,353 @@
+"""The handlers: one plain function per recording command, and the table that
+maps each command to its handler.
+
+A handler takes a validated command and a unit of work: it loads the
+aggregates the command touches, lets the domain check its rules and record
+its events, and returns a sentence saying what it did. It never saves: the
+unit of work commits (``service``). Every way into the record (the command
+line, the importers, the demonstration, the benchmarks' generator) sends
+commands through ``COMMAND_HANDLERS``, and nothing else records events.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from registre.adapters.application import commands as c
+from registre.adapters.application.unit_of_work import UnitOfWork
+from registre.domain import (
+    Action,
+    Ballot,
+    CommandReceipt,
+    Contribution,
+    Participant,
+    Programme,
+    Proposal,
+    Round,
+    Session,
+    Status,
+)
+from registre.domain.errors import AlreadyExists, NotFound, RuleViolation, Unchanged
+from registre.domain.ids import programme_id
+from registre.domain.proposal import cite, merge, split
+
+Handler = Callable[[Any, UnitOfWork], str]
+
+
+# -- programme -----------------------------------------------------------------
+
+
+def open_programme(cmd: c.OpenProgramme, u: UnitOfWork) -> str:
+    if u.load(programme_id(cmd.programme)) is not None:
+        raise AlreadyExists(f"programme {cmd.programme!r} is already open in this store")
+    u.add(Programme.open(cmd.programme, cmd.title, cmd.organiser, cmd.founders, cmd.rule, u.audit))
+    founders = ", ".join(cmd.founders.values())
+    return f"opened programme {cmd.programme} ({cmd.rule.value} of {founders})"
+
+
+def add_axis(cmd: c.AddAxis, u: UnitOfWork) -> str:
+    u.programme().add_axis(cmd.key, cmd.title, u.audit)
+    return f"added axis {cmd.key} ({cmd.title}) to {cmd.programme}"
+
+
+def publish_plan(cmd: c.PublishPlan, u: UnitOfWork) -> str:
+    number = u.programme().publish_plan(cmd.label, u.audit)
+    return f"published plan version {number} of {cmd.programme}: {cmd.label}"
+
+
+# -- sessions and participants ---------------------------------------------------
+
+
+def schedule_session(cmd: c.ScheduleSession, u: UnitOfWork) -> str:
+    programme = u.programme()
+    for axis in cmd.axes:
+        programme.require_axis(axis)
+    existing = u.find(Session, cmd.key) if cmd.existing_ok else None
+    if existing is not None:
+        existing.require_live()
+        if existing.kind is not cmd.kind:
+            raise RuleViolation(
+                f"session {cmd.key} is a {existing.kind.value} session, not {cmd.kind.value}; "
+                "give another session key to schedule a new one"
+            )
+        raise Unchanged(
+            f"session {cmd.key} is already scheduled",
+            note=f"{cmd.kind.value} session already scheduled",
+        )
+    u.require_absent(Session, cmd.key)
+    u.add(
+        Session.schedule(
+            cmd.programme, cmd.key, cmd.kind, cmd.on, cmd.title, cmd.axes, cmd.facilitators, u.audit
+        )
+    )
+    return f"scheduled {cmd.kind.value} {cmd.key} on {cmd.on.isoformat()}"
+
+
+def record_attendance(cmd: c.RecordAttendance, u: UnitOfWork) -> str:
+    session = u.get(Session, cmd.session)
+    for p in cmd.participants:
+        u.participant(p)
+    new = session.record_attendance(cmd.participants, u.audit)
+    already = [p for p in cmd.participants if p not in new]
+    if already:
+        u.warnings.append(f"already listed, not recorded again: {', '.join(already)}")
+    return f"recorded {len(new)} attending session {cmd.session}"
+
+
+def register_participant(cmd: c.RegisterParticipant, u: UnitOfWork) -> str:
+    u.programme()
+    if cmd.existing_ok and u.find(Participant, cmd.key) is not None:
+        raise Unchanged(
+            f"participant {cmd.key} is already registered", note="participant already registered"
+        )
+    u.require_absent(Participant, cmd.key)
+    u.add(
+        Participant.register(
+            cmd.programme, cmd.key, cmd.organisation, cmd.organisation_type, u.audit
+        )
+    )
+    if cmd.name is not None:
+        u.put_personal(cmd.key, cmd.name, cmd.contact)
+    return f"registered participant {cmd.key} ({cmd.organisation}, {cmd.organisation_type.value})"
+
+
+def erase_participant(cmd: c.EraseParticipant, u: UnitOfWork) -> str:
+    u.get(Participant, cmd.key).erase(cmd.reason, u.audit)
+    u.erase_personal(cmd.key)
+    return f"erased the personal data of participant {cmd.key}"
+
+
+# -- contributions ----------------------------------------------------------------
+
+
+def contribution_key(cmd: c.SubmitContribution, command_id: str) -> str:
+    """The key given, or one derived from the command id (so a repeat finds it)."""
+    return cmd.key or "C-" + uuid.uuid5(uuid.NAMESPACE_URL, command_id).hex[:8].upper()
+
+
+def submit_contribution(cmd: c.SubmitContribution, u: UnitOfWork) -> str:
+    key = contribution_key(cmd, u.audit.command_id)
+    programme = u.programme()
+    session = u.get(Session, cmd.session)
+    if cmd.axis is not None:
+        programme.require_axis(cmd.axis)
+    for author in cmd.authors:
+        u.participant(author)
+    u.require_absent(Contribution, key)
+    u.add(
+        Contribution.submit(
+            cmd.programme, key, session.key, cmd.axis, cmd.authors, cmd.text, u.audit
+        )
+    )
+    return f"submitted contribution {key} in session {cmd.session}"
+
+
+def amend_contribution(cmd: c.AmendContribution, u: UnitOfWork) -> str:
+    version = u.get(Contribution, cmd.key).amend(cmd.text, u.audit)
+    return f"amended contribution {cmd.key}: version {version}"
+
+
+def withdraw_contribution(cmd: c.WithdrawContribution, u: UnitOfWork) -> str:
+    u.get(Contribution, cmd.key).withdraw(cmd.reason, u.audit)
+    return f"withdrew contribution {cmd.key}"
+
+
+# -- proposals --------------------------------------------------------------------
+
+
+def synthesise_proposal(cmd: c.SynthesiseProposal, u: UnitOfWork) -> str:
+    programme = u.programme()
+    u.require_absent(Proposal, cmd.key)
+    sources = [cite(u.get(Contribution, s.contribution), s.version) for s in cmd.sources]
+    for s in sources:
+        if s["withdrawn"]:
+            u.warnings.append(
+                f"contribution {s['contribution']} was withdrawn; the proposal cites it "
+                "and the record says so"
+            )
+    u.add(Proposal.synthesise(programme, cmd.key, cmd.title, cmd.text, cmd.axis, sources, u.audit))
+    cited = ", ".join(f"{s['contribution']}@{s['version']}" for s in sources)
+    return f"synthesised proposal {cmd.key} from {cited}"
+
+
+def reword_proposal(cmd: c.RewordProposal, u: UnitOfWork) -> str:
+    u.get(Proposal, cmd.key).reword(cmd.title, cmd.text, u.audit)
+    return f"reworded proposal {cmd.key}: {cmd.title}"
+
+
+def merge_proposals(cmd: c.MergeProposals, u: UnitOfWork) -> str:
+    programme = u.programme()
+    sources = [u.get(Proposal, key) for key in cmd.sources]
+    target = u.find(Proposal, cmd.target)
+    if target is not None and target.void:
+        raise RuleViolation(f"proposal {cmd.target} was annulled")
+    u.add(merge(programme, sources, target, cmd.target, cmd.title, u.audit))
+    return f"merged {', '.join(cmd.sources)} into proposal {cmd.target}"
+
+
+def split_proposal(cmd: c.SplitProposal, u: UnitOfWork) -> str:
+    programme = u.programme()
+    source = u.get(Proposal, cmd.key)
+    for key, _ in cmd.parts:
+        u.require_absent(Proposal, key)
+    u.add(*split(programme, source, list(cmd.parts), u.audit))
+    return f"split proposal {cmd.key} into {', '.join(k for k, _ in cmd.parts)}"
+
+
+# -- voting -------------------------------------------------------------------------
+
+
+def open_round(cmd: c.OpenRound, u: UnitOfWork) -> str:
+    session = u.get(Session, cmd.session)
+    for key in cmd.proposals:
+        proposal = u.get(Proposal, key)
+        if proposal.status in (Status.MERGED, Status.SPLIT, Status.REJECTED):
+            raise RuleViolation(
+                f"proposal {key} is {proposal.status.value} and cannot be put to a vote"
+            )
+    u.require_absent(Round, cmd.key)
+    u.add(
+        Round.open(
+            cmd.programme,
+            cmd.key,
+            session.key,
+            cmd.method,
+            cmd.limit,
+            cmd.max_score,
+            cmd.proposals,
+            u.audit,
+        )
+    )
+    return f"opened {cmd.method.value} round {cmd.key} on {len(cmd.proposals)} proposals"
+
+
+def close_round(cmd: c.CloseRound, u: UnitOfWork) -> str:
+    u.get(Round, cmd.key).close(u.audit)
+    return f"closed round {cmd.key}"
+
+
+def cast_vote(cmd: c.CastVote, u: UnitOfWork) -> str:
+    round_ = u.get(Round, cmd.round)
+    round_.require_open()
+    round_.require_eligible(cmd.proposal)
+    u.participant(cmd.participant)
+    value = round_.value_of(cmd.value)
+    ballot = u.find(Ballot, Ballot.key_for(cmd.round, cmd.participant))
+    if ballot is None:
+        ballot = Ballot.start(round_, cmd.participant, u.audit)
+        u.add(ballot)
+    ballot.cast(round_, cmd.proposal, value, u.audit)
+    vote = cmd.value or value
+    return f"{cmd.participant} voted {vote} for {cmd.proposal} in round {cmd.round}"
+
+
+def retract_vote(cmd: c.RetractVote, u: UnitOfWork) -> str:
+    round_ = u.get(Round, cmd.round)
+    round_.require_open()
+    ballot = u.find(Ballot, Ballot.key_for(cmd.round, cmd.participant))
+    if ballot is None:
+        raise RuleViolation(f"participant {cmd.participant} has not voted in round {cmd.round}")
+    ballot.retract(round_, cmd.proposal, u.audit)
+    return f"{cmd.participant} retracted the vote for {cmd.proposal} in round {cmd.round}"
+
+
+# -- validation and decisions ---------------------------------------------------------
+
+VALIDATION_VERBS = {
+    "validated": "validated",
+    "returned": "returned for rework",
+    "rejected": "rejected",
+}
+
+
+def validate(cmd: c.ValidateProposal, u: UnitOfWork) -> str:
+    u.get(Proposal, cmd.proposal).validate(cmd.body, cmd.minutes, cmd.outcome, u.audit)
+    done = VALIDATION_VERBS[cmd.outcome.value]
+    return f"{cmd.body} {done} proposal {cmd.proposal} (minutes {cmd.minutes})"
+
+
+def decide(cmd: c.DecideOnPriority, u: UnitOfWork) -> str:
+    programme = u.programme()
+    proposal = u.get(Proposal, cmd.proposal)
+    was_adopted = proposal.adopted
+    adopted = proposal.decide(
+        programme, cmd.founder, cmd.decision, cmd.rationale, cmd.revise, u.audit
+    )
+    verb = "revised its decision to" if cmd.revise else "decided"
+    summary = f"founder {cmd.founder} {verb} '{cmd.decision.value}' on {cmd.proposal}"
+    rule = programme.rule.value
+    if adopted:
+        summary += f"; the {rule} rule is met: priority adopted into the plan"
+    elif was_adopted and not proposal.adopted:
+        summary += f"; the {rule} rule is no longer met: adoption withdrawn from the plan"
+    return summary
+
+
+# -- actions --------------------------------------------------------------------------
+
+
+def assign_action(cmd: c.AssignAction, u: UnitOfWork) -> str:
+    priority = u.get(Proposal, cmd.priority)
+    u.require_absent(Action, cmd.key)
+    u.add(Action.assign(priority, cmd.key, cmd.title, cmd.lead, cmd.partners, cmd.due, u.audit))
+    return f"assigned action {cmd.key} for priority {cmd.priority} to {cmd.lead}"
+
+
+def report_progress(cmd: c.ReportProgress, u: UnitOfWork) -> str:
+    action = u.get(Action, cmd.key)
+    action.report(cmd.status, cmd.percent, cmd.note, u.audit)
+    return f"action {cmd.key} is {action.status.value} at {action.progress}%"
+
+
+# -- corrections -------------------------------------------------------------------------
+
+
+def correct(cmd: c.CorrectRecord, u: UnitOfWork) -> str:
+    programme = u.programme()
+    target = u.event_at(cmd.position)
+    if target is None:
+        raise NotFound(f"there is no record at position {cmd.position}")
+    aggregate = u.load(target.originator_id)
+    if (
+        aggregate is None
+        or isinstance(aggregate, CommandReceipt)
+        or aggregate.programme != cmd.programme
+    ):
+        raise NotFound(
+            f"the record at position {cmd.position} is not a record of programme "
+            f"{cmd.programme} that can be annulled"
+        )
+    kind = type(target).__qualname__.split(".")[-1]
+    aggregate.annul(target.originator_version, kind, cmd.reason, u.audit)
+    if isinstance(aggregate, Proposal):
+        aggregate.reconsider_adoption(programme, u.audit)
+    return f"annulled record {cmd.position} ({aggregate.label}, {kind}): {cmd.reason}"
+
+
+COMMAND_HANDLERS: dict[type[c.Command], Handler] = {
+    c.OpenProgramme: open_programme,
+    c.AddAxis: add_axis,
+    c.PublishPlan: publish_plan,
+    c.ScheduleSession: schedule_session,
+    c.RecordAttendance: record_attendance,
+    c.RegisterParticipant: register_participant,
+    c.EraseParticipant: erase_participant,
+    c.SubmitContribution: submit_contribution,
+    c.AmendContribution: amend_contribution,
+    c.WithdrawContribution: withdraw_contribution,
+    c.SynthesiseProposal: synthesise_proposal,
+    c.RewordProposal: reword_proposal,
+    c.MergeProposals: merge_proposals,
+    c.SplitProposal: split_proposal,
+    c.OpenRound: open_round,
+    c.CloseRound: close_round,
+    c.CastVote: cast_vote,
+    c.RetractVote: retract_vote,
+    c.ValidateProposal: validate,
+    c.DecideOnPriority: decide,
+    c.AssignAction: assign_action,
+    c.ReportProgress: report_progress,
+    c.CorrectRecord: correct,
+}

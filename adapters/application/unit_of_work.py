@@ -1,0 +1,165 @@
+"""The unit of work: what commands read and change, committed together.
+
+A handler reads aggregates through the unit of work (``programme``, ``get``,
+``find``…), lets the domain change them, ``add``s what it creates, and hands
+over personal data (``put_personal``, ``erase_personal``). It never saves.
+After each command the unit of work collects the command's new events, in
+the order its aggregates were first touched; ``commit`` then writes every
+collected event, the command receipt and the personal data in ONE
+transaction of the store (the recorder adds each event's ledger leaf), or
+nothing at all.
+
+The same unit of work serves one command (the clerk's path: a fresh unit per
+command) and many (the import path: one unit kept across the commands of a
+batch, committed every so many commands, see ``service.Batch``), so both
+paths run exactly the same handlers on exactly the same state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import Recording
+
+from registre.adapters.stores import Store
+from registre.adapters.stores.personal_data import Change
+from registre.adapters.stores.recorders import PERSONAL
+from registre.domain import Audit, CommandReceipt, Participant, Programme, RegistreAggregate
+from registre.domain.errors import AlreadyExists, NotFound, RuleViolation
+from registre.domain.ids import entity_id, programme_id
+
+A = TypeVar("A", bound=RegistreAggregate)
+C = TypeVar("C")
+
+
+class UnitOfWork:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.touched: dict[UUID, RegistreAggregate] = {}  # every aggregate read or created
+        self.events: list[Any] = []  # collected from the commands run so far, in order
+        self.personal: list[Change] = []
+        self.warnings: list[str] = []
+        self._current: dict[UUID, RegistreAggregate] = {}  # touched by the running command
+        self.slug = ""
+        self._audit: Audit | None = None
+
+    # -- running a command ---------------------------------------------------------
+
+    @property
+    def audit(self) -> Audit:
+        """The audit of the running command: every event it records carries it."""
+        assert self._audit is not None, "no command is running"
+        return self._audit
+
+    def run(
+        self, handler: Callable[[C, UnitOfWork], str], command: C, slug: str, audit: Audit
+    ) -> str:
+        """Runs one command's handler; collects its events, or forgets what it changed."""
+        self.slug, self._audit, self.warnings = slug, audit, []
+        personal = len(self.personal)
+        try:
+            summary = handler(command, self)
+        except BaseException:
+            # What the command changed in memory is forgotten: read again when next needed.
+            for aggregate_id, aggregate in self._current.items():
+                if aggregate.pending_events:
+                    aggregate.collect_events()
+                    self.touched.pop(aggregate_id, None)
+            del self.personal[personal:]
+            raise
+        finally:
+            self._audit = None
+        for aggregate in self._current.values():
+            self.events.extend(aggregate.collect_events())
+        self._current = {}
+        return summary
+
+    # -- reading -------------------------------------------------------------------
+
+    def programme(self) -> Programme:
+        found = self.load(programme_id(self.slug))
+        if not isinstance(found, Programme) or found.void:
+            raise NotFound(
+                f"no programme {self.slug!r} in this store "
+                "(open it with: registre programme open SLUG ...)"
+            )
+        return found
+
+    def find(self, cls: type[A], key: str) -> A | None:
+        found = self.load(entity_id(self.slug, cls.KIND, key))
+        return found if isinstance(found, cls) else None
+
+    def get(self, cls: type[A], key: str) -> A:
+        self.programme()
+        found = self.find(cls, key)
+        kind = cls.KIND
+        if found is None:
+            raise NotFound(f"programme {self.slug} has no {kind} {key!r}")
+        if found.void:
+            raise RuleViolation(f"{kind} {key} was annulled: {found.annulled[1]}")
+        return found
+
+    def require_absent(self, cls: type[A], key: str) -> None:
+        if self.find(cls, key) is not None:
+            raise AlreadyExists(f"programme {self.slug} already has a {cls.KIND} {key!r}")
+
+    def participant(self, key: str) -> Participant:
+        p = self.get(Participant, key)
+        if p.erased:
+            raise RuleViolation(f"participant {key} was erased and can take no further part")
+        return p
+
+    def load(self, aggregate_id: UUID) -> RegistreAggregate | None:
+        found = self.touched.get(aggregate_id)
+        if found is None:
+            try:
+                loaded: object = self.store.app.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                return None
+            assert isinstance(loaded, RegistreAggregate)
+            found = self.touched[aggregate_id] = loaded
+        self._current[aggregate_id] = found
+        return found
+
+    def event_at(self, position: int) -> Any | None:
+        """The domain event recorded at a position of the log, if there is one."""
+        page = self.store.notifications(position - 1, 1)
+        if not page or page[0].id != position:
+            return None
+        return self.store.to_domain_event(page[0])
+
+    # -- changing ------------------------------------------------------------------
+
+    def add(self, *aggregates: RegistreAggregate) -> None:
+        for a in aggregates:
+            self.touched[a.id] = a
+            self._current[a.id] = a
+
+    def put_personal(self, participant: str, name: str, contact: str | None) -> None:
+        self.personal.append(Change(self.slug, participant, name, contact))
+
+    def erase_personal(self, participant: str) -> None:
+        self.personal.append(Change(self.slug, participant))
+
+    # -- committing ------------------------------------------------------------------
+
+    def commit(self, receipt: CommandReceipt) -> list[Recording[UUID]]:
+        """Writes the collected events, the receipt and the personal data in one
+        transaction; returns what was recorded, the receipt last. Raises the
+        store's IntegrityError if another writer saved the same aggregates first
+        (nothing is then written)."""
+        recordings = self.store.app.save(*self.events, receipt, **{PERSONAL: list(self.personal)})
+        self.events, self.personal = [], []
+        return recordings
+
+    def keep_only(self, *kinds: type[RegistreAggregate]) -> None:
+        """Forgets every aggregate read so far but those of the kinds given."""
+        self.touched = {i: a for i, a in self.touched.items() if isinstance(a, kinds)}
+
+    def subject(self, event: Any) -> str:
+        """What an event is about, for what the command prints."""
+        aggregate = self.touched.get(event.originator_id)
+        return aggregate.label if aggregate is not None else "command receipt"

@@ -1,0 +1,186 @@
+"""Checks an exported record against a published checkpoint, with no database.
+
+    python -m registre.adapters.offline_verify events.jsonl checkpoint.json [--public-key KEY]
+
+``events.jsonl`` is the full log as ``registre export events --all`` writes
+it: one event per line, in store order, with its position, aggregate id,
+version, topic, payload (base64 of the stored bytes) and leaf hash.
+``checkpoint.json`` is a signed checkpoint as ``registre audit checkpoint
+--export`` writes it. The verifier recomputes every leaf from the exported
+fields, compares it with the exported leaf hash, computes the Merkle root of
+the first ``tree_size`` leaves, and checks the checkpoint's Ed25519
+signature: with the public key given separately (the one the public body
+published) if there is one, else with the key inside the checkpoint file.
+
+It needs only ``leaves`` and ``merkle`` of this package, ``rfc8785`` and
+``cryptography``. Exit status: 0 verified, 4 something does not match, 2 the
+files cannot be read.
+
+An export of one programme is a part of the log, not a prefix of it, so it
+does not form the tree and cannot be checked against a checkpoint; check the
+full export instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from registre.adapters.ledger.leaves import checkpoint_statement, event_leaf_hash
+from registre.adapters.ledger.merkle import EMPTY_ROOT, RootAccumulator
+
+EXIT_OK, EXIT_INPUT, EXIT_TAMPERED = 0, 2, 4
+
+
+class Unreadable(Exception):
+    """An input file is missing or not in the expected form."""
+
+
+def signature_valid(public_key: bytes, signature: bytes, statement: bytes) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, statement)
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def read_public_key(data: bytes) -> bytes:
+    """A public key given as PEM, or as the base64 or hex of its 32 raw bytes."""
+    text = data.strip()
+    if text.startswith(b"-----BEGIN"):
+        key = serialization.load_pem_public_key(text)
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError("not an Ed25519 public key")
+        return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    raw = bytes.fromhex(text.decode()) if len(text) == 64 else base64.b64decode(text)
+    if len(raw) != 32:
+        raise ValueError("an Ed25519 public key has 32 bytes")
+    return raw
+
+
+@dataclass
+class Verdict:
+    events: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_export(
+    lines: Iterable[str], checkpoint: dict[str, Any], public_key: bytes | None = None
+) -> Verdict:
+    verdict = Verdict()
+    try:
+        size = int(checkpoint["tree_size"])
+        root = bytes.fromhex(checkpoint["root_hash"])
+        signature = base64.b64decode(checkpoint["signature"])
+        embedded = base64.b64decode(checkpoint["public_key"])
+        statement = checkpoint_statement(
+            checkpoint["deployment"], size, root, checkpoint["created_at"], checkpoint["label"]
+        )
+    except (KeyError, TypeError, ValueError, binascii.Error) as error:
+        raise Unreadable(f"the checkpoint file is not a Registre checkpoint ({error})") from None
+    key = public_key or embedded
+    if public_key is not None and public_key != embedded:
+        verdict.problems.append("the checkpoint names another public key than the one given")
+    if not signature_valid(key, signature, statement):
+        verdict.problems.append("the checkpoint's signature does not match: it was altered")
+
+    acc = RootAccumulator()
+    last = 0
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            e = json.loads(line)
+            position = int(e["position"])
+            computed = event_leaf_hash(
+                position,
+                e["aggregate_id"],
+                int(e["version"]),
+                e["topic"],
+                base64.b64decode(e["payload"], validate=True),
+            )
+            exported = bytes.fromhex(e["leaf_hash"]) if e["leaf_hash"] is not None else None
+        except (KeyError, TypeError, ValueError, binascii.Error) as error:
+            raise Unreadable(f"line {number} is not an exported event ({error})") from None
+        if position <= last:
+            verdict.problems.append(f"event #{position} is out of order (after #{last})")
+        last = position
+        if exported is None:
+            verdict.problems.append(f"event #{position} has no ledger leaf: it was inserted")
+        elif computed != exported:
+            verdict.problems.append(f"event #{position} was altered: it does not match its leaf")
+        acc.append(computed)
+        verdict.events += 1
+        if acc.size == size and acc.root() != root:
+            verdict.problems.append(
+                f"the first {size} events do not give the checkpoint's root: "
+                "the history diverges from the checkpoint"
+            )
+    if acc.size < size:
+        verdict.problems.append(
+            f"the export holds {acc.size} events and the checkpoint covers {size}: "
+            "events are missing (an export of one programme cannot be checked this way)"
+        )
+    if size == 0 and root != EMPTY_ROOT:
+        verdict.problems.append("the checkpoint's root is not that of an empty log")
+    return verdict
+
+
+def run(export: Path, checkpoint_file: Path, public_key_file: Path | None = None) -> Verdict:
+    try:
+        checkpoint = json.loads(checkpoint_file.read_text(encoding="utf-8"))
+        key = read_public_key(public_key_file.read_bytes()) if public_key_file else None
+        with export.open(encoding="utf-8") as lines:
+            return verify_export(lines, checkpoint, key)
+    except OSError as error:
+        raise Unreadable(f"cannot read {error.filename}: {error.strerror}") from None
+    except ValueError as error:  # JSON or key
+        raise Unreadable(str(error).splitlines()[0]) from None
+
+
+def summary(verdict: Verdict, checkpoint: dict[str, Any]) -> list[str]:
+    if verdict.ok:
+        return [
+            f"verified: {verdict.events} events; the first {checkpoint.get('tree_size')} give "
+            f"root {checkpoint.get('root_hash')}, signed on {checkpoint.get('created_at')}"
+        ]
+    return [f"tampered: {p}" for p in verdict.problems]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m registre.adapters.offline_verify",
+        description="Check an exported Registre log against a signed checkpoint.",
+    )
+    parser.add_argument("export", type=Path, help="events.jsonl (registre export events --all)")
+    parser.add_argument("checkpoint", type=Path, help="checkpoint.json")
+    parser.add_argument("--public-key", type=Path, help="the published public key (PEM)")
+    args = parser.parse_args(argv)
+    try:
+        verdict = run(args.export, args.checkpoint, args.public_key)
+        checkpoint = json.loads(args.checkpoint.read_text(encoding="utf-8"))
+    except Unreadable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    for line in summary(verdict, checkpoint):
+        print(line)
+    return EXIT_OK if verdict.ok else EXIT_TAMPERED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""The event recorders: one transaction for everything a command records.
+
+They are the ``eventsourcing`` library's SQLite and PostgreSQL application
+recorders with their public ``insert_events`` written here, so that the one
+transaction that inserts a command's events (its receipt is one of them) also
+inserts each event's ledger leaf under the event's position and writes the
+personal data the command changes. The application hands the personal data
+over through the library's own channel for such things: the keyword
+arguments of ``Application.save``, passed on to ``insert_events`` (the
+library's process recorders carry their tracking records the same way). An
+event is therefore never stored uncovered by the ledger, nor a registration
+without its name, not even for a moment, and a failure anywhere leaves none
+of them.
+
+Only public parts of the library are used: ``insert_events``, the datastore's
+``transaction``, the recorder's statements and ``construct_pg_stored_event``.
+The application selects these classes through ``APPLICATION_RECORDER_TOPIC``
+(see ``config``); the tables, triggers and functions are made by ``schema``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from psycopg.sql import SQL, Identifier
+
+from registre.adapters.ledger.leaves import LEDGER_TABLE, event_leaf_hash
+from registre.adapters.stores import personal_data
+from registre.adapters.stores.dialect import Dialect
+from registre.adapters.stores.personal_data import Change
+
+# Signed checkpoints are append-only too.
+CHECKPOINTS_TABLE = "registre_checkpoints"
+# The PostgreSQL function through which writers take the events table lock.
+LOCK_FUNCTION = "registre_lock_events"
+# The keyword argument of ``Application.save`` that carries personal data.
+PERSONAL = "personal_data"
+
+
+def leaves(
+    stored_events: Sequence[StoredEvent], positions: Sequence[int]
+) -> list[tuple[int, bytes]]:
+    """(position, leaf hash) of each event, in the order given."""
+    return [
+        (
+            position,
+            event_leaf_hash(position, e.originator_id, e.originator_version, e.topic, e.state),
+        )
+        for e, position in zip(stored_events, positions, strict=True)
+    ]
+
+
+def write_leaves(cursor: Any, dialect: Dialect, rows: Sequence[tuple[int, bytes]]) -> None:
+    cursor.executemany(
+        dialect.sql(
+            f"INSERT INTO {dialect.table(LEDGER_TABLE)} (position, leaf_hash) VALUES (?, ?)"
+        ),
+        rows,
+    )
+
+
+def _changes(kwargs: dict[str, Any]) -> Sequence[Change]:
+    changes: Sequence[Change] = kwargs.get(PERSONAL) or ()
+    return changes
+
+
+class LedgeredSQLiteRecorder(SQLiteApplicationRecorder):
+    dialect = Dialect("sqlite")
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {LEDGER_TABLE} ("
+            "position INTEGER PRIMARY KEY, leaf_hash BLOB NOT NULL)",
+            *self.dialect.append_only(self.events_table_name),
+            *self.dialect.append_only(LEDGER_TABLE),
+        ]
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
+        with self.datastore.transaction(commit=True) as cursor:
+            positions = []
+            for e in stored_events:
+                cursor.execute(
+                    f"INSERT INTO {self.events_table_name} "
+                    "(originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
+                    (
+                        e.originator_id.hex
+                        if isinstance(e.originator_id, UUID)
+                        else e.originator_id,
+                        e.originator_version,
+                        e.topic,
+                        e.state,
+                    ),
+                )
+                positions.append(cursor.lastrowid)
+            write_leaves(cursor, self.dialect, leaves(stored_events, positions))
+            personal_data.write(cursor, self.dialect, _changes(kwargs))
+        return positions
+
+
+class LedgeredPostgresRecorder(PostgresApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        schema = self.datastore.schema
+        self.dialect = Dialect("postgres", schema)
+        events = SQL("{}.{}").format(Identifier(schema), Identifier(self.events_table_name))
+        lock = SQL("{}.{}").format(Identifier(schema), Identifier(LOCK_FUNCTION))
+        self.sql_create_statements += [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {}.{} "
+                "(position BIGINT PRIMARY KEY, leaf_hash BYTEA NOT NULL)"
+            ).format(Identifier(schema), Identifier(LEDGER_TABLE)),
+            *self.dialect.append_only(self.events_table_name),
+            *self.dialect.append_only(LEDGER_TABLE),
+            # LOCK TABLE ... IN EXCLUSIVE MODE needs UPDATE, DELETE or TRUNCATE
+            # privilege (PostgreSQL 15 and earlier), which the application role
+            # must not have. This function, owned by the tables' owner, takes
+            # the same lock for it: it runs with the owner's rights and does
+            # nothing else. Its search_path is fixed so a role with CREATE on the
+            # schema cannot substitute objects.
+            SQL(
+                "CREATE OR REPLACE FUNCTION {}() RETURNS void LANGUAGE plpgsql "
+                "SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ "
+                "BEGIN LOCK TABLE {} IN EXCLUSIVE MODE; END $$"
+            ).format(lock, events),
+            SQL("REVOKE ALL ON FUNCTION {}() FROM PUBLIC").format(lock),
+        ]
+        # The library's statements are [SET LOCAL lock_timeout, LOCK TABLE]:
+        # the timeout still applies to the lock taken inside the function.
+        self.lock_table_statements = [
+            *self.lock_table_statements[:-1],
+            SQL("SELECT {}()").format(lock),
+        ]
+        self.notify_statement = SQL("NOTIFY {}").format(Identifier(self.channel_name))
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
+        """As the library does it (the table lock orders the log; NOTIFY wakes
+        its followers), with the ledger's leaves and the personal data."""
+        rows = [
+            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+            for e in stored_events
+        ]
+        with self.datastore.transaction(commit=True) as cursor, cursor.connection.pipeline():
+            for statement in self.lock_table_statements:
+                cursor.execute(statement, prepare=True)
+            cursor.execute(self.notify_statement)
+            cursor.execute(self.insert_events_statement, (rows,))
+            positions = [row["notification_id"] for row in cursor.fetchall()]
+            write_leaves(cursor, self.dialect, leaves(stored_events, positions))
+            personal_data.write(cursor, self.dialect, _changes(kwargs))
+        return positions

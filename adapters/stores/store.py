@@ -1,0 +1,128 @@
+"""An open store: the event store of the ``eventsourcing`` library, and the SQL
+tables beside it, on SQLite or PostgreSQL.
+
+``open_store`` makes sure the store's schema is current (``schema``) and
+opens the library's application on it: its mapper turns stored events into
+domain events, its repository loads aggregates (with its cache), and its
+recorder (``recorders``) writes a command's events, ledger leaves and
+personal data in one transaction. Everything else reads and writes its own
+tables through ``transaction`` and the store's ``dialect``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import JSONTranscoder, Notification, Transcoding
+
+from registre.adapters.stores import schema
+from registre.adapters.stores.config import StoreConfig, StoreUnavailable
+from registre.adapters.stores.dialect import Dialect
+from registre.domain import Audit
+
+
+class AuditAsDict(Transcoding):
+    type = Audit
+    name = "audit"
+
+    def encode(self, obj: Audit) -> dict[str, Any]:
+        return obj.as_dict()
+
+    def decode(self, data: dict[str, Any]) -> Audit:
+        return Audit.from_dict(data)
+
+
+class RegistreApp(Application[UUID]):
+    """The event-sourced application: its event store is the record."""
+
+    name = "Registre"
+    # The library's cache of aggregates: a long-lived service (a batch, a
+    # benchmark) reads the same programme, rounds and proposals again and again;
+    # a cached one is brought up to date with the events stored since (the
+    # library's fast-forward), so writers in other processes are seen.
+    env: ClassVar[dict[str, str]] = {"AGGREGATE_CACHE_MAXSIZE": "2000"}
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(AuditAsDict())
+
+
+class Store:
+    """One open store. Close it when done (or use it as a context manager)."""
+
+    def __init__(self, config: StoreConfig, app: RegistreApp) -> None:
+        self.config = config
+        self.app = app
+        self.dialect: Dialect = config.dialect
+        recorder: Any = app.recorder
+        self.recorder = recorder
+        self.events_table: str = recorder.events_table_name
+
+    def close(self) -> None:
+        self.app.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self, commit: bool = False) -> Iterator[Any]:
+        """A cursor in one transaction of the store (rows are read by column name)."""
+        with self.recorder.datastore.transaction(commit=commit) as cursor:
+            yield cursor
+
+    # -- the log, as the projections read it ---------------------------------------
+
+    def head(self) -> int:
+        """The position of the last recorded event (0: none)."""
+        return self.app.recorder.max_notification_id() or 0
+
+    def notifications(
+        self, start: int, limit: int, stop: int | None = None
+    ) -> Sequence[Notification]:
+        """Up to ``limit`` events after position ``start`` (and up to ``stop``)."""
+        return self.app.recorder.select_notifications(
+            start=start, limit=limit, stop=stop, inclusive_of_start=False
+        )
+
+    def to_domain_event(self, notification: Notification) -> Any:
+        return self.app.mapper.to_domain_event(notification)
+
+    @contextmanager
+    def scratch(self) -> Iterator[tuple[Any, Dialect]]:
+        """An empty in-memory SQLite database, for a view built and thrown away."""
+        connection = sqlite3.connect(":memory:")
+        connection.row_factory = sqlite3.Row
+        try:
+            yield connection.cursor(), Dialect("sqlite")
+            connection.commit()
+        finally:
+            connection.close()
+
+
+def open_store(config: StoreConfig) -> Store:
+    """Opens the store named by ``config``, creating or upgrading its schema first
+    if it is not current (a new store, or one written by an earlier version)."""
+    schema.prepare(config)
+    store: Store | None = None
+    try:
+        store = Store(config, RegistreApp(env=config.env))
+        schema.ensure(store)
+    except BaseException as error:
+        if store is not None:
+            store.close()
+        if isinstance(error, StoreUnavailable) or not isinstance(error, Exception):
+            raise
+        # A locked, unreadable or foreign file; a server that refuses.
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        raise StoreUnavailable(
+            f"cannot open the store {config.display}: {first or type(error).__name__}"
+        ) from error
+    return store
