@@ -162,7 +162,7 @@ class Registre:
             try:
                 recordings = uow.commit(receipt)
             except (IntegrityError, OperationalError) as error:
-                if isinstance(error, OperationalError) and "lock" not in str(error).lower():
+                if not _lost_race(error):
                     raise
                 # Another writer got there first: re-read and re-check the rules.
                 time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
@@ -226,6 +226,15 @@ class Registre:
             for n in page:
                 yield n.id, self.store.to_domain_event(n)
             position = page[-1].id
+
+
+def _lost_race(error: Exception) -> bool:
+    """Whether a failed commit lost to another writer: an aggregate's version
+    saved first (a unique key), or the lock that orders the log not had in time."""
+    message = str(error).lower()
+    if isinstance(error, OperationalError):
+        return "lock" in message
+    return "unique" in message or "duplicate key" in message
 
 
 def _repeat(name: str, command_id: str, mark: str, earlier: CommandReceipt) -> Result:
@@ -366,7 +375,10 @@ class Batch:
         uow.events, uow.personal = chunk.events, chunk.personal
         try:
             recordings: list[Recording[UUID]] = uow.commit(chunk.receipt)
-        except IntegrityError:
+        except IntegrityError as error:
+            if not _lost_race(error):
+                self.discard()
+                raise
             self.discard()
             raise Conflict(
                 "another writer changed the same records during the batch; nothing of the "
