@@ -3,7 +3,7 @@
 Everything is recorded through the application service, exactly as a clerk
 would record it from the workshops' sheets and the steering committee's
 minutes: every event carries the workshop date as ``occurred_at`` and today as
-``recorded_at``. The data (in ``demo_data``) is fixed, so two runs record the
+``recorded_at``. The data (in ``data``) is fixed, so two runs record the
 same programme.
 """
 

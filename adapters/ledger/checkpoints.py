@@ -49,15 +49,7 @@ def deployment_id(config: StoreConfig) -> str:
     The user and password are left out, so the owner and a restricted role
     name the same deployment.
     """
-    if config.kind == "sqlite":
-        where = "sqlite:" + str(Path(config.env["SQLITE_DBNAME"]).expanduser().resolve())
-    else:
-        env = config.env
-        where = (
-            f"postgresql://{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/"
-            f"{env['POSTGRES_DBNAME']}?schema={env['POSTGRES_SCHEMA']}"
-        )
-    return "registre-" + hashlib.sha256(where.encode()).hexdigest()[:16]
+    return "registre-" + hashlib.sha256(config.location.encode()).hexdigest()[:16]
 
 
 def key_dir(explicit: str | None = None) -> Path:

@@ -38,6 +38,18 @@ class StoreConfig:
         return Dialect(self.kind, self.env["POSTGRES_SCHEMA"] if self.kind == "postgres" else None)
 
     @property
+    def location(self) -> str:
+        """Where the store is, stable across users and passwords: its file, or its
+        server, database and schema."""
+        if self.kind == "sqlite":
+            return "sqlite:" + str(Path(self.env["SQLITE_DBNAME"]).expanduser().resolve())
+        env = self.env
+        return (
+            f"postgresql://{env['POSTGRES_HOST']}:{env['POSTGRES_PORT']}/"
+            f"{env['POSTGRES_DBNAME']}?schema={env['POSTGRES_SCHEMA']}"
+        )
+
+    @property
     def display(self) -> str:
         """The URL without its password, for messages and status."""
         if self.kind == "sqlite":
