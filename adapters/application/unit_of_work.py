@@ -70,12 +70,12 @@ class UnitOfWork:
                     self.touched.pop(aggregate_id, None)
             del self.personal[personal:]
             raise
+        else:
+            for aggregate in self._current.values():
+                self.events.extend(aggregate.collect_events())
+            return summary
         finally:
-            self._audit = None
-        for aggregate in self._current.values():
-            self.events.extend(aggregate.collect_events())
-        self._current = {}
-        return summary
+            self._audit, self._current = None, {}
 
     # -- reading -------------------------------------------------------------------
 
