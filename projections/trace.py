@@ -117,6 +117,13 @@ def _steps(db: Db, where: str, params: tuple[Any, ...]) -> list[Step]:
     return [Step(**(r | {"detail": json.loads(r["detail"])})) for r in rows]
 
 
+def _in_store_order(e: Edge) -> tuple[Any, ...]:
+    """Edges by the position of the event that made them; those of one event
+    (a proposal citing several contributions) by what they join, so a trace
+    reads the same every time."""
+    return (e.position, e.to_kind, e.to_key, e.from_kind, e.from_key, e.from_version or 0)
+
+
 def _edges(db: Db, programme: str, end: str, node: tuple[str, str]) -> list[Edge]:
     """The edges from (end="from") or to (end="to") a node, in store order."""
     return [
@@ -168,12 +175,12 @@ def read_trace(db: Db, programme: str, proposal: str) -> Trace | None:
     lineage = [k for kind, k in nodes if kind == "proposal"]
     # The edges leaving the nodes of the trace: only those can join two of them.
     leaving = {e for node in nodes for e in _edges(db, programme, "from", node)}
-    for e in sorted(leaving, key=lambda e: e.position):
+    for e in sorted(leaving, key=_in_store_order):
         follows = e.from_kind == "proposal" and e.from_key in lineage
         if follows and e.to_kind in ("round", "action") and (e.to_kind, e.to_key) not in nodes:
             nodes.append((e.to_kind, e.to_key))
             leaving.update(_edges(db, programme, "from", nodes[-1]))
-    edges = sorted(leaving, key=lambda e: e.position)
+    edges = sorted(leaving, key=_in_store_order)
     steps = [
         s
         for kind, key in nodes
