@@ -104,8 +104,7 @@ class Action(RegistreAggregate):
             )
         if status is ActionStatus.DONE and percent != 100:
             raise InvalidInput(
-                f"a done action is at 100%, not {percent}%: report it in progress, "
-                "or done at 100",
+                f"a done action is at 100%, not {percent}%: report it in progress, or done at 100",
                 field="percent",
             )
         if status is self.status and percent == self.progress and not note:

@@ -95,7 +95,7 @@ def read_proposals(db: Db, programme: str) -> list[ProposalRow]:
             structure=p["structure"],
             was_adopted=p["key"] in ever_adopted,
         )
-        v = reading.validation
+        standing = reading.validation
         rows.append(
             ProposalRow(
                 p["key"],
@@ -103,9 +103,9 @@ def read_proposals(db: Db, programme: str) -> list[ProposalRow]:
                 p["axis"],
                 p["structure"],
                 reading.adopted,
-                v.outcome if v else None,
-                v.body if v else None,
-                v.minutes if v else None,
+                standing.outcome if standing else None,
+                standing.body if standing else None,
+                standing.minutes if standing else None,
                 {f: d.decision for f, d in reading.decisions.items()},
                 reading.state.value,
                 reading.rejected_by,
