@@ -192,7 +192,11 @@ def read_trace(db: Db, programme: str, proposal: str) -> Trace | None:
         if follows and e.to_kind in ("round", "action") and (e.to_kind, e.to_key) not in nodes:
             nodes.append((e.to_kind, e.to_key))
             leaving.update(_edges(db, programme, "from", nodes[-1]))
-    edges = sorted(leaving, key=lambda e: e.position)
+    # Edges of one record (a synthesis citing two contributions) share a position:
+    # ordered by their ends as well, so the trace reads the same every time.
+    edges = sorted(
+        leaving, key=lambda e: (e.position, e.from_kind, e.from_key, e.to_kind, e.to_key)
+    )
     steps = [
         s
         for kind, key in nodes
