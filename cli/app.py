@@ -26,6 +26,29 @@ ACTOR_ENV_VAR = "REGISTRE_ACTOR"
 JSON_META = "registre.json"
 
 
+def one_of(option: str, group: str, value: str, help: str) -> Callable[[F], F]:
+    """A flag that gives ``group`` its ``value`` (``--approve`` gives the
+    decision 'approve'); flags of one group that contradict each other are
+    refused as bad input, instead of the last one silently winning. The
+    command reads the value with ``chosen(group)``."""
+
+    def check(ctx: click.Context, param: click.Parameter, given: bool) -> None:
+        if not given:
+            return
+        flags: dict[str, str] = ctx.meta.setdefault(f"registre.one_of.{group}", {})
+        flags[option] = value
+        if len(flags) > 1:
+            raise CliError(f"{' and '.join(flags)} contradict each other: give only one of them")
+
+    return click.option(option, is_flag=True, expose_value=False, callback=check, help=help)
+
+
+def chosen(group: str) -> str | None:
+    """The value the flags of ``group`` gave (see ``one_of``), or None."""
+    flags: dict[str, str] = click.get_current_context().meta.get(f"registre.one_of.{group}", {})
+    return next(iter(flags.values()), None)
+
+
 def _set_json(ctx: click.Context, _: click.Parameter, value: bool) -> None:
     if value:
         ctx.meta[JSON_META] = True

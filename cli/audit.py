@@ -24,6 +24,7 @@ from registre.adapters.stores import Store, StoreConfig
 from registre.cli.app import App, example
 from registre.cli.exports import write_out
 from registre.cli.output import EXIT_TAMPERED, CliError, emit_json
+from registre.domain.errors import NotFound
 
 key_dir_option = click.option(
     "--key-dir",
@@ -330,4 +331,8 @@ def export_events(programme: str | None, everything: bool, out: str | None) -> N
             json.dumps(e, ensure_ascii=False, separators=(",", ":"))
             for e in exported_events(AuditTables(store), programme)
         ]
+    if programme is not None and not lines:
+        # Refused as `export plan` refuses it: an empty file would read as a programme
+        # with nothing recorded.
+        raise NotFound(f"no programme {programme!r} in this store")
     write_out("".join(f"{line}\n" for line in lines), out)

@@ -6,7 +6,7 @@ import click
 
 from registre.adapters.application import commands as c
 from registre.adapters.ledger.checkpoints import publish_plan_with_checkpoint
-from registre.cli.app import Recording, choices, example, record, recording
+from registre.cli.app import Recording, choices, chosen, example, one_of, record, recording
 from registre.cli.output import invalid
 from registre.domain import ActionStatus
 
@@ -21,17 +21,10 @@ from registre.domain import ActionStatus
 @click.argument("proposal", metavar="PROPOSAL")
 @click.option("--body", required=True, help="Who validated: committee, council, working group.")
 @click.option("--minutes", required=True, metavar="REF", help="The minutes that record it.")
-@click.option(
-    "--return",
-    "outcome",
-    flag_value="returned",
-    help="Returned for rework instead of validated.",
-)
-@click.option("--reject", "outcome", flag_value="rejected", help="Rejected instead of validated.")
+@one_of("--return", "outcome", "returned", "Returned for rework instead of validated.")
+@one_of("--reject", "outcome", "rejected", "Rejected instead of validated.")
 @recording
-def validate(
-    how: Recording, programme: str, proposal: str, body: str, minutes: str, outcome: str | None
-) -> None:
+def validate(how: Recording, programme: str, proposal: str, body: str, minutes: str) -> None:
     """Record a body's validation of a proposal as a priority.
 
     With --return or --reject, record that it was returned for rework or rejected.
@@ -43,7 +36,7 @@ def validate(
         proposal=proposal,
         body=body,
         minutes=minutes,
-        outcome=outcome,
+        outcome=chosen("outcome"),
     )
 
 
@@ -57,9 +50,9 @@ def validate(
 @click.argument("programme", metavar="SLUG")
 @click.argument("proposal", metavar="PROPOSAL")
 @click.option("--founder", required=True, metavar="KEY", help="The founder deciding.")
-@click.option("--approve", "decision", flag_value="approve", help="The founder approves.")
-@click.option("--reject", "decision", flag_value="reject", help="The founder rejects.")
-@click.option("--amend", "decision", flag_value="amend", help="The founder asks to amend.")
+@one_of("--approve", "decision", "approve", "The founder approves.")
+@one_of("--reject", "decision", "reject", "The founder rejects.")
+@one_of("--amend", "decision", "amend", "The founder asks to amend.")
 @click.option("--rationale", required=True, help="Why, in the founder's words.")
 @click.option("--revise", is_flag=True, help="Replace this founder's earlier decision.")
 @recording
@@ -68,11 +61,11 @@ def decide(
     programme: str,
     proposal: str,
     founder: str,
-    decision: str | None,
     rationale: str,
     revise: bool,
 ) -> None:
     """Record a founder's decision on a validated priority."""
+    decision = chosen("decision")
     if decision is None:
         raise invalid(["say what the founder decided: --approve, --reject or --amend"])
     record(

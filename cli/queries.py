@@ -23,7 +23,8 @@ from registre.cli.app import App, example
 from registre.cli.output import CliError, emit_json
 from registre.domain.errors import NotFound
 from registre.projections import projector_for
-from registre.projections.audit_log import read_history
+from registre.projections.audit_log import has_events, read_history
+from registre.projections.history import kinds, what
 from registre.projections.plan import ActionPlan, read_plan
 from registre.projections.runner import ProgressFn, Projector
 
@@ -180,6 +181,10 @@ def plan_show(programme: str, at: int | None, as_of: str | None, by_occurrence: 
         click.echo(f"{plan.axes.get(axis, axis) if axis else '(no axis)'}")
         for p in priorities:
             click.echo(f"  {p.key}  {p.title}")
+            if p.adopted_on:
+                click.echo(
+                    f"      adopted on {p.adopted_on[:10]}, when the {plan.rule} rule was met"
+                )
             if p.validated_by:
                 click.echo(f"      validated by {p.validated_by} (minutes {p.minutes})")
             else:  # at a position inside the command that annulled its validation
@@ -236,28 +241,48 @@ def _as_json(plan: ActionPlan) -> dict[str, Any]:
     "--kind", help="Only this kind of event (e.g. Validated) or of subject (e.g. proposal)."
 )
 @click.option(
-    "--since", metavar="DATE", help="Only what was recorded on or after this date (ISO 8601)."
+    "--since",
+    metavar="DATE",
+    help="Only what happened on or after this date (ISO 8601): the date each line shows.",
 )
-@click.option("--until", metavar="DATE", help="Only what was recorded before this date (ISO 8601).")
+@click.option(
+    "--until",
+    metavar="DATE",
+    help="Only what happened before this date (ISO 8601): the date each line shows.",
+)
+@click.option("--receipts", is_flag=True, help="Also list the command receipts.")
 def history(
-    programme: str, actor: str | None, kind: str | None, since: str | None, until: str | None
+    programme: str,
+    actor: str | None,
+    kind: str | None,
+    since: str | None,
+    until: str | None,
+    receipts: bool,
 ) -> None:
-    """List every recorded event of a programme in store order: who recorded
-    it, for whom, when it happened, when it was recorded, and its source."""
+    """List every recorded event of a programme in store order: when it
+    happened, what it did, who recorded it, for whom, when, and its source."""
     app = App.current()
+    if kind is not None and kind not in kinds():
+        raise CliError(
+            f"--kind {kind!r} is not a kind of record or subject "
+            f"(for example: {', '.join(sorted(kinds())[:8])}, ...)"
+        )
     with projector() as (_, p):
         p.catch_up(["audit"])
         with p.reading("audit") as db:
-            rows = read_history(db, programme, actor, kind, since, until)
+            if not has_events(db, programme):
+                raise NotFound(f"no programme {programme!r} in this store")
+            rows = read_history(db, programme, actor, kind, since, until, receipts)
     if app.json:
-        emit_json(rows)
+        emit_json([r | {"what": what(r)} for r in rows])
         return
     for r in rows:
         behalf = f" for {r['on_behalf_of']}" if r["on_behalf_of"] else ""
         source = f" [{r['source']}]" if r["source"] else ""
         click.echo(
             f"#{r['position']:<6} {r['occurred_at'][:10]}  {r['subject_kind']} {r['subject']}: "
-            f"{r['kind']} — recorded {r['recorded_at'][:16]} by {r['actor']}{behalf}{source}"
+            f"{r['kind']}: {what(r)} — recorded {r['recorded_at'][:16]} by {r['actor']}"
+            f"{behalf}{source}"
         )
 
 

@@ -102,8 +102,11 @@ class Action(RegistreAggregate):
             raise RuleViolation(
                 f"action {self.key} is {self.status.value}; it takes no more reports"
             )
-        if status is ActionStatus.DONE:
-            percent = 100
+        if status is ActionStatus.DONE and percent != 100:
+            raise InvalidInput(
+                f"a done action is at 100%, not {percent}%: report it in progress, or done at 100",
+                field="percent",
+            )
         if status is self.status and percent == self.progress and not note:
             raise RuleViolation(f"action {self.key} is already {status.value} at {percent}%")
         self._reported(status.value, percent, note, audit)

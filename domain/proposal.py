@@ -23,6 +23,13 @@ from registre.domain.contribution import Contribution
 from registre.domain.errors import RuleViolation
 from registre.domain.ids import check_key
 from registre.domain.programme import Programme
+from registre.domain.reading import (
+    DecisionFact,
+    ValidationFact,
+    rule_is_met,
+    standing_decisions,
+    standing_validation,
+)
 
 
 class Status(StrEnum):
@@ -157,10 +164,34 @@ class Proposal(RegistreAggregate):
 
     # -- state derived from the records that were not annulled ---------------
 
+    # Which records stand, and whether the rule is met, are read by the rules
+    # every view uses (``registre.domain.reading``).
+
+    def _validation_facts(self) -> list[ValidationFact]:
+        return [
+            ValidationFact(v.record, v.body, v.minutes, v.outcome.value, v.record in self.annulled)
+            for v in self.validations
+        ]
+
+    def _decision_facts(self) -> list[DecisionFact]:
+        return [
+            DecisionFact(
+                d.record,
+                d.founder,
+                d.decision.value,
+                d.rationale,
+                d.validation,
+                annulled=d.record in self.annulled,
+            )
+            for d in self.decisions
+        ]
+
     @property
     def current_validation(self) -> ValidationRecord | None:
-        live = [v for v in self.validations if v.record not in self.annulled]
-        return live[-1] if live else None
+        standing = standing_validation(self._validation_facts())
+        if standing is None:
+            return None
+        return next(v for v in self.validations if v.record == standing.record)
 
     @property
     def status(self) -> Status:
@@ -175,24 +206,15 @@ class Proposal(RegistreAggregate):
 
     def current_decisions(self) -> dict[str, DecisionRecord]:
         """Each founder's latest decision on the current validation."""
-        validation = self.current_validation
-        if validation is None or validation.outcome is not Outcome.VALIDATED:
-            return {}
-        latest: dict[str, DecisionRecord] = {}
-        for d in self.decisions:
-            if d.record not in self.annulled and d.validation == validation.record:
-                latest[d.founder] = d
-        return latest
+        by_record = {d.record: d for d in self.decisions}
+        standing = standing_decisions(self._validation_facts(), self._decision_facts())
+        return {founder: by_record[d.record] for founder, d in standing.items()}
 
     def rule_met(self, programme: Programme) -> bool:
         if self.status is not Status.VALIDATED:
             return False
-        approvals = sum(
-            1
-            for founder, d in self.current_decisions().items()
-            if d.decision is Decision.APPROVE and founder in programme.founders
-        )
-        return programme.rule.is_met(approvals, len(programme.founders))
+        standing = standing_decisions(self._validation_facts(), self._decision_facts())
+        return rule_is_met(programme.rule, list(programme.founders), standing)
 
     def require_open(self, action: str) -> None:
         self.require_live()
@@ -422,6 +444,9 @@ def merge(
             origin="merge",
         )
     else:
+        if title and title != target.title:
+            # The title given renames the existing target, as the command says.
+            target.reword(title, None, audit)
         target.absorb(keys, audit)
     for p in sources:
         p.merge_into(target.key, audit)

@@ -20,6 +20,7 @@ from registre.domain.audit import Audit
 from registre.domain.base import RegistreAggregate, next_version
 from registre.domain.errors import InvalidInput, NotFound, RuleViolation, Unchanged
 from registre.domain.ids import check_key
+from registre.domain.reading import BallotRecord, standing_votes
 
 
 class Method(StrEnum):
@@ -60,8 +61,11 @@ class Round(RegistreAggregate):
             max_score = 5 if max_score is None else max_score
             if max_score < 1:
                 raise InvalidInput("the highest score must be at least 1", field="max_score")
-        else:
-            max_score = None
+        elif max_score is not None:
+            raise InvalidInput(
+                f"only a score round has a highest score; a {method.value} round takes none",
+                field="max_score",
+            )
         return cls(
             programme=programme,
             key=key,
@@ -199,14 +203,23 @@ class Ballot(RegistreAggregate):
         self.method = Method(method)
         self.participant = participant
         self.votes: list[Vote] = []
+        # every vote and retraction, as the rules of reading count them
+        self.records: list[tuple[int, str, str, int | None]] = []
 
     def live_votes(self) -> list[Vote]:
-        live = [v for v in self.votes if v.record not in self.annulled]
-        if self.method is Method.DOTS:
-            return live
-        # Any other vote replaces the earlier one on the same proposal; an
-        # annulled replacement lets the earlier vote stand again.
-        return list({v.proposal: v for v in live}.values())
+        """The votes that count, by the rules every tally uses: a later vote
+        replaces the earlier one on the same proposal (dots add up), a
+        retraction takes them back, an annulled one does not count."""
+        standing = standing_votes(
+            self.method.value,
+            [
+                BallotRecord(
+                    self.participant, version, kind, proposal, value, 0, version in self.annulled
+                )
+                for version, kind, proposal, value in self.records
+            ],
+        )
+        return [Vote(r.version, r.proposal, r.value or 0) for r in standing]
 
     def cast(self, round_: Round, proposal: str, value: int, audit: Audit) -> None:
         round_.require_open()
@@ -246,6 +259,7 @@ class Ballot(RegistreAggregate):
         # Every vote stays on the ballot so an annulment can be undone precisely;
         # `live_votes` says which ones count.
         self.votes.append(Vote(next_version(self), proposal, value))
+        self.records.append((next_version(self), "cast", proposal, value))
 
     def retract(self, round_: Round, proposal: str, audit: Audit) -> None:
         round_.require_open()
@@ -262,6 +276,7 @@ class Ballot(RegistreAggregate):
     @event(VoteRetracted)
     def _retracted(self, proposal: str, audit: Audit) -> None:
         self.votes = [v for v in self.votes if v.proposal != proposal]
+        self.records.append((next_version(self), "retract", proposal, None))
 
     def _refuse_annulment(self, version: int, kind: str) -> str | None:
         if any(v.record == version for v in self.votes):

@@ -7,6 +7,7 @@ later event can be filtered by programme.
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 from registre.domain import Audit
@@ -27,8 +28,9 @@ class AuditLog(Projection):
         "subject_kind TEXT NOT NULL, subject TEXT NOT NULL, version INTEGER NOT NULL, "
         "kind TEXT NOT NULL, actor TEXT NOT NULL, on_behalf_of TEXT, "
         "occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, source TEXT, "
-        "command_id TEXT NOT NULL",
+        "command_id TEXT NOT NULL, detail TEXT NOT NULL",
     }
+    version = 2  # 2: what each record says (its detail), so history can say what it did
     indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {"events": "programme, position"}
 
     def apply(self, db: Db, position: int, event: Any) -> None:
@@ -37,25 +39,58 @@ class AuditLog(Projection):
             return
         subject = self.subject(db, event)
         assert subject is not None  # this projection records every creation
+        kind = describe(event)[1]
+        # A creation's programme and key name the subject; a later record's
+        # "key" is what it says (an axis's key).
+        envelope = ENVELOPE | ({"programme", "key"} if event.originator_version == 1 else set())
+        detail = {k: v for k, v in vars(event).items() if k not in envelope}
+        p, owner, key = subject.programme, subject.kind, subject.key
+        # Positions a reader can follow: the record annulled, the decision revised,
+        # and the number of a contribution's text (records and texts differ).
+        if kind == "RecordAnnulled":
+            detail["target_position"] = _position_of(db, p, owner, key, event.target_version)
+        elif kind == "FounderDecided" and event.revises is not None:
+            detail["revises_position"] = _position_of(db, p, owner, key, event.revises)
+        elif owner == "contribution" and kind in ("Submitted", "Amended"):
+            texts = db.rows(
+                "SELECT COUNT(*) AS n FROM {events} WHERE programme = ? AND subject_kind = ? "
+                "AND subject = ? AND kind IN ('Submitted', 'Amended')",
+                (p, owner, key),
+            )[0]["n"]
+            detail["text_version"] = int(texts) + 1
         db.execute(
             "INSERT INTO {events} (position, programme, subject_kind, subject, version, kind, "
-            "actor, on_behalf_of, occurred_at, recorded_at, source, command_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "actor, on_behalf_of, occurred_at, recorded_at, source, command_id, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 position,
                 subject.programme,
                 subject.kind,
                 subject.key,
                 event.originator_version,
-                describe(event)[1],
+                kind,
                 audit.actor,
                 audit.on_behalf_of,
                 audit.occurred_at.isoformat(),
                 audit.recorded_at.isoformat(),
                 audit.source,
                 audit.command_id,
+                json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
             ),
         )
+
+
+# Event attributes that are the envelope, not what the record says.
+ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "audit"}
+
+
+def _position_of(db: Db, p: str, kind: str, key: str, version: int) -> int | None:
+    found = db.rows(
+        "SELECT position FROM {events} WHERE programme = ? AND subject_kind = ? AND subject = ? "
+        "AND version = ?",
+        (p, kind, key, version),
+    )
+    return int(found[0]["position"]) if found else None
 
 
 def read_history(
@@ -65,10 +100,15 @@ def read_history(
     kind: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    receipts: bool = False,
 ) -> list[dict[str, Any]]:
     """The programme's events in store order, filtered by actor, event kind
-    (e.g. ``Validated`` or ``proposal``) and recorded time (ISO 8601 bounds)."""
+    (e.g. ``Validated`` or ``proposal``) and the time they happened (ISO 8601
+    bounds on ``occurred_at``, the date history shows); command receipts only
+    when asked."""
     where, params = ["programme = ?"], [programme]
+    if not receipts:
+        where.append("subject_kind <> 'command'")
     if actor:
         where.append("actor = ?")
         params.append(actor)
@@ -76,11 +116,16 @@ def read_history(
         where.append("(kind = ? OR subject_kind = ?)")
         params += [kind, kind]
     if since:
-        where.append("recorded_at >= ?")
+        where.append("occurred_at >= ?")
         params.append(since)
     if until:
-        where.append("recorded_at < ?")
+        where.append("occurred_at < ?")
         params.append(until)
-    return db.rows(
+    rows = db.rows(
         "SELECT * FROM {events} WHERE " + " AND ".join(where) + " ORDER BY position", params
     )
+    return [r | {"detail": json.loads(r["detail"])} for r in rows]
+
+
+def has_events(db: Db, programme: str) -> bool:
+    return bool(db.rows("SELECT position FROM {events} WHERE programme = ? LIMIT 1", (programme,)))

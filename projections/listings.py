@@ -10,9 +10,10 @@ and participants) and change no table.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from registre.domain.reading import DecisionFact, ValidationFact, read_proposal
 from registre.projections.runner import Db
 
 
@@ -27,43 +28,89 @@ class ProposalRow:
     validated_by: str | None
     minutes: str | None
     decisions: dict[str, str]  # founder -> decision, on the latest validation
+    # Where it stands (registre.domain.reading.State), and why.
+    state: str = "draft"
+    rejected_by: list[str] = field(default_factory=list)  # founders barring its adoption
+    rationales: dict[str, str] = field(default_factory=dict)  # founder -> rationale
+    adopted_on: str | None = None  # when the decision that met the rule happened
 
 
 def read_proposals(db: Db, programme: str) -> list[ProposalRow]:
     """The programme's proposals in the order they were synthesised, from the
-    plan projection's views; annulled ones are left out."""
+    plan projection's views, each read by the rules of
+    ``registre.domain.reading``; annulled ones are left out."""
+    head = db.rows(
+        "SELECT rule, founders FROM {programmes} WHERE programme = ? AND valid_to IS NULL",
+        (programme,),
+    )
+    if not head:
+        return []
+    rule, founders = head[0]["rule"], list(json.loads(head[0]["founders"]))
+    ever_adopted = {
+        r["key"]
+        for r in db.rows(
+            "SELECT DISTINCT key FROM {proposals} WHERE programme = ? AND adopted = 1",
+            (programme,),
+        )
+    }
+    validations: dict[str, list[ValidationFact]] = {}
+    for v in db.rows(
+        "SELECT proposal, record, body, minutes, outcome, annulled FROM {validations} "
+        "WHERE programme = ? AND valid_to IS NULL ORDER BY record",
+        (programme,),
+    ):
+        validations.setdefault(v["proposal"], []).append(
+            ValidationFact(v["record"], v["body"], v["minutes"], v["outcome"], bool(v["annulled"]))
+        )
+    decisions: dict[str, list[DecisionFact]] = {}
+    for d in db.rows(
+        "SELECT proposal, record, validation, founder, decision, rationale, occurred_at, "
+        "position, annulled FROM {decisions} WHERE programme = ? AND valid_to IS NULL "
+        "ORDER BY record",
+        (programme,),
+    ):
+        decisions.setdefault(d["proposal"], []).append(
+            DecisionFact(
+                d["record"],
+                d["founder"],
+                d["decision"],
+                d["rationale"],
+                d["validation"],
+                d["occurred_at"],
+                d["position"],
+                bool(d["annulled"]),
+            )
+        )
     rows: list[ProposalRow] = []
     for p in db.rows(
-        "SELECT key, title, axis, structure, adopted FROM {proposals} "
+        "SELECT key, title, axis, structure FROM {proposals} "
         "WHERE programme = ? AND void = 0 AND valid_to IS NULL ORDER BY synthesised_at",
         (programme,),
     ):
-        validation = db.rows(
-            "SELECT record, body, minutes, outcome FROM {validations} "
-            "WHERE programme = ? AND proposal = ? AND annulled = 0 AND valid_to IS NULL "
-            "ORDER BY record DESC LIMIT 1",
-            (programme, p["key"]),
+        reading = read_proposal(
+            rule=rule,
+            founders=founders,
+            validations=validations.get(p["key"], []),
+            decisions=decisions.get(p["key"], []),
+            structure=p["structure"],
+            was_adopted=p["key"] in ever_adopted,
         )
-        decisions: dict[str, str] = {}
-        if validation:
-            for d in db.rows(
-                "SELECT founder, decision FROM {decisions} WHERE programme = ? AND proposal = ? "
-                "AND validation = ? AND annulled = 0 AND valid_to IS NULL ORDER BY record",
-                (programme, p["key"], validation[0]["record"]),
-            ):
-                decisions[d["founder"]] = d["decision"]
-        v = validation[0] if validation else None
+        standing = reading.validation
         rows.append(
             ProposalRow(
                 p["key"],
                 p["title"],
                 p["axis"],
                 p["structure"],
-                bool(p["adopted"]),
-                v["outcome"] if v else None,
-                v["body"] if v else None,
-                v["minutes"] if v else None,
-                decisions,
+                reading.adopted,
+                standing.outcome if standing else None,
+                standing.body if standing else None,
+                standing.minutes if standing else None,
+                {f: d.decision for f, d in reading.decisions.items()},
+                reading.state.value,
+                reading.rejected_by,
+                {f: d.rationale for f, d in reading.decisions.items()},
+                reading.adopted_on.occurred_at if reading.adopted_on else None,
             )
         )
     return rows

@@ -21,6 +21,12 @@ from functools import singledispatchmethod
 from typing import Any, ClassVar
 
 from registre.domain import Contribution, Participant, Proposal, RegistreAggregate, Session
+from registre.domain.reading import (
+    ContributionFact,
+    ParticipantFact,
+    fed_by,
+    organisation_types,
+)
 from registre.projections.audit_log import describe
 from registre.projections.runner import SUBJECTS, Db, Projection
 
@@ -306,25 +312,16 @@ def _diversity(
     ):
         (sources if r["link"] == "source" else parents)[r["proposal"]].add(r["other"])
 
-    def fed_by(key: str) -> set[str]:
-        # Lineage never forms a cycle (the domain guarantees it), but a visited set
-        # keeps a reader safe on any record.
-        seen, todo, found = set(), [key], set()
-        while todo:
-            k = todo.pop()
-            if k not in seen:
-                seen.add(k)
-                found |= sources.get(k, set())
-                todo.extend(parents.get(k, ()))
-        return {c for c in found if c in contributions}
+    facts = {c: ContributionFact(c, tuple(sorted(authors.get(c, set())))) for c in contributions}
+    people = {k: ParticipantFact(k, t) for k, t in types.items()}
 
     def kinds(contribs: set[str]) -> list[str]:
-        return sorted({types[a] for c in contribs for a in authors.get(c, set())})
+        return list(organisation_types([facts[c] for c in sorted(contribs)], people))
 
     result = []
     for p in proposals:
         direct = {c for c in sources.get(p["key"], set()) if c in contributions}
-        every = fed_by(p["key"])
+        every = {c for c in fed_by(p["key"], sources, parents) if c in contributions}
         result.append(
             ProposalDiversity(p["key"], p["title"], sorted(every), kinds(direct), kinds(every))
         )

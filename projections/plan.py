@@ -22,6 +22,7 @@ from functools import singledispatchmethod
 from typing import Any, ClassVar
 
 from registre.domain import Action, Programme, Proposal, RegistreAggregate
+from registre.domain.reading import DecisionFact, ValidationFact, read_proposal
 from registre.projections.dispatch import handles
 from registre.projections.runner import SUBJECTS, Db, Projection, Subject
 
@@ -301,6 +302,8 @@ class PlanPriority:
     validated_by: str
     minutes: str
     actions: list[PlanAction] = field(default_factory=list)
+    # when the founder's decision that met the programme's rule happened (ISO 8601)
+    adopted_on: str = ""
 
 
 @dataclass
@@ -348,50 +351,73 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
         json.loads(head["axes"]),
         [],
     )
+    # Which proposals are adopted priorities is read from their validations and
+    # founders' decisions by the programme's rule (registre.domain.reading), so
+    # the plan as of any moment holds exactly the priorities whose rule was met.
     proposals = db.rows(
-        "SELECT key, title, axis, adopted_at FROM {proposals} "
-        f"WHERE programme = ? AND adopted = 1 AND void = 0 AND {held} ORDER BY adopted_at",
+        "SELECT key, title, axis, adopted, adopted_at FROM {proposals} "
+        f"WHERE programme = ? AND void = 0 AND structure = 'open' AND {held} "
+        "ORDER BY synthesised_at",
         (programme, *when),
     )
-    if not proposals:
-        return plan
-    # The programme's rows of each table, filtered here: a semi-join on the
-    # adopted proposals was slower on PostgreSQL, whose planner has no
-    # statistics yet on freshly rebuilt tables.
-    latest: dict[str, dict[str, Any]] = {}
+    validations: dict[str, list[ValidationFact]] = {}
     for v in db.rows(
-        "SELECT proposal, record, body, minutes FROM {validations} "
-        f"WHERE programme = ? AND annulled = 0 AND {held} ORDER BY record",
+        "SELECT proposal, record, body, minutes, outcome, annulled FROM {validations} "
+        f"WHERE programme = ? AND {held} ORDER BY record",
         (programme, *when),
     ):
-        latest[v["proposal"]] = v
-    decisions: dict[str, dict[str, dict[str, str]]] = {p["key"]: {} for p in proposals}
+        validations.setdefault(v["proposal"], []).append(
+            ValidationFact(v["record"], v["body"], v["minutes"], v["outcome"], bool(v["annulled"]))
+        )
+    decisions: dict[str, list[DecisionFact]] = {}
     for d in db.rows(
-        "SELECT proposal, validation, founder, decision, rationale, occurred_at "
-        f"FROM {{decisions}} WHERE programme = ? AND annulled = 0 AND {held} ORDER BY record",
+        "SELECT proposal, record, validation, founder, decision, rationale, occurred_at, "
+        f"position, annulled FROM {{decisions}} WHERE programme = ? AND {held} ORDER BY record",
         (programme, *when),
     ):
-        standing = latest.get(d["proposal"])
-        if d["proposal"] in decisions and standing and d["validation"] == standing["record"]:
-            decisions[d["proposal"]][d["founder"]] = {
-                "decision": d["decision"],
-                "rationale": d["rationale"],
-                "occurred_at": d["occurred_at"],
-            }
+        decisions.setdefault(d["proposal"], []).append(
+            DecisionFact(
+                d["record"],
+                d["founder"],
+                d["decision"],
+                d["rationale"],
+                d["validation"],
+                d["occurred_at"],
+                d["position"],
+                bool(d["annulled"]),
+            )
+        )
     priorities: dict[str, PlanPriority] = {}
     for p in proposals:
-        # No validation stands only between the annulment of a priority's
-        # validation and the withdrawal of its adoption, in the same command.
-        validation = latest.get(p["key"], {"body": "", "minutes": ""})
+        reading = read_proposal(
+            rule=plan.rule,
+            founders=list(plan.founders),
+            validations=validations.get(p["key"], []),
+            decisions=decisions.get(p["key"], []),
+        )
+        if not reading.adopted or reading.adopted_by is None or reading.adopted_on is None:
+            continue
+        validation = reading.validation
         priorities[p["key"]] = PlanPriority(
             p["key"],
             p["title"],
             p["axis"],
-            p["adopted_at"],
-            decisions[p["key"]],
-            validation["body"],
-            validation["minutes"],
+            p["adopted_at"] if p["adopted"] else reading.adopted_by.position,
+            {
+                founder: {
+                    "decision": d.decision,
+                    "rationale": d.rationale,
+                    "occurred_at": d.occurred_at,
+                }
+                for founder, d in reading.decisions.items()
+            },
+            validation.body if validation else "",
+            validation.minutes if validation else "",
+            adopted_on=reading.adopted_on.occurred_at,
         )
+    priorities = dict(sorted(priorities.items(), key=lambda kv: kv[1].adopted_at))
+    if not priorities:
+        return plan
     progress: dict[str, dict[str, Any]] = {}
     for r in db.rows(
         "SELECT action, status, percent FROM {reports} "

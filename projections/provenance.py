@@ -53,10 +53,14 @@ class Provenance(Projection):
         "participant TEXT NOT NULL, proposal TEXT NOT NULL, value INTEGER NOT NULL, "
         "record INTEGER NOT NULL, retracted_by BIGINT, annulled TEXT, annulled_by BIGINT",
         "participants": "programme TEXT NOT NULL, key TEXT NOT NULL, organisation TEXT, "
-        "organisation_type TEXT NOT NULL, erased INTEGER NOT NULL, "
+        "organisation_type TEXT NOT NULL, erased INTEGER NOT NULL, void INTEGER NOT NULL, "
         "PRIMARY KEY (programme, key)",
+        # the programme's founders and rule, by which a proposal's state is read
+        "programmes": "programme TEXT PRIMARY KEY, rule TEXT NOT NULL, founders TEXT NOT NULL",
     }
-    version = 2  # indexes to walk a lineage and find a proposal's ballot steps
+    # 2: indexes to walk a lineage and find a proposal's ballot steps.
+    # 3: annulled registrations, and the programme's rule, to read a proposal's state.
+    version = 3
     indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {
         "steps": ("programme, subject_kind, subject", "programme, about"),
         "edges": ("programme, to_kind, to_key", "programme, from_kind, from_key"),
@@ -70,8 +74,13 @@ class Provenance(Projection):
             return
         if event.originator_version == 1:
             if owner == "programme":
-                # Kept only to tell an unknown programme from an unknown proposal.
+                # Kept to tell an unknown programme from an unknown proposal, and
+                # to read a proposal's state by the programme's rule.
                 self.subject(db, event)
+                db.execute(
+                    "INSERT INTO {programmes} (programme, rule, founders) VALUES (?, ?, ?)",
+                    (event.slug, event.rule, json.dumps(event.founders, ensure_ascii=False)),
+                )
                 return
             if owner not in TRACKED:
                 return
@@ -232,8 +241,8 @@ class Provenance(Projection):
     ) -> None:
         p, key = s.programme, s.key
         db.execute(
-            "INSERT INTO {participants} (programme, key, organisation, organisation_type, erased) "
-            "VALUES (?, ?, ?, ?, 0)",
+            "INSERT INTO {participants} (programme, key, organisation, organisation_type, erased, "
+            "void) VALUES (?, ?, ?, ?, 0, 0)",
             (p, key, e.organisation, e.organisation_type),
         )
 
@@ -261,6 +270,11 @@ class Provenance(Projection):
             "AND subject_kind = ? AND subject = ? AND version = ?",
             (e.reason, pos, p, owner, key, e.target_version),
         )
+        if owner == "participant" and e.target_version == 1:
+            # An annulled registration: the participant fed nothing.
+            db.execute(
+                "UPDATE {participants} SET void = 1 WHERE programme = ? AND key = ?", (p, key)
+            )
         if owner != "ballot":
             return None
         round_, participant = key.split("/", 1)

@@ -2,7 +2,8 @@
 
 Every ballot record (vote or retraction) is kept with its ballot's round and
 participant, its record version and its store position. The tally is derived
-when reading, by the rules of ``Ballot.live_votes``:
+when reading, by the rules of ``registre.domain.reading`` (which
+``Ballot.live_votes`` uses too):
 
 - a retraction removes the participant's earlier votes on that proposal;
 - an annulled vote does not count (an annulled replacement lets the earlier
@@ -17,12 +18,12 @@ when reading, by the rules of ``Ballot.live_votes``:
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import singledispatchmethod
 from typing import Any, ClassVar
 
 from registre.domain.base import RegistreAggregate
+from registre.domain.reading import BallotRecord, count_votes
 from registre.domain.voting import Ballot, Method, Round
 from registre.projections.runner import Db, Projection
 
@@ -243,33 +244,28 @@ def _tally(r: dict[str, Any], records: list[dict[str, Any]]) -> RoundTally:
         for x in records
         if closed_at is not None and x["position"] > closed_at
     ]
-    # Replay each ballot's records in version order, as the Ballot does.
-    standing: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for x in records:
-        if closed_at is not None and x["position"] > closed_at:
-            continue
-        votes = standing[x["participant"]]
-        if x["kind"] == "retract":
-            votes[:] = [v for v in votes if v["proposal"] != x["proposal"]]
-        else:
-            votes.append(x)
-    by_proposal = {p: ProposalTally(p) for p in eligible}
-    voters = 0
-    for votes in standing.values():
-        live = [v for v in votes if not v["annulled"]]
-        if method is not Method.DOTS:
-            live = list({v["proposal"]: v for v in live}.values())
-        voters += bool(live)
-        seen: set[str] = set()
-        for v in live:
-            t = by_proposal.setdefault(v["proposal"], ProposalTally(v["proposal"]))
-            t.voters += v["proposal"] not in seen
-            seen.add(v["proposal"])
-            t.total += v["value"]
-            if method is Method.AGREE:
-                t.agree += v["value"] == 1
-                t.disagree += v["value"] == -1
-                t.passes += v["value"] == 0
+    count = count_votes(
+        method.value,
+        eligible,
+        [
+            BallotRecord(
+                x["participant"],
+                x["version"],
+                x["kind"],
+                x["proposal"],
+                x["value"],
+                x["position"],
+                bool(x["annulled"]),
+            )
+            for x in records
+        ],
+        closed_at,
+    )
+    by_proposal = {
+        p: ProposalTally(p, c.voters, c.total, c.agree, c.disagree, c.passes)
+        for p, c in count.proposals.items()
+    }
+    voters = count.participants
     return RoundTally(
         r["programme"],
         r["key"],

@@ -10,9 +10,22 @@ replacement, a retraction, an annulment, the close of the round.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from registre.domain.reading import (
+    BallotRecord,
+    ContributionFact,
+    DecisionFact,
+    ParticipantFact,
+    ProposalReading,
+    ValidationFact,
+    count_votes,
+    live,
+    organisation_types,
+    read_proposal,
+    vote_statuses,
+)
 from registre.projections.runner import Db
 
 LINEAGE = ("cites", "merged-into", "split-into")
@@ -105,6 +118,12 @@ class Trace:
     votes: list[Vote]
     authors: list[Author]
     organisation_types: dict[str, list[str]] = field(default_factory=dict)
+    # Where it stands, read by the rules every view uses (registre.domain.reading).
+    state: str = "draft"
+    validation: dict[str, Any] | None = None  # the standing one: record, body, minutes, outcome
+    decisions: dict[str, dict[str, Any]] = field(default_factory=dict)  # founder -> standing
+    rejected_by: list[str] = field(default_factory=list)  # founders barring its adoption
+    adopted_on: str | None = None  # when the decision that met the rule happened
 
 
 def _steps(db: Db, where: str, params: tuple[Any, ...]) -> list[Step]:
@@ -121,7 +140,7 @@ def _in_store_order(e: Edge) -> tuple[Any, ...]:
     """Edges by the position of the event that made them; those of one event
     (a proposal citing several contributions) by what they join, so a trace
     reads the same every time."""
-    return (e.position, e.to_kind, e.to_key, e.from_kind, e.from_key, e.from_version or 0)
+    return (e.position, e.from_kind, e.from_key, e.to_kind, e.to_key, e.from_version or 0)
 
 
 def _edges(db: Db, programme: str, end: str, node: tuple[str, str]) -> list[Edge]:
@@ -201,28 +220,111 @@ def read_trace(db: Db, programme: str, proposal: str) -> Trace | None:
         first.setdefault((s.subject_kind, s.subject), s.position)
     nodes.sort(key=lambda n: first.get(n, 0))
     lineage.sort(key=lambda k: first.get(("proposal", k), 0))
-    tallies, votes = _votes(db, programme, lineage, [s for s in steps if s.subject_kind == "round"])
+    tallies, votes = _votes(
+        db,
+        programme,
+        lineage,
+        [s for s in steps if s.subject_kind == "round"],
+        [s for s in steps if s.subject_kind == "ballot" and s.kind == "VoteRetracted"],
+    )
     contributions = [_contribution(key, steps) for kind, key in nodes if kind == "contribution"]
-    authors = _authors(db, programme, contributions)
-    types: dict[str, list[str]] = {}
-    for a in authors:
-        types.setdefault(a.organisation_type, []).append(a.key)
-    fates = [s.kind for s in own if s.kind in ("Adopted", "AdoptionWithdrawn") and not s.annulled]
+    people = _participants(db, programme, contributions)
+    types = organisation_types(
+        [ContributionFact(c.key, tuple(c.authors), c.void) for c in contributions],
+        {k: ParticipantFact(k, r["organisation_type"], bool(r["void"])) for k, r in people.items()},
+    )
+    fed = {k for keys in types.values() for k in keys}
+    authors = [
+        Author(k, r["organisation"], r["organisation_type"], bool(r["erased"]))
+        for k, r in sorted(people.items())
+        if k in fed
+    ]
+    # An annulled action is gone from the trace, with its edges.
+    void_actions = {
+        s.subject
+        for s in steps
+        if s.subject_kind == "action" and s.kind == "Assigned" and s.annulled
+    }
+    kept = [n for n in nodes if not (n[0] == "action" and n[1] in void_actions)]
     titles = [s.detail["title"] for s in own if s.kind in ("Synthesised", "Reworded")]
+    reading = _reading(db, programme, own)
     return Trace(
         programme,
         proposal,
         titles[-1],
-        bool(fates) and fates[-1] == "Adopted",
+        reading.adopted,
         lineage,
-        [key for kind, key in nodes if kind == "action"],
+        live([key for kind, key in nodes if kind == "action"], void_actions),
         steps,
-        [e for e in edges if (e.from_kind, e.from_key) in nodes and (e.to_kind, e.to_key) in nodes],
+        [e for e in edges if (e.from_kind, e.from_key) in kept and (e.to_kind, e.to_key) in kept],
         contributions,
         tallies,
         votes,
         authors,
-        dict(sorted(types.items())),
+        types,
+        reading.state.value,
+        (
+            {k: v for k, v in asdict(reading.validation).items() if k != "annulled"}
+            if reading.validation
+            else None
+        ),
+        {
+            f: {
+                "decision": d.decision,
+                "rationale": d.rationale,
+                "occurred_at": d.occurred_at,
+                "position": d.position,
+            }
+            for f, d in sorted(reading.decisions.items())
+        },
+        reading.rejected_by,
+        reading.adopted_on.occurred_at if reading.adopted_on else None,
+    )
+
+
+def _reading(db: Db, programme: str, own: list[Step]) -> ProposalReading:
+    """The proposal's state from its own steps, by the programme's rule."""
+    head = db.rows("SELECT rule, founders FROM {programmes} WHERE programme = ?", (programme,))
+    rule = head[0]["rule"] if head else "unanimity"
+    founders = list(json.loads(head[0]["founders"])) if head else []
+    return read_proposal(
+        rule=rule,
+        founders=founders,
+        validations=[
+            ValidationFact(
+                s.version,
+                str(s.detail["body"]),
+                str(s.detail["minutes"]),
+                str(s.detail["outcome"]),
+                s.annulled is not None,
+            )
+            for s in own
+            if s.kind == "Validated"
+        ],
+        decisions=[
+            DecisionFact(
+                s.version,
+                str(s.detail["founder"]),
+                str(s.detail["decision"]),
+                str(s.detail["rationale"]),
+                int(s.detail["validation"]),
+                s.occurred_at,
+                s.position,
+                s.annulled is not None,
+            )
+            for s in own
+            if s.kind == "FounderDecided"
+        ],
+        structure=next(
+            (
+                {"MergedInto": "merged", "SplitInto": "split"}[s.kind]
+                for s in own
+                if s.kind in ("MergedInto", "SplitInto") and not s.annulled
+            ),
+            "open",
+        ),
+        void=any(s.kind == "Synthesised" and s.annulled for s in own),
+        was_adopted=any(s.kind == "Adopted" for s in own),
     )
 
 
@@ -243,27 +345,24 @@ def _contribution(key: str, steps: list[Step]) -> Contribution:
     )
 
 
-def _authors(db: Db, programme: str, contributions: list[Contribution]) -> list[Author]:
-    # A contribution whose record was annulled never fed anything.
-    keys = sorted({a for c in contributions if not c.void for a in c.authors})
-    found = {
+def _participants(
+    db: Db, programme: str, contributions: list[Contribution]
+) -> dict[str, dict[str, Any]]:
+    """The recorded participants among the contributions' authors."""
+    keys = sorted({a for c in contributions for a in c.authors})
+    return {
         r["key"]: r
         for k in keys
         for r in db.rows(
-            "SELECT key, organisation, organisation_type, erased FROM {participants} "
+            "SELECT key, organisation, organisation_type, erased, void FROM {participants} "
             "WHERE programme = ? AND key = ?",
             (programme, k),
         )
     }
-    return [
-        Author(k, found[k]["organisation"], found[k]["organisation_type"], bool(found[k]["erased"]))
-        for k in keys
-        if k in found
-    ]
 
 
 def _votes(
-    db: Db, programme: str, lineage: list[str], round_steps: list[Step]
+    db: Db, programme: str, lineage: list[str], round_steps: list[Step], retractions: list[Step]
 ) -> tuple[list[Tally], list[Vote]]:
     tallies: list[Tally] = []
     votes: list[Vote] = []
@@ -282,28 +381,36 @@ def _votes(
             extra = {
                 r["position"]: r
                 for r in db.rows(
-                    "SELECT position, participant, retracted_by FROM {votes} "
+                    "SELECT position, participant, record, retracted_by FROM {votes} "
                     "WHERE programme = ? AND round = ? AND proposal = ?",
                     (programme, o.subject, proposal),
                 )
             }
-            statuses: dict[int, str] = {}
-            last: dict[str, int] = {}  # participant -> their vote that counts, outside dots
-            for s in cast:
-                participant = extra[s.position]["participant"]
-                if s.annulled:
-                    statuses[s.position] = "annulled"
-                elif extra[s.position]["retracted_by"] is not None:
-                    statuses[s.position] = "retracted"
-                elif closed_at is not None and s.position > closed_at:
-                    statuses[s.position] = "late"
-                else:
-                    statuses[s.position] = "counted"
-                    if method != "dots":
-                        # A later vote on the same proposal replaces the earlier one.
-                        if participant in last:
-                            statuses[last[participant]] = "replaced"
-                        last[participant] = s.position
+            records = [
+                BallotRecord(
+                    extra[x.position]["participant"],
+                    int(extra[x.position]["record"]),
+                    "cast",
+                    proposal,
+                    int(x.detail["value"]),
+                    x.position,
+                    x.annulled is not None,
+                )
+                for x in cast
+            ] + [
+                BallotRecord(
+                    x.subject.split("/", 1)[1], x.version, "retract", proposal, None, x.position
+                )
+                for x in retractions
+                if x.subject.split("/", 1)[0] == o.subject and x.detail.get("proposal") == proposal
+            ]
+            by_record = vote_statuses(method, records, closed_at)
+            statuses = {
+                x.position: str(
+                    by_record[(extra[x.position]["participant"], int(extra[x.position]["record"]))]
+                )
+                for x in cast
+            }
             round_votes = [
                 Vote(
                     o.subject,
@@ -316,21 +423,20 @@ def _votes(
                 )
                 for s in cast
             ]
-            counted = [v for v in round_votes if v.status == "counted"]
+            count = count_votes(method, [proposal], records, closed_at).proposals[proposal]
             by_value: dict[str, int] = {}
             if method == "agree":
-                names = {1: "agree", -1: "disagree", 0: "pass"}
-                for v in counted:
-                    by_value[names[v.value]] = by_value.get(names[v.value], 0) + 1
+                named = {"agree": count.agree, "disagree": count.disagree, "pass": count.passes}
+                by_value = {name: n for name, n in named.items() if n}
             tallies.append(
                 Tally(
                     o.subject,
                     method,
                     proposal,
                     closed_at,
-                    len(counted),
-                    sum(v.value for v in counted),
-                    len({v.participant for v in counted}),
+                    count.counted,
+                    count.total,
+                    count.voters,
                     by_value,
                     sum(1 for v in round_votes if v.status == "late"),
                 )

@@ -104,6 +104,7 @@ def who(s: Step) -> str:
 def to_text(t: Trace) -> str:
     state = "adopted priority" if t.adopted else "proposal"
     lines = [f"{t.proposal}  {t.title} — {state} of {t.programme}"]
+    lines.append(f"state: {state_line(t)}")
     lines.append(f"proposals in its lineage: {_names(t.proposals)}")
     lines += ["", "contributions"]
     for c in t.contributions:
@@ -153,6 +154,18 @@ def to_text(t: Trace) -> str:
     return "\n".join(lines)
 
 
+def state_line(t: Trace) -> str:
+    """Where the proposal stands, who decided and why."""
+    line = t.state
+    if t.adopted_on:
+        line += f" (the rule was met on {t.adopted_on[:10]})"
+    if t.rejected_by:
+        line += f" by {_names(t.rejected_by)}; it cannot be adopted unless they revise"
+    for founder, d in t.decisions.items():
+        line += f"\n  founder {founder}: {d['decision']} — {d['rationale']}"
+    return line
+
+
 def to_json(t: Trace) -> str:
     return json.dumps(asdict(t), ensure_ascii=False, indent=2)
 
@@ -192,12 +205,21 @@ def to_prov(t: Trace) -> str:
             attrs["reg:organisation"] = a.organisation
         doc.agent(f"reg:participant/{a.key}", attrs)
     for p in t.proposals:
-        doc.entity(f"reg:proposal/{p}", {PROV_TYPE: reg["Proposal"]})
+        attributes: dict[Any, Any] = {PROV_TYPE: reg["Proposal"]}
+        if p == t.proposal:
+            attributes["reg:state"] = t.state
+            if t.rejected_by:
+                attributes["reg:rejected_by"] = _names(t.rejected_by)
+            if t.adopted_on:
+                attributes["reg:adopted_on"] = t.adopted_on[:10]
+            for founder, d in t.decisions.items():
+                attributes[f"reg:decision_{founder}"] = f"{d['decision']}: {d['rationale']}"
+        doc.entity(f"reg:proposal/{p}", attributes)
     for a_key in t.actions:
         doc.entity(f"reg:action/{a_key}", {PROV_TYPE: reg["Action"]})
     actors: set[str] = set()
     for s in t.steps:
-        _prov_step(doc, reg, s, actors)
+        _prov_step(doc, reg, s, actors, t.actions)
     for e in t.edges:
         activity = f"reg:step/{e.position}"
         if e.relation == "cites":
@@ -233,7 +255,9 @@ def agent_id(name: str) -> str:
     return f"reg:agent/{quote(name, safe='')}"
 
 
-def _prov_step(doc: ProvDocument, reg: Namespace, s: Step, actors: set[str]) -> None:
+def _prov_step(
+    doc: ProvDocument, reg: Namespace, s: Step, actors: set[str], t_actions: list[str]
+) -> None:
     step = f"reg:step/{s.position}"
     attrs: dict[Any, Any] = {
         PROV_TYPE: reg[s.kind],
@@ -258,6 +282,8 @@ def _prov_step(doc: ProvDocument, reg: Namespace, s: Step, actors: set[str]) -> 
     if s.kind == "RecordAnnulled" and s.detail.get("target_position"):
         doc.wasInformedBy(step, f"reg:step/{s.detail['target_position']}")
     subject = f"reg:{s.subject_kind}/{s.subject}"
+    if s.subject_kind == "action" and s.subject not in t_actions:
+        return  # an annulled action is gone from the graph of entities
     if s.subject_kind in ("proposal", "action"):
         if s.kind in ("Synthesised", "Assigned"):
             doc.wasGeneratedBy(subject, step)
@@ -292,7 +318,7 @@ def lineage_graph(t: Trace) -> tuple[list[Node], list[Link]]:
                 links.append((previous, f"contribution/{c.key}@{v}", "amended"))
             previous = f"contribution/{c.key}@{v}"
     for p in t.proposals:
-        adopted = " (adopted)" if p == t.proposal and t.adopted else ""
+        adopted = f" ({t.state})" if p == t.proposal and t.state != "draft" else ""
         nodes.append((f"proposal/{p}", f"{p}{adopted}\n{titles.get(p, '')}", "box"))
     for a in t.actions:
         nodes.append((f"action/{a}", f"action {a}", "component"))

@@ -53,7 +53,10 @@ def test_the_same_report_without_a_note_is_refused() -> None:
 
 def test_done_is_final_and_complete() -> None:
     a = assign(adopted(programme()))
-    a.report(ActionStatus.DONE, 70, "", audit())
+    with pytest.raises(InvalidInput, match="a done action is at 100%, not 70%"):
+        a.report(ActionStatus.DONE, 70, "", audit())
+    assert a.status is ActionStatus.PLANNED
+    a.report(ActionStatus.DONE, 100, "", audit())
     assert (a.status, a.progress) == (ActionStatus.DONE, 100)
     with pytest.raises(RuleViolation, match="is done; it takes no more reports"):
         a.report(ActionStatus.IN_PROGRESS, 50, "reopened", audit())

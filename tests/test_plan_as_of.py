@@ -34,7 +34,9 @@ def adopted(url: str, *args: str) -> set[str]:
 def test_the_plan_at_a_position_holds_only_what_was_adopted_by_then(demo_store: str) -> None:
     rows = json.loads(run(demo_store, "--json", "history", SLUG, "--kind", "Adopted").stdout)
     first = min(r["position"] for r in rows)
-    assert adopted(demo_store, "--at", str(first - 1)) == set()
+    # The founder's decision that met the rule is recorded just before the adoption.
+    assert adopted(demo_store, "--at", str(first - 2)) == set()
+    assert len(adopted(demo_store, "--at", str(first - 1))) == 1
     assert len(adopted(demo_store, "--at", str(first))) == 1
     head = json.loads(run(demo_store, "--json", "status").stdout)["projections"][0]["head"]
     assert adopted(demo_store, "--at", str(head)) == adopted(demo_store)

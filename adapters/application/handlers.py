@@ -183,8 +183,10 @@ def merge_proposals(cmd: c.MergeProposals, u: UnitOfWork) -> str:
     target = u.find(Proposal, cmd.target)
     if target is not None and target.void:
         raise RuleViolation(f"proposal {cmd.target} was annulled")
+    renamed = target is not None and bool(cmd.title) and cmd.title != target.title
     u.add(merge(programme, sources, target, cmd.target, cmd.title, u.audit))
-    return f"merged {', '.join(cmd.sources)} into proposal {cmd.target}"
+    summary = f"merged {', '.join(cmd.sources)} into proposal {cmd.target}"
+    return summary + (f", now titled «{cmd.title}»" if renamed else "")
 
 
 def split_proposal(cmd: c.SplitProposal, u: UnitOfWork) -> str:

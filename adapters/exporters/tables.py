@@ -62,7 +62,7 @@ def _plan(views: Projector, programme: str) -> Export:
     if plan is None:
         raise NotFound(f"no programme {programme!r} in this store")
     founders = list(plan.founders)
-    columns = ["axis", "axis_title", "priority", "title", "validated_by", "minutes"]
+    columns = ["axis", "axis_title", "priority", "title", "adopted_on", "validated_by", "minutes"]
     for f in founders:
         columns += [f"decision_{f}", f"rationale_{f}", f"decided_on_{f}"]
     columns += ["actions", "action_titles", "action_leads", "action_status", "action_due"]
@@ -74,6 +74,7 @@ def _plan(views: Projector, programme: str) -> Export:
                 "axis_title": plan.axes.get(axis) if axis else None,
                 "priority": p.key,
                 "title": p.title,
+                "adopted_on": p.adopted_on[:10] or None,
                 "validated_by": p.validated_by,
                 "minutes": p.minutes,
             }
@@ -100,6 +101,7 @@ def _plan(views: Projector, programme: str) -> Export:
                 "key": p.key,
                 "title": p.title,
                 "axis": p.axis,
+                "adopted_on": p.adopted_on[:10] or None,
                 "validated_by": p.validated_by,
                 "minutes": p.minutes,
                 "decisions": p.decisions,
@@ -127,10 +129,14 @@ def _proposals(views: Projector, programme: str) -> Export:
         "axis",
         "structure",
         "adopted",
+        "state",
+        "rejected_by",
+        "adopted_on",
         "validation",
         "validated_by",
         "minutes",
         "decisions",
+        "rationales",
         "contributions",
         "organisation_types",
         "kinds_of_organisation",
@@ -145,17 +151,25 @@ def _proposals(views: Projector, programme: str) -> Export:
                 "axis": p.axis,
                 "structure": p.structure,
                 "adopted": p.adopted,
+                "state": p.state,
+                "rejected_by": p.rejected_by,
+                "adopted_on": p.adopted_on[:10] if p.adopted_on else None,
                 "validation": p.validation,
                 "validated_by": p.validated_by,
                 "minutes": p.minutes,
                 "decisions": p.decisions,
+                "rationales": p.rationales,
                 "contributions": sorted(d.contributions) if d else [],
                 "organisation_types": list(d.types) if d else [],
                 "kinds_of_organisation": d.kinds if d else 0,
             }
         )
     rows = [
-        item | {"decisions": [f"{f}={v}" for f, v in p.decisions.items()]}
+        item
+        | {
+            "decisions": [f"{f}={v}" for f, v in p.decisions.items()],
+            "rationales": [f"{f}={v}" for f, v in p.rationales.items()],
+        }
         for item, p in zip(items, proposals, strict=True)
     ]
     return Export("proposals", columns, rows, _head("proposals", programme, items))
