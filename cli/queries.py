@@ -24,6 +24,7 @@ from registre.cli.output import CliError, emit_json
 from registre.domain.errors import NotFound
 from registre.projections import projector_for
 from registre.projections.audit_log import read_history
+from registre.projections.phrases import headline, plural
 from registre.projections.plan import ActionPlan, read_plan
 from registre.projections.runner import ProgressFn, Projector
 
@@ -173,7 +174,8 @@ def plan_show(programme: str, at: int | None, as_of: str | None, by_occurrence: 
         return
     if stands:
         click.echo(_describe(stands))
-    click.echo(f"{plan.title} — action plan ({len(plan.priorities)} adopted priorities)")
+    adopted = plural(len(plan.priorities), "adopted priority", "adopted priorities", "en")
+    click.echo(f"{plan.title} — action plan ({adopted})")
     click.echo(f"decision rule: {plan.rule} of {', '.join(plan.founders.values())}")
     for axis, priorities in plan.by_axis().items():
         click.echo("")
@@ -255,9 +257,10 @@ def history(
     for r in rows:
         behalf = f" for {r['on_behalf_of']}" if r["on_behalf_of"] else ""
         source = f" [{r['source']}]" if r["source"] else ""
+        what = headline(r["subject_kind"], r["subject"], r["kind"], "en")
         click.echo(
-            f"#{r['position']:<6} {r['occurred_at'][:10]}  {r['subject_kind']} {r['subject']}: "
-            f"{r['kind']} — recorded {r['recorded_at'][:16]} by {r['actor']}{behalf}{source}"
+            f"#{r['position']:<6} {r['occurred_at'][:10]}  {what} — "
+            f"recorded {r['recorded_at'][:16]} by {r['actor']}{behalf}{source}"
         )
 
 
