@@ -25,6 +25,7 @@ from registre.domain.errors import NotFound
 from registre.projections import projector_for
 from registre.projections.audit_log import has_events, read_history
 from registre.projections.history import kinds, what
+from registre.projections.phrases import plural
 from registre.projections.plan import ActionPlan, read_plan
 from registre.projections.runner import ProgressFn, Projector
 
@@ -174,7 +175,8 @@ def plan_show(programme: str, at: int | None, as_of: str | None, by_occurrence: 
         return
     if stands:
         click.echo(_describe(stands))
-    click.echo(f"{plan.title} — action plan ({len(plan.priorities)} adopted priorities)")
+    adopted = plural(len(plan.priorities), "adopted priority", "adopted priorities", "en")
+    click.echo(f"{plan.title} — action plan ({adopted})")
     click.echo(f"decision rule: {plan.rule} of {', '.join(plan.founders.values())}")
     for axis, priorities in plan.by_axis().items():
         click.echo("")
@@ -280,9 +282,8 @@ def history(
         behalf = f" for {r['on_behalf_of']}" if r["on_behalf_of"] else ""
         source = f" [{r['source']}]" if r["source"] else ""
         click.echo(
-            f"#{r['position']:<6} {r['occurred_at'][:10]}  {r['subject_kind']} {r['subject']}: "
-            f"{r['kind']}: {what(r)} — recorded {r['recorded_at'][:16]} by {r['actor']}"
-            f"{behalf}{source}"
+            f"#{r['position']:<6} {r['occurred_at'][:10]}  {what(r)} — "
+            f"recorded {r['recorded_at'][:16]} by {r['actor']}{behalf}{source}"
         )
 
 

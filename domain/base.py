@@ -92,7 +92,7 @@ class RegistreAggregate(Aggregate):
         whose creation must not be annulled says so by overriding this."""
         if version == 1:
             return None
-        return f"a {kind} record cannot be annulled; record what should have happened instead"
+        return f"the {kind} record cannot be annulled; record what should have happened instead"
 
     def _undo(self, version: int) -> None:
         """Undo the effect of record ``version`` (only called when allowed)."""

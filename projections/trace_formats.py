@@ -8,7 +8,7 @@ recorded; only the words around them are this tool's.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -16,7 +16,9 @@ from urllib.parse import quote
 
 from prov.model import PROV, PROV_LABEL, PROV_TYPE, Namespace, ProvDocument
 
+from registre.projections.phrases import Lang, describe
 from registre.projections.trace import Step, Trace
+from registre.projections.trace_graph import trace_graph
 
 FORMATS = ("text", "json", "prov", "dot", "mermaid")
 
@@ -39,60 +41,9 @@ def _names(items: Iterable[Any]) -> str:
     return ", ".join(str(i) for i in items)
 
 
-def describe_step(s: Step) -> str:
-    """What one step did, in a line."""
-    d, k = s.detail, s.kind
-    if s.subject_kind == "contribution":
-        if k == "Submitted":
-            return f"submitted (version 1) in session {d['session']} by {_names(d['authors'])}"
-        if k == "Amended":
-            return f"amended (version {d['text_version']})"
-        if k == "Withdrawn":
-            return f"withdrawn: {d['reason']}"
-    if k == "Synthesised":
-        if d["origin"] == "merge":
-            return f"created by merging {_names(d['parents'])}: «{d['title']}»"
-        if d["origin"] == "split":
-            return f"split out of {_names(d['parents'])}: «{d['title']}»"
-        cited = [
-            f"{c['contribution']}@{c['version']}"
-            + (" (withdrawn when cited)" if c["withdrawn"] else "")
-            for c in d["sources"]
-        ]
-        return f"synthesised «{d['title']}» from {_names(cited)}"
-    simple: dict[str, Callable[[], str]] = {
-        "Reworded": lambda: f"reworded: «{d['title']}»",
-        "MergedInto": lambda: f"merged into {d['target']}",
-        "Absorbed": lambda: f"absorbed {_names(d['sources'])}",
-        "SplitInto": lambda: f"split into {_names(d['parts'])}",
-        "Validated": lambda: f"{d['outcome']} by {d['body']} (minutes {d['minutes']})",
-        "Adopted": lambda: f"adopted as a priority ({d['rule']}: {_names(d['founders'])})",
-        "AdoptionWithdrawn": lambda: f"adoption withdrawn ({d['rule']} no longer met)",
-        "Opened": lambda: f"opened ({d['method']}) on {_names(d['proposals'])}",
-        "Closed": lambda: "closed",
-        "VoteRetracted": lambda: (
-            f"{s.subject.split('/', 1)[1]} retracted the vote on {d['proposal']}"
-        ),
-        "Assigned": lambda: (
-            f"assigned «{d['title']}» to {d['lead']}"
-            + (f" with {_names(d['partners'])}" if d["partners"] else "")
-            + (f", due {d['due']}" if d["due"] else "")
-        ),
-        "ProgressReported": lambda: (
-            f"{d['status']} {d['percent']}%" + (f": {d['note']}" if d["note"] else "")
-        ),
-        "RecordAnnulled": lambda: (
-            f"correction: annuls #{d['target_position']} ({d['target_kind']}): {d['reason']}"
-        ),
-    }
-    if k == "FounderDecided":
-        if d.get("revises_position") is not None:
-            return (
-                f"founder {d['founder']} revised the decision of #{d['revises_position']} "
-                f"to '{d['decision']}': {d['rationale']}"
-            )
-        return f"founder {d['founder']} decided '{d['decision']}': {d['rationale']}"
-    return simple[k]() if k in simple else k
+def describe_step(s: Step, lang: Lang = "en", founders: Mapping[str, str] | None = None) -> str:
+    """What one step did, in a line: "proposal P-01: validated by …"."""
+    return describe(s.subject_kind, s.subject, s.kind, s.detail, lang, founders)
 
 
 def who(s: Step) -> str:
@@ -130,8 +81,7 @@ def to_text(t: Trace) -> str:
     for s in t.steps:
         mark = f"  [ANNULLED by #{s.annulled_by}: {s.annulled}]" if s.annulled else ""
         lines.append(
-            f"  #{s.position:<6} {s.occurred_at[:10]}  {s.subject_kind} {s.subject}: "
-            f"{describe_step(s)} — {who(s)}{mark}"
+            f"  #{s.position:<6} {s.occurred_at[:10]}  {describe_step(s)} — {who(s)}{mark}"
         )
     lines += ["", "votes"]
     for tally in t.tallies:
@@ -295,44 +245,15 @@ def _prov_step(
 
 # -- graphs -------------------------------------------------------------------------
 
-Node = tuple[str, str, str]  # id, label, shape
-Link = tuple[str, str, str]  # from id, to id, label
-
-
-def lineage_graph(t: Trace) -> tuple[list[Node], list[Link]]:
-    """The lineage from contributions' versions to the priority and its actions."""
-    titles = {
-        s.subject: str(s.detail["title"])
-        for s in t.steps
-        if s.subject_kind == "proposal" and s.kind in ("Synthesised", "Reworded")
-    }
-    nodes: list[Node] = []
-    links: list[Link] = []
-    for c in t.contributions:
-        previous = None
-        for v in sorted(c.versions):
-            state = " (withdrawn)" if c.withdrawn else ""
-            state += " (annulled)" if c.void or v in c.annulled_versions else ""
-            nodes.append((f"contribution/{c.key}@{v}", f"{c.key} v{v}{state}", "note"))
-            if previous:
-                links.append((previous, f"contribution/{c.key}@{v}", "amended"))
-            previous = f"contribution/{c.key}@{v}"
-    for p in t.proposals:
-        adopted = f" ({t.state})" if p == t.proposal and t.state != "draft" else ""
-        nodes.append((f"proposal/{p}", f"{p}{adopted}\n{titles.get(p, '')}", "box"))
-    for a in t.actions:
-        nodes.append((f"action/{a}", f"action {a}", "component"))
-    for r in dict.fromkeys(tally.round for tally in t.tallies):
-        nodes.append((f"round/{r}", f"round {r}", "ellipse"))
-    tallies = {(x.round, x.proposal): x for x in t.tallies}
-    for e in t.edges:
-        source = f"{e.from_kind}/{e.from_key}" + (f"@{e.from_version}" if e.from_version else "")
-        label = e.relation
-        if e.relation == "voted-in" and (e.to_key, e.from_key) in tallies:
-            x = tallies[(e.to_key, e.from_key)]
-            label = f"voted: {x.total} ({x.counted} votes)"
-        links.append((source, f"{e.to_kind}/{e.to_key}", label))
-    return nodes, links
+SHAPES = {  # node kind -> DOT shape
+    "contribution": "note",
+    "proposal": "box",
+    "round": "ellipse",
+    "validation": "hexagon",
+    "decision": "diamond",
+    "priority": "doubleoctagon",
+    "action": "component",
+}
 
 
 def _dot_quote(text: str) -> str:
@@ -340,13 +261,20 @@ def _dot_quote(text: str) -> str:
     return f'"{escaped}"'
 
 
+def _node_label(lines: list[str]) -> str:
+    return "\n".join(line for line in lines if line)
+
+
 def to_dot(t: Trace) -> str:
-    nodes, links = lineage_graph(t)
+    g = trace_graph(t, "en")
     lines = [f"digraph {_dot_quote(f'trace {t.programme} {t.proposal}')} {{", "  rankdir=LR;"]
-    for node_id, label, shape in nodes:
-        lines.append(f"  {_dot_quote(node_id)} [label={_dot_quote(label)}, shape={shape}];")
-    for a, b, label in links:
-        lines.append(f"  {_dot_quote(a)} -> {_dot_quote(b)} [label={_dot_quote(label)}];")
+    for n in g.nodes.values():
+        label = _dot_quote(_node_label(n.lines))
+        lines.append(f"  {_dot_quote(n.id)} [label={label}, shape={SHAPES[n.kind]}];")
+    for e in g.edges:
+        lines.append(
+            f"  {_dot_quote(e.source)} -> {_dot_quote(e.target)} [label={_dot_quote(e.label)}];"
+        )
     lines.append("}")
     return "\n".join(lines)
 
@@ -359,15 +287,27 @@ def _mermaid_text(text: str) -> str:
     return text.replace("\n", " ")
 
 
+MERMAID_SHAPES = {  # node kind -> Mermaid's brackets
+    "contribution": ('["', '"]'),
+    "proposal": ('["', '"]'),
+    "round": ('(["', '"])'),
+    "validation": ('{{"', '"}}'),
+    "decision": ('{"', '"}'),
+    "priority": ('[["', '"]]'),
+    "action": ('[/"', '"/]'),
+}
+
+
 def to_mermaid(t: Trace) -> str:
-    nodes, links = lineage_graph(t)
-    ids = {node_id: f"n{i}" for i, (node_id, _, _) in enumerate(nodes)}
-    shapes = {"note": ('["', '"]'), "box": ('["', '"]'), "component": ('[["', '"]]')}
+    g = trace_graph(t, "en")
+    ids = {node_id: f"n{i}" for i, node_id in enumerate(g.nodes)}
     lines = ["flowchart LR"]
-    for node_id, label, shape in nodes:
-        left, right = shapes.get(shape, ('(["', '"])'))
-        lines.append(f"  {ids[node_id]}{left}{_mermaid_text(label)}{right}")
-    for a, b, label in links:
-        if a in ids and b in ids:
-            lines.append(f'  {ids[a]} -->|"{_mermaid_text(label)}"| {ids[b]}')
+    for n in g.nodes.values():
+        left, right = MERMAID_SHAPES[n.kind]
+        lines.append(
+            f"  {ids[n.id]}{left}{_mermaid_text(' — '.join(x for x in n.lines if x))}{right}"
+        )
+    for e in g.edges:
+        label = f'|"{_mermaid_text(e.label)}"|' if e.label else ""
+        lines.append(f"  {ids[e.source]} -->{label} {ids[e.target]}")
     return "\n".join(lines)

@@ -6,7 +6,9 @@ that version did, recognises the imports it recorded, and takes new records.
 programme, an annulled vote, an erased participant, a returned priority and a
 Pol.is import, with its projections part-built as its queries left them.
 ``fixtures/store_v0.expected.json`` holds the SHA-256 of what that version
-printed for each command below, run on a copy of the file at another path.
+printed for each command below, run on a copy of the file at another path;
+when a later change deliberately makes a command say more, the hashes are
+taken again (run this file as a script) and the commit says which.
 """
 
 from __future__ import annotations
@@ -72,3 +74,24 @@ def test_an_import_the_earlier_version_recorded_is_recognised(old_store: str) ->
     result = CliRunner().invoke(main, ["--database", old_store, *args, "--as", "greffe"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("already imported:")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    # Run by hand when an output is deliberately changed (say which in the commit):
+    # python tests/test_store_from_earlier_version.py
+    import sys
+    import tempfile
+
+    updated = []
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "copie.db"
+        shutil.copyfile(FIXTURES / "store_v0.db", path)
+        runner = CliRunner()
+        for case in expected():
+            result = runner.invoke(main, ["--database", str(path), *case["args"]])
+            digest = hashlib.sha256(result.stdout.encode()).hexdigest()
+            if digest != case["sha256"] or result.exit_code != case["exit"]:
+                print("changed:", " ".join(case["args"]), file=sys.stderr)
+            updated.append(case | {"exit": result.exit_code, "sha256": digest})
+    text = json.dumps(updated, indent=1) + "\n"
+    (FIXTURES / "store_v0.expected.json").write_text(text, encoding="utf-8")

@@ -32,6 +32,7 @@ from registre.domain import (
 from registre.domain.errors import AlreadyExists, NotFound, RuleViolation, Unchanged
 from registre.domain.ids import programme_id
 from registre.domain.proposal import cite, merge, split
+from registre.projections.phrases import plural
 
 Handler = Callable[[Any, UnitOfWork], str]
 
@@ -222,7 +223,8 @@ def open_round(cmd: c.OpenRound, u: UnitOfWork) -> str:
             u.audit,
         )
     )
-    return f"opened {cmd.method.value} round {cmd.key} on {len(cmd.proposals)} proposals"
+    proposals = plural(len(cmd.proposals), "proposal", lang="en")
+    return f"opened {cmd.method.value} round {cmd.key} on {proposals}"
 
 
 def close_round(cmd: c.CloseRound, u: UnitOfWork) -> str:

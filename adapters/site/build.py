@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.resources
 import json
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from registre.adapters.exporters import KINDS, build, render
 from registre.adapters.site import words
-from registre.adapters.site.svg import bar_chart, graph_svg
+from registre.adapters.site.svg import bar_chart, draw, layout
 from registre.domain.errors import NotFound
 from registre.projections.listings import (
     ContributionVersion,
@@ -28,26 +27,16 @@ from registre.projections.listings import (
     read_proposals,
 )
 from registre.projections.participation import ParticipationReport, read_participation
+from registre.projections.phrases import date_fr
 from registre.projections.plan import ActionPlan, read_plan
 from registre.projections.runner import Projector
 from registre.projections.tallies import RoundTally, read_tallies
 from registre.projections.trace import Trace, read_trace
+from registre.projections.trace_graph import trace_graph
 
-MONTHS = [
-    *("janvier", "février", "mars", "avril", "mai", "juin"),
-    *("juillet", "août", "septembre", "octobre", "novembre", "décembre"),
-]
-
-
-def date_fr(text: str | None) -> str:
-    """'2021-06-17…' as '17 juin 2021'."""
-    if not text:
-        return ""
-    try:
-        d = date.fromisoformat(text[:10])
-    except ValueError:
-        return text
-    return f"{'1er' if d.day == 1 else d.day} {MONTHS[d.month - 1]} {d.year}"
+# The page's margins around the graph (main's padding, the frame's border and
+# padding), in CSS pixels: the graph fits a screen wider than its width plus these.
+GRAPH_FRAME = 2 * 16 + 2 * (1 + 4)
 
 
 def page_name(proposal: str) -> str:
@@ -161,22 +150,29 @@ def _page(site: Site, p: ProposalRow, t: Trace) -> dict[str, Any]:
     cited = {c.key for c in t.contributions}
     versions = [v for v in site.contributions if v.contribution in cited]
     ident = f"graphe-{p.key}"
-    nodes = [f"contribution {c.key}" for c in t.contributions] + [
-        f"proposition {k}" for k in t.proposals
+    drawing = layout(trace_graph(t, "fr", site.plan.founders))
+    nodes = [
+        drawing.boxes[n].full
+        for n in sorted(
+            (b.id for b in drawing.boxes.values() if not b.slot),
+            key=lambda n: (drawing.boxes[n].rank, drawing.boxes[n].order),
+        )
     ]
-    nodes += [f"vote {x.round}" for x in t.tallies] + [f"action {a}" for a in t.actions]
     description = (
-        f"De gauche à droite : {', '.join(nodes)}. "
+        f"De haut en bas : {' ; '.join(nodes)}. "
         "Les flèches vont de chaque contribution citée vers la proposition, "
-        "puis vers les votes et les actions."
+        "puis vers les votes, la validation, les décisions des fondateurs, "
+        "la priorité et ses actions."
     )
     title = f"Graphe de provenance de {p.key} : {t.title}"
     return {
         "proposal": p,
         "trace": t,
         "versions": versions,
-        "graph": graph_svg(t, ident, title, description),
+        "graph": draw(drawing, ident, title, description),
         "graph_title": title,
+        # Below this width of the screen, the graph scrolls sideways: the page says so.
+        "graph_scrolls_below": drawing.width + GRAPH_FRAME,
     }
 
 
