@@ -110,7 +110,7 @@ def trace_graph(t: Trace, lang: Lang, founders: Mapping[str, str] | None = None)
         node = f"proposal/{p}"
         lines = [f"Proposition {p}" if fr else p, titles.get(node, "")]
         if p == t.proposal and t.state != "draft":
-            lines.append(word(STATES, t.state, lang))
+            lines.append(word(STATES, t.state, lang) if fr else t.state)
         g.add(GraphNode(node, "proposal", lines))
     for r in dict.fromkeys(x.round for x in t.tallies):
         method = next(x.method for x in t.tallies if x.round == r)
