@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import click
 
 from registre.adapters.application import commands as c
-from registre.cli.app import Recording, choices, example, pairs, record, recording
-from registre.cli.output import invalid
+from registre.adapters.application.subject_access import subject_access
+from registre.cli.app import App, Recording, choices, example, pairs, record, recording
+from registre.cli.output import emit_json, invalid
 from registre.domain import DecisionRule, OrganisationType, SessionKind
 
 
@@ -163,6 +167,13 @@ def participant() -> None:
     help=f"The kind of organisation: {choices(OrganisationType).replace('|', ', ')}.",
 )
 @click.option("--contact", help="How to reach them (personal data, erasable).")
+@click.option(
+    "--org-is-person",
+    "organisation_is_person",
+    is_flag=True,
+    help="The organisation is this one person (a sole trader, a citizen for themself): "
+    "its name is personal data, kept with the name and not in the record.",
+)
 @recording
 def register(
     how: Recording,
@@ -172,6 +183,7 @@ def register(
     organisation: str,
     organisation_type: str,
     contact: str | None,
+    organisation_is_person: bool,
 ) -> None:
     """Register a participant acting for an organisation."""
     record(
@@ -183,6 +195,7 @@ def register(
         organisation=organisation,
         organisation_type=organisation_type,
         contact=contact,
+        organisation_is_person=organisation_is_person,
     )
 
 
@@ -203,6 +216,77 @@ def erase(how: Recording, programme: str, key: str, reason: str) -> None:
         key=key,
         reason=reason,
     )
+
+
+@participant.command(
+    "export",
+    epilog=example(
+        "registre participant export fabrik P-001",
+        "registre participant export fabrik P-001 --json > P-001.json",
+    ),
+)
+@click.argument("programme", metavar="SLUG")
+@click.argument("key", metavar="KEY")
+def export(programme: str, key: str) -> None:
+    """Show everything held about a participant (a subject access request):
+    their personal data, their registration, their erasure if any, and every
+    event of the record that names them."""
+    app = App.current()
+    with app.registre() as registre:
+        found = subject_access(registre, programme, key)
+    if app.json:
+        emit_json(found)
+        return
+    for line in _subject_access_text(found):
+        click.echo(line)
+
+
+def _subject_access_text(found: dict[str, Any]) -> list[str]:
+    def when(d: dict[str, Any]) -> str:
+        behalf = f" for {d['on_behalf_of']}" if d.get("on_behalf_of") else ""
+        return (
+            f"#{d['position']}, on {d['occurred_at'][:10]} "
+            f"(recorded {d['recorded_at'][:16]} by {d['recorded_by']}{behalf})"
+        )
+
+    data, reg, erasure = found["personal_data"], found["registration"], found["erasure"]
+    lines = [
+        f"Everything held about participant {found['participant']} "
+        f"of programme {found['programme']}",
+        "",
+        f"Personal data ({data['status']}), kept in {data['kept_in']}:",
+    ]
+    for field in ("name", "contact", "organisation"):
+        if data[field] is not None:
+            lines.append(f"  {field}: {data[field]}")
+    organisation = (
+        "withheld from the record (an organisation of one person)"
+        if reg["organisation_withheld"]
+        else reg["organisation"]
+    )
+    lines += [
+        "",
+        f"Registration: {when(reg)}",
+        f"  organisation: {organisation}",
+        f"  organisation type: {reg['organisation_type']}",
+    ]
+    if erasure is not None:
+        lines += [
+            "",
+            f"Erased: {when(erasure)}",
+            f"  reason: {erasure['reason']}",
+            f"  erased: {erasure['what']}",
+        ]
+    lines += ["", f"Events of the record that name them ({len(found['events'])}):"]
+    for e in found["events"]:
+        fields = ", ".join(
+            f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in e["fields"].items()
+        )
+        lines.append(
+            f"  #{e['position']:<6} {e['occurred_at'][:10]}  {e['about']} {e['kind']} "
+            f"— recorded {e['recorded_at'][:16]} by {e['recorded_by']}: {fields}"
+        )
+    return lines
 
 
 COMMANDS: list[click.Command] = [programme, participant, session]

@@ -5,6 +5,12 @@ hashes every event forever, so personal data lives beside the log, keyed by
 the participant's pseudonymous key, where it can be erased on request (GDPR)
 without breaking the record or its verification. The trail then says
 "erased participant", and every count stays right.
+
+An organisation of a single person (a sole trader, a citizen acting for
+themself) names that person: its name is personal data too. Such a
+participant is registered with ``RegisteredOrganisationWithheld``, which
+keeps the organisation's type and says its name is withheld; the name goes
+with the person's other personal data.
 """
 
 from __future__ import annotations
@@ -42,11 +48,21 @@ class Participant(RegistreAggregate):
         cls,
         programme: str,
         key: str,
-        organisation: str,
+        organisation: str | None,
         organisation_type: OrganisationType,
         audit: Audit,
     ) -> Participant:
+        """Registers a participant; ``organisation`` None when it is a single
+        person, whose name stays out of the record."""
         check_key(key, "participant key")
+        if organisation is None:
+            return cls._create(
+                cls.RegisteredOrganisationWithheld,
+                programme=programme,
+                key=key,
+                organisation_type=organisation_type.value,
+                audit=audit,
+            )
         return cls(
             programme=programme,
             key=key,
@@ -61,20 +77,31 @@ class Participant(RegistreAggregate):
         organisation: str
         organisation_type: str
 
+    class RegisteredOrganisationWithheld(RegistreAggregate.Created):
+        """Registered for an organisation of one person: its name is withheld."""
+
+        programme: str
+        key: str
+        organisation_type: str
+
     @event(Registered)
     def __init__(
         self,
         programme: str,
         key: str,
-        organisation: str,
         organisation_type: str,
         audit: Audit,
+        organisation: str | None = None,
     ) -> None:
         self.programme = programme
         self.key = key
-        self.organisation = organisation
+        self.organisation = organisation  # None: withheld, a single person's
         self.organisation_type = OrganisationType(organisation_type)
         self.erased = False
+
+    @property
+    def organisation_withheld(self) -> bool:
+        return self.organisation is None
 
     def erase(self, reason: str, audit: Audit) -> None:
         if self.erased:

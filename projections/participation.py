@@ -81,6 +81,16 @@ class Participation(Projection):
         )
 
     @_on.register
+    def _participant_registered_withheld(
+        self, e: Participant.RegisteredOrganisationWithheld, db: Db, pos: int
+    ) -> None:
+        db.execute(
+            "INSERT INTO {participants} (programme, key, org_type, erased, void) "
+            "VALUES (?, ?, ?, 0, 0)",
+            (e.programme, e.key, e.organisation_type),
+        )
+
+    @_on.register
     def _participant_erased(self, e: Participant.PersonalDataErased, db: Db, pos: int) -> None:
         p, key = self._subject(db, e)
         db.execute("UPDATE {participants} SET erased = 1 WHERE programme = ? AND key = ?", (p, key))

@@ -247,6 +247,22 @@ class Provenance(Projection):
         )
 
     @_on.register
+    def _participant_registered_withheld(
+        self,
+        e: Participant.RegisteredOrganisationWithheld,
+        db: Db,
+        pos: int,
+        s: Subject,
+        d: dict[str, Any],
+    ) -> None:
+        # An organisation of one person: its name is not in the record.
+        db.execute(
+            "INSERT INTO {participants} (programme, key, organisation, organisation_type, erased) "
+            "VALUES (?, ?, NULL, ?, 0)",
+            (s.programme, s.key, e.organisation_type),
+        )
+
+    @_on.register
     def _participant_erased(
         self, e: Participant.PersonalDataErased, db: Db, pos: int, s: Subject, d: dict[str, Any]
     ) -> None:

@@ -185,6 +185,18 @@ def record_programme(service: Registre) -> None:
     )
     s.handle(c.PublishPlan(programme=slug, label="restitution intermédiaire"), ctx())
     s.handle(c.EraseParticipant(programme=slug, key="p2", reason="RGPD"), ctx())
+    # Recorded after the lines above were stored; the fixture gained their lines then.
+    s.handle(
+        c.RegisterParticipant(
+            programme=slug,
+            key="p3",
+            name="Personne p3",
+            organisation="Atelier p3",
+            organisation_type=OrganisationType.SME,
+            organisation_is_person=True,
+        ),
+        ctx(),
+    )
 
 
 def stored_lines(service: Registre) -> list[str]:

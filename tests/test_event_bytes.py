@@ -145,6 +145,8 @@ def record_every_kind_of_event() -> list[Aggregate.Event]:
     )
     action.report(ActionStatus.IN_PROGRESS, 30, "lancé", audit())
     a2 = Action.assign(p6, "A-2", "Suivre", "État", [], None, audit())
+    # Added with the class (its golden line appended then): an organisation of one person.
+    sole = Participant.register("medvallee", "p9", None, OrganisationType.SME, audit())
 
     events: list[Aggregate.Event] = []
     for aggregate in (
@@ -163,6 +165,7 @@ def record_every_kind_of_event() -> list[Aggregate.Event]:
         ballot,
         action,
         a2,
+        sole,
     ):
         events.extend(aggregate.collect_events())
     for i, e in enumerate(events):

@@ -41,6 +41,11 @@ class Command(BaseModel):
 
     programme: Key
 
+    def personal(self) -> tuple[str, dict[str, str | None]] | None:
+        """The person this command carries personal data of, and that data
+        (which must never enter the record, nor a digest that could confirm it)."""
+        return None
+
 
 class Context(BaseModel):
     """Who records, for whom, when it happened, from where, under which id."""
@@ -102,9 +107,18 @@ class RegisterParticipant(Command):
     organisation: Name
     organisation_type: OrganisationType
     contact: Name | None = None
+    # The organisation is a single person (a sole trader, a citizen for
+    # themself): its name is personal data, kept with the name, not in the record.
+    organisation_is_person: bool = False
     # An import's participant "registered at their first appearance": one already
     # registered is left as it is (``Unchanged``).
     existing_ok: bool = False
+
+    def personal(self) -> tuple[str, dict[str, str | None]] | None:
+        fields: dict[str, str | None] = {"name": self.name, "contact": self.contact}
+        if self.organisation_is_person:
+            fields["organisation"] = self.organisation
+        return self.key, fields
 
 
 class EraseParticipant(Command):

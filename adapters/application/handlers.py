@@ -17,6 +17,7 @@ from typing import Any
 
 from registre.adapters.application import commands as c
 from registre.adapters.application.unit_of_work import UnitOfWork
+from registre.adapters.stores.personal_data import Personal
 from registre.domain import (
     Action,
     Ballot,
@@ -104,14 +105,17 @@ def register_participant(cmd: c.RegisterParticipant, u: UnitOfWork) -> str:
             f"participant {cmd.key} is already registered", note="participant already registered"
         )
     u.require_absent(Participant, cmd.key)
+    # An organisation of one person is named only among the personal data.
+    organisation = None if cmd.organisation_is_person else cmd.organisation
     u.add(
-        Participant.register(
-            cmd.programme, cmd.key, cmd.organisation, cmd.organisation_type, u.audit
-        )
+        Participant.register(cmd.programme, cmd.key, organisation, cmd.organisation_type, u.audit)
     )
-    if cmd.name is not None:
-        u.put_personal(cmd.key, cmd.name, cmd.contact)
-    return f"registered participant {cmd.key} ({cmd.organisation}, {cmd.organisation_type.value})"
+    if cmd.name is not None or cmd.contact is not None or organisation is None:
+        u.put_personal(
+            cmd.key, Personal(cmd.name, cmd.contact, None if organisation else cmd.organisation)
+        )
+    shown = organisation or "organisation withheld"
+    return f"registered participant {cmd.key} ({shown}, {cmd.organisation_type.value})"
 
 
 def erase_participant(cmd: c.EraseParticipant, u: UnitOfWork) -> str:

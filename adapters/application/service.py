@@ -17,6 +17,8 @@ time with one receipt for each chunk (see ``Batch``).
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 import random
 import time
 import uuid
@@ -36,6 +38,7 @@ from registre.adapters.application.handlers import COMMAND_HANDLERS
 from registre.adapters.application.unit_of_work import UnitOfWork
 from registre.adapters.stores import Store, StoreConfig, open_store
 from registre.adapters.stores import personal_data as personal
+from registre.adapters.stores.keys import PersonalKeys, keyed_digest
 from registre.domain import Audit, CommandReceipt, Programme, RegistreAggregate, Round, Session
 from registre.domain.errors import Conflict, InvalidInput, RuleViolation
 from registre.domain.ids import command_receipt_id, entity_id, programme_id
@@ -81,8 +84,76 @@ class Result:
         }
 
 
-def fingerprint(command: c.Command) -> str:
-    return hashlib.sha256(f"{command.ACTION}\n{command.model_dump_json()}".encode()).hexdigest()
+# Fields added to commands after receipts were first written, the latest
+# first. A fingerprint leaves out the latest while it has its default, so
+# receipts of commands without personal data are the ones the previous version
+# wrote; a receipt of an earlier version is compared leaving out every field
+# added since (stores recorded before ``existing_ok`` hold such receipts).
+ADDED_FIELDS: tuple[tuple[str, object], ...] = (
+    ("organisation_is_person", False),
+    ("existing_ok", False),
+)
+# A fingerprint of a command that carries personal data: the digest of what
+# stays public, then a digest of the personal data keyed with the person's key.
+KEYED = "k1"
+
+
+def _json(command: c.Command, leave_out: set[str], added: int = 1) -> bytes:
+    """The command as a fingerprint reads it, without ``leave_out`` nor the
+    ``added`` latest fields added since, where they have their default."""
+    later = {f for f, default in ADDED_FIELDS[:added] if getattr(command, f, None) == default}
+    dumped = command.model_dump_json(exclude=leave_out | later)
+    return f"{command.ACTION}\n{dumped}".encode()
+
+
+def _personal(command: c.Command) -> tuple[str, dict[str, str | None]] | None:
+    found = command.personal()
+    if found is None or all(value is None for value in found[1].values()):
+        return None
+    return found
+
+
+def _keyed(key: bytes, fields: dict[str, str | None]) -> str:
+    return keyed_digest(key, json.dumps(fields, ensure_ascii=False, sort_keys=True).encode())
+
+
+def fingerprint(command: c.Command, keys: PersonalKeys) -> str:
+    """What a receipt keeps to recognise its command when it is repeated.
+
+    A command without personal data: the SHA-256 of its JSON, as receipts always
+    had. A command with personal data: the SHA-256 of its JSON without the
+    personal fields, and an HMAC of those fields keyed with the person's key,
+    which erasure destroys; so no one can test a guessed name or contact
+    against the receipt, once the person is erased or without the key directory.
+    """
+    personal = _personal(command)
+    if personal is None:
+        return hashlib.sha256(_json(command, set())).hexdigest()
+    person, fields = personal
+    public = hashlib.sha256(_json(command, set(fields))).hexdigest()
+    key = keys.ensure(command.programme, person)
+    return f"{KEYED}:{public}:{_keyed(key, fields)}"
+
+
+def same_command(mark: str, command: c.Command, keys: PersonalKeys) -> bool:
+    """Whether ``command`` is the one whose receipt holds ``mark``. Receipts
+    written before fingerprints were keyed hold the digest of the whole command."""
+    if not mark.startswith(f"{KEYED}:"):
+        return any(
+            mark == hashlib.sha256(_json(command, set(), added)).hexdigest()
+            for added in range(1, len(ADDED_FIELDS) + 1)
+        )
+    _, public, keyed = mark.split(":")
+    personal = command.personal() or ("", {})
+    person, fields = personal
+    if public != hashlib.sha256(_json(command, set(fields))).hexdigest():
+        return False
+    key = keys.get(command.programme, person)
+    if key is None:
+        # The person was erased: what stays public is the same, and nothing of
+        # theirs is left to compare (nor to record).
+        return True
+    return hmac.compare_digest(keyed, _keyed(key, fields))
 
 
 def make_audit(ctx: c.Context, command_id: str, now: datetime | None = None) -> Audit:
@@ -135,11 +206,11 @@ class Registre:
         handler = COMMAND_HANDLERS[type(command)]
         name = command.ACTION
         command_id = ctx.command_id or str(uuid.uuid4())
-        mark = fingerprint(command)
+        keys = self.store.keys
         for attempt in range(MAX_ATTEMPTS):
             earlier = self.receipt(command_id)
             if earlier is not None:
-                return _repeat(name, command_id, mark, earlier)
+                return _repeat(command, command_id, earlier, keys)
             audit = make_audit(ctx, command_id)
             uow = UnitOfWork(self.store)
             try:
@@ -149,13 +220,13 @@ class Registre:
                 # was looked up: then it is already recorded, not refused.
                 earlier = self.receipt(command_id)
                 if earlier is not None:
-                    return _repeat(name, command_id, mark, earlier)
+                    return _repeat(command, command_id, earlier, keys)
                 raise
             receipt = CommandReceipt(
                 command_id=command_id,
                 programme=command.programme,
                 name=name,
-                fingerprint=mark,
+                fingerprint=fingerprint(command, keys),
                 summary=summary,
                 audit=audit,
             )
@@ -215,9 +286,9 @@ class Registre:
         return found if isinstance(found, cls) else None
 
     def personal_names(self, programme: str) -> dict[str, str]:
-        """The names kept for the participants of a programme, by key."""
+        """The names kept (and readable) for the participants of a programme, by key."""
         with self.store.transaction() as cursor:
-            return personal.names(cursor, self.store.dialect, programme)
+            return personal.names(cursor, self.store.dialect, self.store.keys, programme)
 
     def notifications(self, start: int = 1, limit: int = 1000) -> Iterator[tuple[int, Any]]:
         """Every stored event in store order, as (position, domain event)."""
@@ -237,8 +308,11 @@ def _lost_race(error: Exception) -> bool:
     return "unique" in message or "duplicate key" in message
 
 
-def _repeat(name: str, command_id: str, mark: str, earlier: CommandReceipt) -> Result:
-    if earlier.fingerprint != mark:
+def _repeat(
+    command: c.Command, command_id: str, earlier: CommandReceipt, keys: PersonalKeys
+) -> Result:
+    name = command.ACTION
+    if not same_command(earlier.fingerprint, command, keys):
         raise RuleViolation(
             f"command id {command_id!r} was already used for another command "
             f"({earlier.name}: {earlier.summary}); use a new --command-id"

@@ -2,7 +2,8 @@
 
 A handler reads aggregates through the unit of work (``programme``, ``get``,
 ``find``…), lets the domain change them, ``add``s what it creates, and hands
-over personal data (``put_personal``, ``erase_personal``). It never saves.
+over personal data (``put_personal``, sealed at once with the person's key,
+and ``erase_personal``). It never saves.
 After each command the unit of work collects the command's new events, in
 the order its aggregates were first touched; ``commit`` then writes every
 collected event, the command receipt and the personal data in ONE
@@ -25,7 +26,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Recording
 
 from registre.adapters.stores import Store
-from registre.adapters.stores.personal_data import Change
+from registre.adapters.stores.personal_data import Change, Personal, sealed_change
 from registre.adapters.stores.recorders import PERSONAL
 from registre.domain import Audit, CommandReceipt, Participant, Programme, RegistreAggregate
 from registre.domain.errors import AlreadyExists, NotFound, RuleViolation
@@ -138,8 +139,8 @@ class UnitOfWork:
             self.touched[a.id] = a
             self._current[a.id] = a
 
-    def put_personal(self, participant: str, name: str, contact: str | None) -> None:
-        self.personal.append(Change(self.slug, participant, name, contact))
+    def put_personal(self, participant: str, data: Personal) -> None:
+        self.personal.append(sealed_change(self.store.keys, self.slug, participant, data))
 
     def erase_personal(self, participant: str) -> None:
         self.personal.append(Change(self.slug, participant))
@@ -150,7 +151,14 @@ class UnitOfWork:
         """Writes the collected events, the receipt and the personal data in one
         transaction; returns what was recorded, the receipt last. Raises the
         store's IntegrityError if another writer saved the same aggregates first
-        (nothing is then written)."""
+        (nothing is then written).
+
+        The key of a person whose data is erased is destroyed first: a failure
+        afterwards can leave their sealed row unreadable, never their key
+        behind (the erasure, run again, deletes the row)."""
+        for change in self.personal:
+            if change.sealed is None:
+                self.store.keys.destroy(change.programme, change.participant)
         recordings = self.store.app.save(*self.events, receipt, **{PERSONAL: list(self.personal)})
         self.events, self.personal = [], []
         return recordings

@@ -26,7 +26,10 @@ from registre.domain.errors import InvalidInput
 
 # kind -> (required columns, optional columns), in the order of the template.
 COLUMNS: dict[str, tuple[list[str], list[str]]] = {
-    "participants": (["key", "name", "organisation", "organisation_type"], ["contact", "date"]),
+    "participants": (
+        ["key", "name", "organisation", "organisation_type"],
+        ["contact", "organisation_is_person", "date"],
+    ),
     "attendance": (["session", "participant"], ["date"]),
     "contributions": (["key", "session", "authors", "text"], ["axis", "date"]),
     "votes": (["round", "participant", "proposal"], ["value", "date"]),
@@ -40,6 +43,7 @@ EXAMPLES: dict[str, list[str]] = {
         "Coopérative Ouest",
         "association",
         "anne.dupont@example.org",
+        "non",
         "2019-03-14",
     ],
     "attendance": ["A1", "P-001", "2019-03-14"],
@@ -205,7 +209,15 @@ def _row(programme: str, source: str, values: dict[str, str], build: Build) -> R
 # -- one row of each kind, as the matching recording command ----------------------------------
 
 
+# A clerk marks an organisation of one person in ``organisation_is_person``:
+# yes, oui or x (no, non or an empty cell for any other organisation).
+_FLAG_WORDS = {"oui": "yes", "x": "yes", "non": "no"}
+
+
 def _participant(programme: str, fields: dict[str, Any]) -> c.Command:
+    flag = fields.pop("organisation_is_person", "").strip().lower()
+    if flag:
+        fields["organisation_is_person"] = _FLAG_WORDS.get(flag, flag)
     cmd = parse_model(c.RegisterParticipant, fields)
     if cmd.name is None:  # a sheet registers named people
         raise InvalidInput("name: is required")

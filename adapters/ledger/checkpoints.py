@@ -35,30 +35,14 @@ from registre.adapters.ledger.leaves import checkpoint_statement
 from registre.adapters.ledger.merkle import RootAccumulator
 from registre.adapters.ledger.tables import AuditTables
 from registre.adapters.stores import Store, StoreConfig
+from registre.adapters.stores.keys import KEY_DIR_ENV as KEY_DIR_ENV
+from registre.adapters.stores.keys import deployment_id as deployment_id
+from registre.adapters.stores.keys import key_dir as key_dir
 from registre.domain.errors import NotFound
 
-KEY_DIR_ENV = "REGISTRE_KEY_DIR"
-
-
 # -- keys ------------------------------------------------------------------------------------
-
-
-def deployment_id(config: StoreConfig) -> str:
-    """A stable name for one store: its file, or its server, database and schema.
-
-    The user and password are left out, so the owner and a restricted role
-    name the same deployment.
-    """
-    return "registre-" + hashlib.sha256(config.location.encode()).hexdigest()[:16]
-
-
-def key_dir(explicit: str | None = None) -> Path:
-    if explicit:
-        return Path(explicit).expanduser()
-    if env := os.environ.get(KEY_DIR_ENV):
-        return Path(env).expanduser()
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "registre" / "keys"
+# The key directory and the deployment's name are the store's (``stores.keys``):
+# the same folder holds the per-person keys of personal data.
 
 
 def key_path(config: StoreConfig, folder: Path) -> Path:

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
 VERSION_TABLE = "registre_schema"
 # 1: the version table itself; checkpoints, personal data and projection
 #    pointers created with the schema rather than on first use.
-VERSION = 1
+# 2: personal data sealed with per-person keys (``personal_data``); the plain
+#    table of earlier stores sealed and dropped.
+VERSION = 2
 
 
 def prepare(config: StoreConfig) -> None:
@@ -136,12 +138,17 @@ def _create(store: Store) -> None:
         for statement in d.append_only(CHECKPOINTS_TABLE):
             cursor.execute(statement)
         cursor.execute(personal_data.create_statement(d))
+        personal_data.migrate_plain(cursor, d, store.keys)
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {d.table(POINTERS)} ({POINTERS_COLUMNS})")
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {d.table(VERSION_TABLE)} "
             "(id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)"
         )
         cursor.execute(d.upsert(VERSION_TABLE, ("id", "version"), ("id",)), (1, VERSION))
+    if d.kind == "sqlite":
+        # Nothing of a dropped plain table stays in the write-ahead log.
+        with store.transaction() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _owned_by_another_role(store: Store) -> bool:

@@ -23,6 +23,7 @@ from eventsourcing.persistence import JSONTranscoder, Notification, Transcoding
 from registre.adapters.stores import schema
 from registre.adapters.stores.config import StoreConfig, StoreUnavailable
 from registre.adapters.stores.dialect import Dialect
+from registre.adapters.stores.keys import PersonalKeys
 from registre.domain import Audit
 
 
@@ -62,6 +63,8 @@ class Store:
         recorder: Any = app.recorder
         self.recorder = recorder
         self.events_table: str = recorder.events_table_name
+        # Per-person keys of the personal data, in the key directory (``keys``).
+        self.keys = PersonalKeys.for_store(config)
 
     def close(self) -> None:
         self.app.close()
