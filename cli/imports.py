@@ -206,3 +206,5 @@ def _show(report: ImportReport) -> None:
         click.echo(f"  {count:>8,}  {kind}")
     for note, count in sorted(report.notes.items()):
         click.echo(f"  {count:>8,}  not recorded: {note}")
+    for remark, count in sorted(report.remarks.items()):
+        click.echo(f"  {count:>8,}  {remark}")

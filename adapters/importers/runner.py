@@ -68,6 +68,11 @@ class Plan:
     problems: list[str] = field(default_factory=list)
     # A command's field -> the column of the file it came from, where they differ.
     columns: dict[str, str] = field(default_factory=dict)
+    # Rows the importer read and, by its documented choice, left out (why -> how
+    # many), and rows recorded otherwise than they read (how -> how many): both
+    # said in the summary.
+    skipped: Counter[str] = field(default_factory=Counter)
+    remarks: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
@@ -80,7 +85,8 @@ class ImportReport:
     chunks_before: int = 0  # chunks found already saved (a repeat or a resumed import)
     events: int = 0
     counts: Counter[str] = field(default_factory=Counter)
-    notes: Counter[str] = field(default_factory=Counter)
+    notes: Counter[str] = field(default_factory=Counter)  # rows left out, by why
+    remarks: Counter[str] = field(default_factory=Counter)  # rows recorded otherwise
     first: int | None = None
     last: int | None = None
     seconds: float = 0.0
@@ -105,6 +111,7 @@ class ImportReport:
             "events": self.events,
             "recorded": dict(sorted(self.counts.items())),
             "not_recorded": dict(sorted(self.notes.items())),
+            "remarks": dict(sorted(self.remarks.items())),
             "positions": [self.first, self.last] if self.first is not None else None,
             "seconds": round(self.seconds, 3),
             "events_per_second": round(self.per_second, 1),
@@ -136,6 +143,8 @@ def run(
         raise InvalidInput(f"{plan.label}: no rows to import")
     chunks = [plan.rows[i : i + chunk_rows] for i in range(0, len(plan.rows), chunk_rows)]
     report = ImportReport(plan.name, plan.programme, plan.label, len(plan.rows), len(chunks))
+    report.notes.update(plan.skipped)
+    report.remarks.update(plan.remarks)
     ids = [_command_id(plan, n, len(chunks)) for n in range(len(chunks))]
     saved = [registre.receipt(command_id) is not None for command_id in ids]
     report.chunks_before = sum(saved)
