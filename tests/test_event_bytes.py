@@ -145,6 +145,22 @@ def record_every_kind_of_event() -> list[Aggregate.Event]:
     )
     action.report(ActionStatus.IN_PROGRESS, 30, "lancé", audit())
     a2 = Action.assign(p6, "A-2", "Suivre", "État", [], None, audit())
+    # Added after the golden file was first written: their lines were appended.
+    budget = Round.open(
+        "medvallee",
+        "PB",
+        "W1",
+        Method.APPROVAL,
+        2,
+        None,
+        ["P-1", "P-5"],
+        audit(),
+        min_votes=1,
+        budget=100,
+        costs={"P-1": 60, "P-5": 50},
+    )
+    budget.close(audit())
+    budget.select_funding({"P-1": (3, 3), "P-5": (2, 2)}, audit())
 
     events: list[Aggregate.Event] = []
     for aggregate in (
@@ -163,6 +179,7 @@ def record_every_kind_of_event() -> list[Aggregate.Event]:
         ballot,
         action,
         a2,
+        budget,
     ):
         events.extend(aggregate.collect_events())
     for i, e in enumerate(events):

@@ -37,6 +37,7 @@ from pydantic import BaseModel, ValidationError
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
 from registre.domain.errors import InvalidInput, RegistreError, Unchanged
+from registre.projections import projector_for
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -44,7 +45,8 @@ M = TypeVar("M", bound=BaseModel)
 # ids, so changing it makes earlier imports unrecognisable: keep it fixed.
 CHUNK_ROWS = 2000
 
-# Called as progress(step, advance, total) with step "checking" or "recording".
+# Called as progress(step, advance, total) with step "checking", "recording" or
+# "catching up" (the read models brought up to the end of the import).
 Progress = Callable[[str, int, int], None]
 
 
@@ -73,6 +75,12 @@ class Plan:
     # said in the summary.
     skipped: Counter[str] = field(default_factory=Counter)
     remarks: Counter[str] = field(default_factory=Counter)
+    # Commands that need every row stored first (they read the record as
+    # stored), each run on the clerk's path once the last chunk is saved.
+    after: list[c.Command] = field(default_factory=list)
+    # Compares the record with the file's own figures once all is stored;
+    # returns each difference, one line each.
+    verify: Callable[[Registre], list[str]] | None = None
 
 
 @dataclass
@@ -90,6 +98,7 @@ class ImportReport:
     first: int | None = None
     last: int | None = None
     seconds: float = 0.0
+    differences: list[str] = field(default_factory=list)  # the record against the file
 
     @property
     def already_recorded(self) -> bool:
@@ -115,6 +124,7 @@ class ImportReport:
             "positions": [self.first, self.last] if self.first is not None else None,
             "seconds": round(self.seconds, 3),
             "events_per_second": round(self.per_second, 1),
+            "differences_from_the_file": self.differences,
         }
 
 
@@ -148,10 +158,23 @@ def run(
     ids = [_command_id(plan, n, len(chunks)) for n in range(len(chunks))]
     saved = [registre.receipt(command_id) is not None for command_id in ids]
     report.chunks_before = sum(saved)
-    if report.already_recorded:
-        report.seconds = time.perf_counter() - started
-        return report
+    if not report.already_recorded:
+        _record(registre, plan, ctx, progress, chunks, ids, saved, report)
+    _finish(registre, plan, ctx, progress, report)
+    report.seconds = time.perf_counter() - started
+    return report
 
+
+def _record(
+    registre: Registre,
+    plan: Plan,
+    ctx: c.Context,
+    progress: Progress | None,
+    chunks: list[list[Row]],
+    ids: list[str],
+    saved: list[bool],
+    report: ImportReport,
+) -> None:
     # Problems found on reading come first; the handlers then check every readable row.
     problems = list(plan.problems)
     todo = [(n, chunk) for n, chunk in enumerate(chunks) if not saved[n]]
@@ -184,8 +207,46 @@ def run(
                 progress("recording", len(events), total)
 
         batch.commit_held(recorded)
-    report.seconds = time.perf_counter() - started
-    return report
+
+
+def _finish(
+    registre: Registre, plan: Plan, ctx: c.Context, progress: Progress | None, report: ImportReport
+) -> None:
+    """What follows the last chunk: the commands that read the stored record,
+    the read models caught up (so the next query answers at once), and the
+    record compared with the file. Run again by a repeat, which finds the
+    commands' receipts and records nothing."""
+    for n, command in enumerate(plan.after, start=1):
+        context = ctx.model_copy(
+            update={
+                "source": plan.label,
+                "command_id": f"{plan.name.replace(' ', '-')}-{plan.digest[:32]}-after-{n}",
+            }
+        )
+        try:
+            result = registre.handle(command, context)
+        except Unchanged as unchanged:
+            report.notes[unchanged.note] += 1
+            continue
+        events = [r for r in result.recorded if r.kind != "CommandReceipt.Received"]
+        report.events += len(events)
+        report.counts.update(r.kind for r in events)
+        if events:
+            report.first = events[0].position if report.first is None else report.first
+            report.last = events[-1].position
+    projector = projector_for(registre.store)
+    reached: list[int] = []  # the first position seen, then the last
+
+    def caught_up(position: int, head: int) -> None:
+        if progress is not None:
+            if not reached:
+                reached[:] = [position, position]
+            progress("catching up", position - reached[1], head - reached[0])
+            reached[1] = position
+
+    projector.catch_up(progress=caught_up)
+    if plan.verify is not None:
+        report.differences = plan.verify(registre)
 
 
 def _check(

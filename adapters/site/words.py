@@ -17,6 +17,7 @@ ORGANISATION_TYPES = {
     "chamber": "Chambres consulaires",
     "citizen": "Citoyens",
     "other": "Autres",
+    "anonymous": "Votants anonymes",
 }
 SESSION_KINDS = {
     "workshop": "atelier",
