@@ -20,6 +20,13 @@ options) and the chunk's number. So:
 
 A command that would record nothing new (``Unchanged``: an attendance
 already listed, a repeated vote) is left out and counted in the summary.
+
+When the last chunk is saved (or found saved), the plan's ``after`` commands,
+which read the record as stored (the funding of a budget round reads its
+tally), run on the clerk's path under ids derived from the digest, so a
+repeat finds them done; then every read model is brought up to the end of
+the record, so the next query answers at once, and the plan's ``verify``
+compares the record with the file's own figures.
 """
 
 from __future__ import annotations
