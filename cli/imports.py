@@ -12,6 +12,7 @@ import click
 from pydantic import ValidationError
 
 from registre.adapters.application import commands as c
+from registre.adapters.importers.pabulib import plan_pabulib
 from registre.adapters.importers.polis import plan_polis
 from registre.adapters.importers.runner import ImportReport, Plan, Progress, run
 from registre.adapters.importers.sheet import KINDS, plan_sheet, write_template
@@ -21,7 +22,7 @@ from registre.cli.output import emit_json, invalid, problem_lines
 
 @click.group("import", epilog=example("registre import template ./modeles"))
 def import_() -> None:
-    """Import workshop sheets (CSV, XLSX) and Pol.is exports.
+    """Import workshop sheets (CSV, XLSX), Pol.is exports and Pabulib budgets.
 
     A file with a bad row records nothing and lists every bad row as
     FILE:LINE: reason. Importing the same file again records nothing; an
@@ -125,6 +126,44 @@ def polis(
     _import(plan_polis(programme, folder, session, axis, round_key, keep_open), ctx)
 
 
+@import_.command(
+    "pabulib",
+    epilog=example(
+        "registre import pabulib budget poland_warszawa_2020_ursynow.pb --as greffe",
+    ),
+)
+@click.argument("programme", metavar="SLUG")
+@click.argument("file", metavar="FILE")
+@click.option(
+    "--session",
+    metavar="KEY",
+    help="The session of the vote (default: the round's key; scheduled if absent).",
+)
+@click.option("--round", "round_key", metavar="KEY", help="The round's key (pb-FILE).")
+@_recording_options
+def pabulib(
+    programme: str,
+    file: str,
+    session: str | None,
+    round_key: str | None,
+    actor: str | None,
+    on_behalf_of: str | None,
+    occurred_at: str | None,
+) -> None:
+    """Import a participatory budget in the Pabulib format (.pb: META, PROJECTS, VOTES).
+
+    Each project becomes a proposal with its cost, listed by the body that ran
+    the budget; one round holds the budget and the file's vote type (approval
+    with its min/max length, choose-1, cumulative, ordinal), which it
+    enforces; each voter is an anonymous participant whose ballot is cast
+    whole; the round is closed and the projects it funds are selected by the
+    greedy rule. The tallies and the funded set are then compared with the
+    file's votes and selected columns, and any difference is listed.
+    """
+    ctx = _context(actor, on_behalf_of, occurred_at)
+    _import(plan_pabulib(programme, file, session, round_key), ctx)
+
+
 @import_.command("template", epilog=example("registre import template ./modeles"))
 @click.argument("folder", metavar="DIR")
 def template(folder: str) -> None:
@@ -206,3 +245,9 @@ def _show(report: ImportReport) -> None:
         click.echo(f"  {count:>8,}  {kind}")
     for note, count in sorted(report.notes.items()):
         click.echo(f"  {count:>8,}  not recorded: {note}")
+    for remark, count in sorted(report.remarks.items()):
+        click.echo(f"  {count:>8,}  {remark}")
+    if report.differences:
+        click.echo(f"the record differs from the file's own figures ({len(report.differences)}):")
+        for difference in report.differences:
+            click.echo(f"  {difference}")

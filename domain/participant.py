@@ -38,6 +38,12 @@ class OrganisationType(StrEnum):
     CHAMBER = "chamber"
     CITIZEN = "citizen"
     OTHER = "other"
+    # No organisation and no person known: a ballot's key and nothing else
+    # (an anonymous voter of a participatory budget).
+    ANONYMOUS = "anonymous"
+
+
+ANONYMOUS_ORGANISATION = "anonymous voter"
 
 
 class Participant(RegistreAggregate):
@@ -70,6 +76,18 @@ class Participant(RegistreAggregate):
             organisation_type=organisation_type.value,
             audit=audit,
         )
+
+    @classmethod
+    def register_anonymous(cls, programme: str, key: str, audit: Audit) -> Participant:
+        """A participant known by a key alone: no name, no contact, no organisation.
+        They can vote and attend; nothing personal is ever kept about them."""
+        return cls.register(
+            programme, key, ANONYMOUS_ORGANISATION, OrganisationType.ANONYMOUS, audit
+        )
+
+    @property
+    def anonymous(self) -> bool:
+        return self.organisation_type is OrganisationType.ANONYMOUS
 
     class Registered(RegistreAggregate.Created):
         programme: str

@@ -142,6 +142,7 @@ METHODS = {
     "dots": ("vote par gommettes", "dots"),
     "score": ("vote par notes", "score"),
     "agree": ("vote d'accord ou de désaccord", "agree"),
+    "ordinal": ("vote par classement", "ordinal"),
 }
 ACTION_STATUS = {
     "planned": ("prévue", "planned"),
@@ -170,6 +171,7 @@ ORGANISATION_TYPES = {
     "chamber": ("chambre consulaire", "chamber"),
     "citizen": ("citoyen", "citizen"),
     "other": ("autre", "other"),
+    "anonymous": ("votant anonyme", "anonymous"),
 }
 
 
@@ -336,6 +338,21 @@ def _registered(s: Said) -> tuple[str, str]:
     return (
         f"Participant {s.subject} inscrit ({word(ORGANISATION_TYPES, kind)})",
         f"registered ({kind})",
+    )
+
+
+@_entry(
+    "participant",
+    "RegisteredOrganisationWithheld",
+    "inscription d'un participant",
+    "participant registered",
+)
+def _registered_withheld(s: Said) -> tuple[str, str]:
+    kind = s.detail["organisation_type"]
+    return (
+        f"Participant {s.subject} inscrit ({word(ORGANISATION_TYPES, kind)}, organisation "
+        "d'une seule personne, non nommée)",
+        f"registered ({kind}, organisation of one person, withheld)",
     )
 
 
@@ -509,6 +526,44 @@ def _round_opened(s: Said) -> tuple[str, str]:
 @_entry("round", "Closed", "clôture d'un vote", "round closed")
 def _round_closed(s: Said) -> tuple[str, str]:
     return f"Vote {s.subject} clos", "closed"
+
+
+def _amount(n: int) -> str:
+    """A sum as French writes it: 12 500 (a narrow no-break space by thousands)."""
+    return f"{n:,}".replace(",", "\u202f")
+
+
+@_entry("round", "TermsFixed", "conditions d'un vote", "round terms")
+def _round_terms(s: Said) -> tuple[str, str]:
+    d = s.detail
+    fr, en = [], []
+    if d.get("min_votes"):
+        fr.append(f"au moins {plural(int(d['min_votes']), 'choix', 'choix')} par bulletin")
+        en.append(f"at least {d['min_votes']} per ballot")
+    if d.get("max_per_proposal"):
+        fr.append(f"au plus {d['max_per_proposal']} par proposition")
+        en.append(f"at most {d['max_per_proposal']} per proposal")
+    if d.get("budget") is not None:
+        fr.append(f"budget de {_amount(int(d['budget']))}")
+        en.append(f"budget {int(d['budget']):,}")
+    if d.get("costs"):
+        fr.append(f"{plural(len(d['costs']), 'projet chiffré', 'projets chiffrés')}")
+        en.append(f"{len(d['costs'])} costed")
+    return (
+        f"Conditions du vote {s.subject} : {', '.join(fr) or 'aucune'}",
+        f"terms: {', '.join(en) or 'none'}",
+    )
+
+
+@_entry("round", "FundingSelected", "projets financés", "funding selected")
+def _funding_selected(s: Said) -> tuple[str, str]:
+    funded = list(s.detail["funded"])
+    spent = int(s.detail["spent"])
+    return (
+        f"Vote {s.subject} : {plural(len(funded), 'projet financé', 'projets financés')} "
+        f"({listing(funded)}), pour {_amount(spent)}",
+        f"funded {listing(funded)} for {spent:,}",
+    )
 
 
 def _voter(s: Said) -> tuple[str, str]:

@@ -257,8 +257,8 @@ class Provenance(Projection):
     ) -> None:
         # An organisation of one person: its name is not in the record.
         db.execute(
-            "INSERT INTO {participants} (programme, key, organisation, organisation_type, erased) "
-            "VALUES (?, ?, NULL, ?, 0)",
+            "INSERT INTO {participants} (programme, key, organisation, organisation_type, erased, "
+            "void) VALUES (?, ?, NULL, ?, 0, 0)",
             (s.programme, s.key, e.organisation_type),
         )
 

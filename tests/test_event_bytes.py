@@ -147,6 +147,22 @@ def record_every_kind_of_event() -> list[Aggregate.Event]:
     a2 = Action.assign(p6, "A-2", "Suivre", "État", [], None, audit())
     # Added with the class (its golden line appended then): an organisation of one person.
     sole = Participant.register("medvallee", "p9", None, OrganisationType.SME, audit())
+    # Added after the golden file was first written: their lines were appended.
+    budget = Round.open(
+        "medvallee",
+        "PB",
+        "W1",
+        Method.APPROVAL,
+        2,
+        None,
+        ["P-1", "P-5"],
+        audit(),
+        min_votes=1,
+        budget=100,
+        costs={"P-1": 60, "P-5": 50},
+    )
+    budget.close(audit())
+    budget.select_funding({"P-1": (3, 3), "P-5": (2, 2)}, audit())
 
     events: list[Aggregate.Event] = []
     for aggregate in (
@@ -166,6 +182,7 @@ def record_every_kind_of_event() -> list[Aggregate.Event]:
         action,
         a2,
         sole,
+        budget,
     ):
         events.extend(aggregate.collect_events())
     for i, e in enumerate(events):

@@ -211,7 +211,8 @@ def test_the_command_line_lists_bad_rows_and_exits_2(sqlite_url: str, tmp_path: 
         f"error: {bad}:2: name: is required",
         f"error: {bad}:3: organisation_type: 'club' is not one of "
         "'local-authority', 'state', 'elected-official', 'start-up', 'sme', 'large-company', "
-        "'research-lab', 'university', 'association', 'chamber', 'citizen' or 'other'",
+        "'research-lab', 'university', 'association', 'chamber', 'citizen', 'other' or "
+        "'anonymous'",
     ]
     unknown = _write(tmp_path, "u.csv", "who,what\nx,y\n")
     result = runner.invoke(main, [*base, "import", "sheet", P, unknown, "--as", "clerk"])

@@ -121,6 +121,16 @@ class RegisterParticipant(Command):
         return self.key, fields
 
 
+class RegisterAnonymous(Command):
+    """A participant known by a key alone (an anonymous voter): no name, no
+    contact, no organisation, nothing kept beside the record."""
+
+    ACTION: ClassVar[str] = "participant register --anonymous"
+
+    key: Key
+    existing_ok: bool = False
+
+
 class EraseParticipant(Command):
     ACTION: ClassVar[str] = "participant erase"
 
@@ -218,6 +228,12 @@ class OpenRound(Command):
     limit: int | None = Field(default=None, ge=1)
     max_score: int | None = Field(default=None, ge=1, le=100)
     proposals: list[Key] = Field(min_length=1)
+    # Whole ballots of at least so many votes; at most so many dots on one proposal.
+    min_votes: int | None = None
+    max_per_proposal: int | None = None
+    # A participatory budget: what can be spent, and each proposal's cost.
+    budget: int | None = None
+    costs: dict[Key, int] = {}
 
 
 class CloseRound(Command):
@@ -233,6 +249,27 @@ class CastVote(Command):
     participant: Key
     proposal: Key
     value: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+
+
+class CastBallot(Command):
+    """A participant's whole ballot in one go: (proposal, value) pairs, each
+    value as ``vote cast --value`` takes it (none for an approval)."""
+
+    ACTION: ClassVar[str] = "vote ballot"
+
+    round: Key
+    participant: Key
+    votes: list[
+        tuple[Key, Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None]
+    ] = Field(min_length=1)
+
+
+class FundProposals(Command):
+    """Selects the proposals a closed budget round funds, by its rule."""
+
+    ACTION: ClassVar[str] = "round fund"
+
+    round: Key
 
 
 class RetractVote(Command):

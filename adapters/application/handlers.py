@@ -23,6 +23,7 @@ from registre.domain import (
     Ballot,
     CommandReceipt,
     Contribution,
+    OrganisationType,
     Participant,
     Programme,
     Proposal,
@@ -30,7 +31,13 @@ from registre.domain import (
     Session,
     Status,
 )
-from registre.domain.errors import AlreadyExists, NotFound, RuleViolation, Unchanged
+from registre.domain.errors import (
+    AlreadyExists,
+    InvalidInput,
+    NotFound,
+    RuleViolation,
+    Unchanged,
+)
 from registre.domain.ids import programme_id
 from registre.domain.proposal import cite, merge, split
 from registre.projections.phrases import plural
@@ -104,6 +111,10 @@ def register_participant(cmd: c.RegisterParticipant, u: UnitOfWork) -> str:
         raise Unchanged(
             f"participant {cmd.key} is already registered", note="participant already registered"
         )
+    if cmd.organisation_type is OrganisationType.ANONYMOUS and (cmd.name or cmd.contact):
+        raise InvalidInput(
+            "an anonymous participant has no name or contact; leave them out", field="name"
+        )
     u.require_absent(Participant, cmd.key)
     # An organisation of one person is named only among the personal data.
     organisation = None if cmd.organisation_is_person else cmd.organisation
@@ -116,6 +127,17 @@ def register_participant(cmd: c.RegisterParticipant, u: UnitOfWork) -> str:
         )
     shown = organisation or "organisation withheld"
     return f"registered participant {cmd.key} ({shown}, {cmd.organisation_type.value})"
+
+
+def register_anonymous(cmd: c.RegisterAnonymous, u: UnitOfWork) -> str:
+    u.programme()
+    if cmd.existing_ok and u.find(Participant, cmd.key) is not None:
+        raise Unchanged(
+            f"participant {cmd.key} is already registered", note="participant already registered"
+        )
+    u.require_absent(Participant, cmd.key)
+    u.add(Participant.register_anonymous(cmd.programme, cmd.key, u.audit))
+    return f"registered anonymous participant {cmd.key}"
 
 
 def erase_participant(cmd: c.EraseParticipant, u: UnitOfWork) -> str:
@@ -225,10 +247,15 @@ def open_round(cmd: c.OpenRound, u: UnitOfWork) -> str:
             cmd.max_score,
             cmd.proposals,
             u.audit,
+            min_votes=cmd.min_votes,
+            max_per_proposal=cmd.max_per_proposal,
+            budget=cmd.budget,
+            costs=cmd.costs,
         )
     )
     proposals = plural(len(cmd.proposals), "proposal", lang="en")
-    return f"opened {cmd.method.value} round {cmd.key} on {proposals}"
+    budget = f", budget {cmd.budget:,}" if cmd.budget is not None else ""
+    return f"opened {cmd.method.value} round {cmd.key} on {proposals}{budget}"
 
 
 def close_round(cmd: c.CloseRound, u: UnitOfWork) -> str:
@@ -239,6 +266,11 @@ def close_round(cmd: c.CloseRound, u: UnitOfWork) -> str:
 def cast_vote(cmd: c.CastVote, u: UnitOfWork) -> str:
     round_ = u.get(Round, cmd.round)
     round_.require_open()
+    if round_.whole_ballots:
+        raise RuleViolation(
+            f"round {cmd.round} takes whole ballots of at least {round_.min_votes} votes; "
+            "cast the ballot whole"
+        )
     round_.require_eligible(cmd.proposal)
     u.participant(cmd.participant)
     value = round_.value_of(cmd.value)
@@ -249,6 +281,31 @@ def cast_vote(cmd: c.CastVote, u: UnitOfWork) -> str:
     ballot.cast(round_, cmd.proposal, value, u.audit)
     vote = cmd.value or value
     return f"{cmd.participant} voted {vote} for {cmd.proposal} in round {cmd.round}"
+
+
+def cast_ballot(cmd: c.CastBallot, u: UnitOfWork) -> str:
+    round_ = u.get(Round, cmd.round)
+    round_.require_open()
+    for proposal, _ in cmd.votes:
+        round_.require_eligible(proposal)
+    u.participant(cmd.participant)
+    votes = [(proposal, round_.value_of(raw)) for proposal, raw in cmd.votes]
+    ballot = u.find(Ballot, Ballot.key_for(cmd.round, cmd.participant))
+    if ballot is None:
+        ballot = Ballot.start(round_, cmd.participant, u.audit)
+        u.add(ballot)
+    ballot.cast_whole(round_, votes, u.audit)
+    return f"{cmd.participant} cast a ballot of {len(votes)} votes in round {cmd.round}"
+
+
+def fund_proposals(cmd: c.FundProposals, u: UnitOfWork) -> str:
+    round_ = u.get(Round, cmd.round)
+    funded = round_.select_funding(u.tally(cmd.round), u.audit)
+    spent = sum(round_.costs[p] for p in funded)
+    return (
+        f"round {cmd.round} funds {len(funded)} of {len(round_.proposals)} proposals, "
+        f"{spent:,} of the budget of {round_.budget:,}"
+    )
 
 
 def retract_vote(cmd: c.RetractVote, u: UnitOfWork) -> str:
@@ -341,6 +398,7 @@ COMMAND_HANDLERS: dict[type[c.Command], Handler] = {
     c.ScheduleSession: schedule_session,
     c.RecordAttendance: record_attendance,
     c.RegisterParticipant: register_participant,
+    c.RegisterAnonymous: register_anonymous,
     c.EraseParticipant: erase_participant,
     c.SubmitContribution: submit_contribution,
     c.AmendContribution: amend_contribution,
@@ -352,6 +410,8 @@ COMMAND_HANDLERS: dict[type[c.Command], Handler] = {
     c.OpenRound: open_round,
     c.CloseRound: close_round,
     c.CastVote: cast_vote,
+    c.CastBallot: cast_ballot,
+    c.FundProposals: fund_proposals,
     c.RetractVote: retract_vote,
     c.ValidateProposal: validate,
     c.DecideOnPriority: decide,

@@ -31,6 +31,8 @@ from registre.adapters.stores.recorders import PERSONAL
 from registre.domain import Audit, CommandReceipt, Participant, Programme, RegistreAggregate
 from registre.domain.errors import AlreadyExists, NotFound, RuleViolation
 from registre.domain.ids import entity_id, programme_id
+from registre.projections import projector_for
+from registre.projections.tallies import read_tallies
 
 A = TypeVar("A", bound=RegistreAggregate)
 C = TypeVar("C")
@@ -124,6 +126,18 @@ class UnitOfWork:
             found = self.touched[aggregate_id] = loaded
         self._current[aggregate_id] = found
         return found
+
+    def tally(self, round_key: str) -> dict[str, tuple[int, int]]:
+        """A round's tally as recorded so far (proposal -> (voters, total)), from
+        the tallies projection, brought up to the head of the log first: only
+        what is stored counts, never what this unit of work holds unsaved."""
+        projector = projector_for(self.store)
+        projector.catch_up(["tallies"])
+        with projector.reading("tallies") as db:
+            found = read_tallies(db, self.slug, round_key)
+        if not found:
+            return {}
+        return {t.proposal: (t.voters, t.total) for t in found[0].proposals}
 
     def event_at(self, position: int) -> Any | None:
         """The domain event recorded at a position of the log, if there is one."""

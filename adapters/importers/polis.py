@@ -17,8 +17,23 @@ disagree, pass). It is recorded as:
 - moderation: accepted comments (1) are validated and rejected ones (-1)
   rejected by the body "Pol.is moderation"; the export does not say when, so
   these are dated at the conversation's last activity;
+- a comment whose body the export leaves empty (a comment moderated out and
+  blanked, or sent without text) is still a comment that was voted on: it is
+  recorded like the others, by its author at its time, with the text
+  ``NO_TEXT`` in place of the body, so its votes count on it and the record
+  says that the text is missing rather than inventing one;
+- a vote on a comment that ``comments.csv`` does not list (Pol.is's own
+  export writes such votes and only logs a warning) cannot be recorded on a
+  proposal: it is left out and counted in the summary;
 - the round closed at the end (unless asked to keep it open), so the tally
   is fixed.
+
+What Pol.is's export code writes and is read as it is meant: timestamps in
+milliseconds (the published exports) or in seconds (later versions of the
+export), told apart by their size; comments in order of velocity and votes
+in order of comment and voter, both put back in time order; a comment body
+written without CSV quoting, whose commas then split it into extra cells
+(the body is the last column, so the cells are joined back).
 
 Authors and voters become participants ``polis-<conversation>-p<id>``
 (organisation "Pol.is participant", citizens): Pol.is exports hold no
@@ -28,6 +43,7 @@ personal data beyond these ids.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from contextlib import suppress
@@ -49,6 +65,12 @@ MODERATION = "Pol.is moderation"
 VOTE_VALUES = {1: "agree", -1: "disagree", 0: "pass"}
 TITLE_LENGTH = 120
 MAX_TEXT = 20000
+# The text of a comment whose body the export leaves empty.
+NO_TEXT = "[no text in the Pol.is export]"
+# Below this, a Pol.is timestamp counts seconds (1e11 ms is March 1973).
+SECONDS_BELOW = 10**11
+NOTE_EMPTY = "comment without text in the export, recorded with the text " + repr(NO_TEXT)
+NOTE_UNLISTED = "vote on a comment that comments.csv does not list"
 
 
 @dataclass(frozen=True)
@@ -236,7 +258,11 @@ def _read(file: str) -> bytes:
         raise InvalidInput(f"cannot read {file}: {error.strerror or error}") from None
 
 
-def _records(file: str, data: bytes, columns: list[str], plan: Plan) -> list[dict[str, str]]:
+def _records(
+    file: str, data: bytes, columns: list[str], plan: Plan, rest: str | None = None
+) -> list[dict[str, str]]:
+    """The rows of a file by column; with ``rest``, the last column, the cells
+    beyond the header are that column's, split at unquoted commas."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -252,6 +278,11 @@ def _records(file: str, data: bytes, columns: list[str], plan: Plan) -> list[dic
     records = []
     line = 2
     for record in reader:
+        extra = record.pop(None, None)
+        if extra and rest is not None and rest == (reader.fieldnames or [""])[-1]:
+            record[rest] = ",".join([record.get(rest) or "", *extra])
+        elif extra:
+            record["_extra"] = "x"
         record["_line"] = str(line)
         records.append(record)
         line = reader.line_num + 1
@@ -263,9 +294,11 @@ def _comments(file: str, data: bytes, plan: Plan) -> tuple[list[Comment], set[in
     comments: list[Comment] = []
     seen: set[int] = set()
     refused: set[int] = set()
-    for r in _records(file, data, COMMENT_COLUMNS, plan):
+    for r in _records(file, data, COMMENT_COLUMNS, plan, rest="comment-body"):
         source = f"{file}:{r['_line']}"
         try:
+            if r.get("_extra"):
+                raise ValueError("more cells than columns")
             comment = Comment(
                 source,
                 _time(r["timestamp"]),
@@ -275,7 +308,8 @@ def _comments(file: str, data: bytes, plan: Plan) -> tuple[list[Comment], set[in
                 (r["comment-body"] or "").strip(),
             )
             if not comment.body:
-                raise ValueError("comment-body is empty")
+                plan.remarks[NOTE_EMPTY] += 1
+                comment = dataclasses.replace(comment, body=NO_TEXT)
             if len(comment.body) > MAX_TEXT:
                 raise ValueError(f"comment-body is longer than {MAX_TEXT} characters")
             if comment.id in seen:
@@ -303,10 +337,13 @@ def _votes(file: str, data: bytes, known: set[int], refused: set[int], plan: Pla
                 _int(r["voter-id"], "voter-id"),
                 _int(r["vote"], "vote", (-1, 0, 1)),
             )
+            if r.get("_extra"):
+                raise ValueError("more cells than columns")
             if vote.comment in refused:
                 continue  # its comment's row is listed already; nothing will be recorded
             if vote.comment not in known:
-                raise ValueError(f"comment-id {vote.comment} is not a comment of comments.csv")
+                plan.skipped[NOTE_UNLISTED] += 1
+                continue
         except ValueError as error:
             plan.problems.append(f"{source}: {error}")
             continue
@@ -316,9 +353,12 @@ def _votes(file: str, data: bytes, known: set[int], refused: set[int], plan: Pla
 
 
 def _time(raw: str | None) -> datetime:
-    milliseconds = _int(raw, "timestamp")
+    stamp = _int(raw, "timestamp")
+    if stamp < 0:
+        raise ValueError(f"timestamp {raw} is before 1970")
+    seconds = stamp if stamp < SECONDS_BELOW else stamp / 1000
     try:
-        return datetime.fromtimestamp(milliseconds / 1000, UTC)
+        return datetime.fromtimestamp(seconds, UTC)
     except (OverflowError, OSError, ValueError):
         raise ValueError(f"timestamp {raw} is not a time in milliseconds") from None
 

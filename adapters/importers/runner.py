@@ -20,6 +20,13 @@ options) and the chunk's number. So:
 
 A command that would record nothing new (``Unchanged``: an attendance
 already listed, a repeated vote) is left out and counted in the summary.
+
+When the last chunk is saved (or found saved), the plan's ``after`` commands,
+which read the record as stored (the funding of a budget round reads its
+tally), run on the clerk's path under ids derived from the digest, so a
+repeat finds them done; then every read model is brought up to the end of
+the record, so the next query answers at once, and the plan's ``verify``
+compares the record with the file's own figures.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from pydantic import BaseModel, ValidationError
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
 from registre.domain.errors import InvalidInput, RegistreError, Unchanged
+from registre.projections import projector_for
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -44,7 +52,8 @@ M = TypeVar("M", bound=BaseModel)
 # ids, so changing it makes earlier imports unrecognisable: keep it fixed.
 CHUNK_ROWS = 2000
 
-# Called as progress(step, advance, total) with step "checking" or "recording".
+# Called as progress(step, advance, total) with step "checking", "recording" or
+# "catching up" (the read models brought up to the end of the import).
 Progress = Callable[[str, int, int], None]
 
 
@@ -68,6 +77,17 @@ class Plan:
     problems: list[str] = field(default_factory=list)
     # A command's field -> the column of the file it came from, where they differ.
     columns: dict[str, str] = field(default_factory=dict)
+    # Rows the importer read and, by its documented choice, left out (why -> how
+    # many), and rows recorded otherwise than they read (how -> how many): both
+    # said in the summary.
+    skipped: Counter[str] = field(default_factory=Counter)
+    remarks: Counter[str] = field(default_factory=Counter)
+    # Commands that need every row stored first (they read the record as
+    # stored), each run on the clerk's path once the last chunk is saved.
+    after: list[c.Command] = field(default_factory=list)
+    # Compares the record with the file's own figures once all is stored;
+    # returns each difference, one line each.
+    verify: Callable[[Registre], list[str]] | None = None
 
 
 @dataclass
@@ -80,10 +100,12 @@ class ImportReport:
     chunks_before: int = 0  # chunks found already saved (a repeat or a resumed import)
     events: int = 0
     counts: Counter[str] = field(default_factory=Counter)
-    notes: Counter[str] = field(default_factory=Counter)
+    notes: Counter[str] = field(default_factory=Counter)  # rows left out, by why
+    remarks: Counter[str] = field(default_factory=Counter)  # rows recorded otherwise
     first: int | None = None
     last: int | None = None
     seconds: float = 0.0
+    differences: list[str] = field(default_factory=list)  # the record against the file
 
     @property
     def already_recorded(self) -> bool:
@@ -105,9 +127,11 @@ class ImportReport:
             "events": self.events,
             "recorded": dict(sorted(self.counts.items())),
             "not_recorded": dict(sorted(self.notes.items())),
+            "remarks": dict(sorted(self.remarks.items())),
             "positions": [self.first, self.last] if self.first is not None else None,
             "seconds": round(self.seconds, 3),
             "events_per_second": round(self.per_second, 1),
+            "differences_from_the_file": self.differences,
         }
 
 
@@ -136,13 +160,28 @@ def run(
         raise InvalidInput(f"{plan.label}: no rows to import")
     chunks = [plan.rows[i : i + chunk_rows] for i in range(0, len(plan.rows), chunk_rows)]
     report = ImportReport(plan.name, plan.programme, plan.label, len(plan.rows), len(chunks))
+    report.notes.update(plan.skipped)
+    report.remarks.update(plan.remarks)
     ids = [_command_id(plan, n, len(chunks)) for n in range(len(chunks))]
     saved = [registre.receipt(command_id) is not None for command_id in ids]
     report.chunks_before = sum(saved)
-    if report.already_recorded:
-        report.seconds = time.perf_counter() - started
-        return report
+    if not report.already_recorded:
+        _record(registre, plan, ctx, progress, chunks, ids, saved, report)
+    _finish(registre, plan, ctx, progress, report)
+    report.seconds = time.perf_counter() - started
+    return report
 
+
+def _record(
+    registre: Registre,
+    plan: Plan,
+    ctx: c.Context,
+    progress: Progress | None,
+    chunks: list[list[Row]],
+    ids: list[str],
+    saved: list[bool],
+    report: ImportReport,
+) -> None:
     # Problems found on reading come first; the handlers then check every readable row.
     problems = list(plan.problems)
     todo = [(n, chunk) for n, chunk in enumerate(chunks) if not saved[n]]
@@ -175,8 +214,46 @@ def run(
                 progress("recording", len(events), total)
 
         batch.commit_held(recorded)
-    report.seconds = time.perf_counter() - started
-    return report
+
+
+def _finish(
+    registre: Registre, plan: Plan, ctx: c.Context, progress: Progress | None, report: ImportReport
+) -> None:
+    """What follows the last chunk: the commands that read the stored record,
+    the read models caught up (so the next query answers at once), and the
+    record compared with the file. Run again by a repeat, which finds the
+    commands' receipts and records nothing."""
+    for n, command in enumerate(plan.after, start=1):
+        context = ctx.model_copy(
+            update={
+                "source": plan.label,
+                "command_id": f"{plan.name.replace(' ', '-')}-{plan.digest[:32]}-after-{n}",
+            }
+        )
+        try:
+            result = registre.handle(command, context)
+        except Unchanged as unchanged:
+            report.notes[unchanged.note] += 1
+            continue
+        events = [r for r in result.recorded if r.kind != "CommandReceipt.Received"]
+        report.events += len(events)
+        report.counts.update(r.kind for r in events)
+        if events:
+            report.first = events[0].position if report.first is None else report.first
+            report.last = events[-1].position
+    projector = projector_for(registre.store)
+    reached: list[int] = []  # the first position seen, then the last
+
+    def caught_up(position: int, head: int) -> None:
+        if progress is not None:
+            if not reached:
+                reached[:] = [position, position]
+            progress("catching up", position - reached[1], head - reached[0])
+            reached[1] = position
+
+    projector.catch_up(progress=caught_up)
+    if plan.verify is not None:
+        report.differences = plan.verify(registre)
 
 
 def _check(

@@ -6,7 +6,8 @@ out with an example row. Each row becomes the matching recording command
 (the same pydantic models as the command line's), which the import runner
 sends through the same handlers, and cites ``FILE:LINE`` (CSV) or
 ``FILE[SHEET]:ROW`` (XLSX) as its source.
-Names and contacts go to the personal data table, never into events.
+Names and contacts go to the personal data table, never into events; a
+participant of type ``anonymous`` has none (a ballot key alone).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pydantic import ValidationError
 
 from registre.adapters.application import commands as c
 from registre.adapters.importers.runner import Plan, Row, digest, explain, parse_model
+from registre.domain import OrganisationType
 from registre.domain.errors import InvalidInput
 
 # kind -> (required columns, optional columns), in the order of the template.
@@ -215,6 +217,12 @@ _FLAG_WORDS = {"oui": "yes", "x": "yes", "non": "no"}
 
 
 def _participant(programme: str, fields: dict[str, Any]) -> c.Command:
+    if str(fields.get("organisation_type", "")).lower() == OrganisationType.ANONYMOUS.value:
+        # A ballot key and nothing else: no name, organisation or contact to keep.
+        given = [k for k in ("name", "organisation", "contact") if fields.get(k)]
+        if given:
+            raise InvalidInput(f"{given[0]}: an anonymous participant has none; leave it empty")
+        return parse_model(c.RegisterAnonymous, {"programme": programme, "key": fields.get("key")})
     flag = fields.pop("organisation_is_person", "").strip().lower()
     if flag:
         fields["organisation_is_person"] = _FLAG_WORDS.get(flag, flag)

@@ -30,6 +30,7 @@ ORGANISATION_TYPES = {
     "chamber": "Chambres consulaires",
     "citizen": "Citoyens",
     "other": "Autres",
+    "anonymous": "Votants anonymes",
 }
 SESSION_KINDS = _french(phrases.SESSION_KINDS)
 RULES = {
