@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from registre.adapters.ledger import checkpoints as cp
 from registre.adapters.ledger.leaves import event_leaf_hash
@@ -71,6 +72,11 @@ def checkpoint(label: str, out: str | None, checkpoint_id: int | None, key_dir: 
     """Sign the root of the whole ledger now and record it as a checkpoint; or,
     with --export, write a checkpoint to a file for publication."""
     app = App.current()
+    given = click.get_current_context().get_parameter_source
+    if out is not None and given("label") is ParameterSource.COMMANDLINE:
+        raise CliError("--label names a new checkpoint; --export writes an existing one: give one")
+    if out is None and checkpoint_id is not None:
+        raise CliError("--id says which checkpoint --export writes; give --export FILE with it")
     with app.store() as store:
         if out is not None:
             found = cp.get_checkpoint(store, checkpoint_id).as_dict()
@@ -288,6 +294,10 @@ def _leaves(store: Store, size: int) -> tuple[list[bytes], list[int]]:
 def key(export_key: bool, fmt: str, key_dir: str | None) -> None:
     """Show where the deployment's signing key is; --export prints its public key."""
     app = App.current()
+    if not export_key and click.get_current_context().get_parameter_source("fmt") is (
+        ParameterSource.COMMANDLINE
+    ):
+        raise CliError("--format says how --export prints the public key; give --export with it")
     config = app.config()
     folder = cp.key_dir(key_dir)
     public = cp.public_key_bytes(cp.load_private_key(config, folder))

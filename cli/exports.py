@@ -8,9 +8,10 @@ import tempfile
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from registre.adapters.exporters import FORMATS, KINDS, build, render
-from registre.cli.app import example
+from registre.cli.app import App, example
 from registre.cli.output import CliError
 from registre.cli.queries import projector
 
@@ -60,6 +61,13 @@ def _command(kind: str, summary: str) -> click.Command:
     )
     @click.option("--out", metavar="FILE", help="Write to FILE instead of stdout.")
     def command(programme: str, fmt: str, out: str | None) -> None:
+        if App.current().json:
+            source = click.get_current_context().get_parameter_source("fmt")
+            if source is ParameterSource.COMMANDLINE and fmt != "json":
+                raise CliError(
+                    f"--json and --format {fmt} contradict each other: give only one of them"
+                )
+            fmt = "json"
         with projector() as (_, views):
             data = build(views, kind, programme)
         write_out(render(data, fmt), out)

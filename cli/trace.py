@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from registre.cli.app import App, example
+from registre.cli.output import CliError
 from registre.cli.queries import projector
 from registre.domain.errors import NotFound
 from registre.projections.trace import has_programme, read_trace
@@ -34,6 +35,8 @@ def trace(programme: str, proposal: str, fmt: str | None) -> None:
     adoption and actions: every step with who recorded it, for whom, when,
     and from which source."""
     app = App.current()
+    if app.json and fmt not in (None, "json"):
+        raise CliError(f"--json and --format {fmt} contradict each other: give only one of them")
     with projector() as (_, views):
         views.catch_up(["provenance"])
         with views.reading("provenance") as db:
