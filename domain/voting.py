@@ -18,6 +18,7 @@ from eventsourcing.domain import event
 
 from registre.domain.audit import Audit
 from registre.domain.base import RegistreAggregate, next_version
+from registre.domain.bounds import MAX_DOTS, MAX_SCORE
 from registre.domain.errors import InvalidInput, NotFound, RuleViolation, Unchanged
 from registre.domain.ids import check_key
 
@@ -52,6 +53,17 @@ class Round(RegistreAggregate):
             raise RuleViolation("a round needs at least one eligible proposal", field="proposals")
         if limit is not None and limit < 1:
             raise InvalidInput("the limit of votes or dots must be at least 1", field="limit")
+        eligible = len(set(proposals))
+        if limit is not None and method is Method.DOTS and limit > MAX_DOTS:
+            raise InvalidInput(
+                f"a dots round gives each participant at most {MAX_DOTS} dots", field="limit"
+            )
+        if limit is not None and method is Method.APPROVAL and limit > eligible:
+            raise InvalidInput(
+                f"the limit of approvals ({limit:,}) cannot exceed the number of "
+                f"eligible proposals ({eligible})",
+                field="limit",
+            )
         if method is Method.DOTS and limit is None:
             raise InvalidInput(
                 "a dots round needs a limit: how many dots each participant has", field="limit"
@@ -60,6 +72,10 @@ class Round(RegistreAggregate):
             max_score = 5 if max_score is None else max_score
             if max_score < 1:
                 raise InvalidInput("the highest score must be at least 1", field="max_score")
+            if max_score > MAX_SCORE:
+                raise InvalidInput(
+                    f"the highest score must be at most {MAX_SCORE}", field="max_score"
+                )
         else:
             max_score = None
         return cls(

@@ -21,7 +21,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from registre.adapters.application import commands as c
-from registre.adapters.importers.runner import Plan, Row, digest, explain, parse_model
+from registre.adapters.importers.runner import (
+    Plan,
+    Row,
+    csv_rows,
+    digest,
+    explain,
+    parse_model,
+)
 from registre.domain.errors import InvalidInput
 
 # kind -> (required columns, optional columns), in the order of the template.
@@ -86,11 +93,11 @@ def _csv(file: str, data: bytes, kind: str | None, plan: Plan) -> tuple[str, lis
     except UnicodeDecodeError:
         raise InvalidInput(f"{file}: not UTF-8 text; save the sheet as CSV UTF-8") from None
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, [])
+    header: list[str] = next(csv_rows(reader, file, plan), [])
     found = _kind_of(f"{file}:1", header, kind, plan)
     records: list[Record] = []
     line = reader.line_num + 1
-    for cells in reader:
+    for cells in csv_rows(reader, file, plan):
         if any(cell.strip() for cell in cells):
             records.append((f"{file}:{line}", _values(header, cells)))
         line = reader.line_num + 1  # the next row starts after this one's last line
