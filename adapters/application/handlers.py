@@ -231,6 +231,8 @@ def close_round(cmd: c.CloseRound, u: UnitOfWork) -> str:
 def cast_vote(cmd: c.CastVote, u: UnitOfWork) -> str:
     round_ = u.get(Round, cmd.round)
     round_.require_open()
+    # A vote holds only if its round is still open when it is committed.
+    u.rely_on(round_)
     round_.require_eligible(cmd.proposal)
     u.participant(cmd.participant)
     value = round_.value_of(cmd.value)
@@ -246,6 +248,7 @@ def cast_vote(cmd: c.CastVote, u: UnitOfWork) -> str:
 def retract_vote(cmd: c.RetractVote, u: UnitOfWork) -> str:
     round_ = u.get(Round, cmd.round)
     round_.require_open()
+    u.rely_on(round_)
     ballot = u.find(Ballot, Ballot.key_for(cmd.round, cmd.participant))
     if ballot is None:
         raise RuleViolation(f"participant {cmd.participant} has not voted in round {cmd.round}")

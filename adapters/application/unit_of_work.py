@@ -26,7 +26,7 @@ from eventsourcing.persistence import Recording
 
 from registre.adapters.stores import Store
 from registre.adapters.stores.personal_data import Change
-from registre.adapters.stores.recorders import PERSONAL
+from registre.adapters.stores.recorders import PERSONAL, UNCHANGED
 from registre.domain import Audit, CommandReceipt, Participant, Programme, RegistreAggregate
 from registre.domain.errors import AlreadyExists, NotFound, RuleViolation
 from registre.domain.ids import entity_id, programme_id
@@ -41,6 +41,9 @@ class UnitOfWork:
         self.touched: dict[UUID, RegistreAggregate] = {}  # every aggregate read or created
         self.events: list[Any] = []  # collected from the commands run so far, in order
         self.personal: list[Change] = []
+        # Aggregates the commands relied on without changing them, by id: the
+        # version read (see ``rely_on``).
+        self.relied: dict[UUID, int] = {}
         self.warnings: list[str] = []
         self._current: dict[UUID, RegistreAggregate] = {}  # touched by the running command
         self.slug = ""
@@ -60,6 +63,7 @@ class UnitOfWork:
         """Runs one command's handler; collects its events, or forgets what it changed."""
         self.slug, self._audit, self.warnings = slug, audit, []
         personal = len(self.personal)
+        relied = dict(self.relied)
         try:
             summary = handler(command, self)
         except BaseException:
@@ -69,6 +73,7 @@ class UnitOfWork:
                     aggregate.collect_events()
                     self.touched.pop(aggregate_id, None)
             del self.personal[personal:]
+            self.relied = relied
             raise
         else:
             for aggregate in self._current.values():
@@ -138,6 +143,13 @@ class UnitOfWork:
             self.touched[a.id] = a
             self._current[a.id] = a
 
+    def rely_on(self, aggregate: RegistreAggregate) -> None:
+        """The command holds only if ``aggregate`` is still as read when it is
+        committed (a vote holds only while its round is open): the commit is
+        refused if another writer changed it meanwhile, and the command is run
+        again on fresh state."""
+        self.relied.setdefault(aggregate.id, aggregate.version)
+
     def put_personal(self, participant: str, name: str, contact: str | None) -> None:
         self.personal.append(Change(self.slug, participant, name, contact))
 
@@ -151,8 +163,13 @@ class UnitOfWork:
         transaction; returns what was recorded, the receipt last. Raises the
         store's IntegrityError if another writer saved the same aggregates first
         (nothing is then written)."""
-        recordings = self.store.app.save(*self.events, receipt, **{PERSONAL: list(self.personal)})
-        self.events, self.personal = [], []
+        # What this unit changes itself is checked by the store's unique keys.
+        changed = {e.originator_id for e in self.events}
+        relied = [(i, v) for i, v in self.relied.items() if i not in changed]
+        recordings = self.store.app.save(
+            *self.events, receipt, **{PERSONAL: list(self.personal), UNCHANGED: relied}
+        )
+        self.events, self.personal, self.relied = [], [], {}
         return recordings
 
     def keep_only(self, *kinds: type[RegistreAggregate]) -> None:

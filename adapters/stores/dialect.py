@@ -54,6 +54,10 @@ class Dialect:
         """The column of the events table that holds an event's position in the log."""
         return "rowid" if self.kind == "sqlite" else "notification_id"
 
+    def originator(self, originator_id: Any) -> Any:
+        """An aggregate's id as the events table keeps it (SQLite: its hex text)."""
+        return originator_id.hex if self.kind == "sqlite" else originator_id
+
     @property
     def blob(self) -> str:
         return "BLOB" if self.kind == "sqlite" else "BYTEA"
