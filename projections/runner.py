@@ -76,7 +76,9 @@ class LogStore(Protocol):
     @property
     def dialect(self) -> Dialect: ...
 
-    def transaction(self, commit: bool = False) -> AbstractContextManager[Any]: ...
+    def transaction(
+        self, commit: bool = False, write: bool = False
+    ) -> AbstractContextManager[Any]: ...
 
     def head(self) -> int: ...
 
@@ -268,9 +270,14 @@ class Projector:
 
     @contextmanager
     def _transaction(
-        self, tables: dict[str, str] | None = None, known: dict[str, Any] | None = None
+        self,
+        tables: dict[str, str] | None = None,
+        known: dict[str, Any] | None = None,
+        write: bool = False,
     ) -> Iterator[Db]:
-        with self.store.transaction(commit=True) as cursor:
+        # A transaction that writes waits for the store's other writers (clerks
+        # recording) instead of failing when one committed since it began.
+        with self.store.transaction(commit=True, write=write) as cursor:
             yield Db(cursor, self.dialect, tables or {}, known)
 
     def _physical(self, projection: Projection, generation: int) -> dict[str, str]:
@@ -356,7 +363,7 @@ class Projector:
         building: list[tuple[Projection, int]] = []
         for name in names:
             projection = self.projections[name]
-            with self._transaction() as db:
+            with self._transaction(write=True) as db:
                 rows = self._pointers(db, name)
                 unfinished = next(
                     (r for r in rows if not r["live"] and r["version"] == projection.version),
@@ -394,7 +401,7 @@ class Projector:
         )
 
     def _swap(self, projection: Projection, generation: int) -> None:
-        with self._transaction() as db:
+        with self._transaction(write=True) as db:
             old = [r for r in self._pointers(db, projection.name) if r["generation"] != generation]
             for view in self._views(projection).values():
                 db.execute(f"DROP VIEW IF EXISTS {view}")
@@ -423,7 +430,7 @@ class Projector:
         to_domain_event = self.store.to_domain_event
         head = self.head()
         while True:
-            with self.store.transaction(commit=True) as cursor:
+            with self.store.transaction(commit=True, write=True) as cursor:
                 dbs = [
                     (p, g, Db(cursor, self.dialect, tables[p.name], known[p.name], True))
                     for p, g in targets

@@ -3,6 +3,8 @@
 - A round closed while clerks cast votes: every vote is either recorded before
   the close, and told as a success, or refused as cast in a closed round (exit
   1); none is stored after the close.
+- ``registre replay`` and ``registre follow`` on SQLite while clerks record:
+  they wait for the writers instead of failing with "database is locked".
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import time
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from service_support import contribute, ctx, open_programme, register, synthesise
 
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
 from registre.adapters.stores.config import parse_url
+from registre.cli.main import main
 from registre.domain import Method
 from registre.domain.errors import RegistreError
 
@@ -120,3 +124,54 @@ def test_a_vote_racing_the_close_is_recorded_before_it_or_refused(store_url: str
         ]
     assert len(votes) == len(accepted)
     assert all(position < closed_at for position in votes)
+
+
+def _clerk(url: str, worker: int, seconds: float, barrier: Any, results: Any) -> None:
+    """Records contributions as fast as it can for a while."""
+    done, errors = 0, []
+    try:
+        with Registre.open(parse_url(url)) as service:
+            barrier.wait(timeout=60)
+            stop = time.monotonic() + seconds
+            while time.monotonic() < stop:
+                try:
+                    contribute(service, "prog", f"L-{worker}-{done}", author="v0-0")
+                    done += 1
+                except Exception as error:
+                    errors.append(f"{type(error).__name__}: {error}")
+    except Exception as error:
+        errors.append(f"{type(error).__name__}: {error}")
+    finally:
+        results.put((worker, done, errors))
+
+
+@pytest.mark.slow
+def test_replay_and_follow_wait_for_clerks_recording_on_sqlite(sqlite_url: str) -> None:
+    _prepare(sqlite_url)
+    spawn = multiprocessing.get_context("spawn")
+    clerks = 2
+    barrier = spawn.Barrier(clerks + 1)
+    results = spawn.Queue()
+    processes = [
+        spawn.Process(target=_clerk, args=(sqlite_url, w, 8.0, barrier, results))
+        for w in range(clerks)
+    ]
+    for p in processes:
+        p.start()
+    barrier.wait(timeout=60)
+    runner = CliRunner()
+    runs = []
+    stop = time.monotonic() + 7.0
+    while time.monotonic() < stop:
+        for line in (["replay"], ["replay", "tallies"], ["follow", "--once"], ["status"]):
+            result = runner.invoke(main, ["--database", sqlite_url, *line])
+            runs.append((line, result.exit_code, result.stderr))
+    reports = [results.get(timeout=60) for _ in processes]
+    for p in processes:
+        p.join(timeout=30)
+        assert p.exitcode == 0
+    failed = [(line, code, said) for line, code, said in runs if code != 0]
+    assert failed == [], failed[:3]
+    assert len(runs) >= 8
+    assert all(errors == [] for _, _, errors in reports), reports
+    assert all(done > 0 for _, done, _ in reports)
