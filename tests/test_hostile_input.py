@@ -221,3 +221,30 @@ def test_a_position_is_bounded_by_the_command_model() -> None:
     with pytest.raises(ValidationError):
         c.CorrectRecord(programme="p", position=MAX_STORED_INTEGER + 1, reason="r")
     assert c.CorrectRecord(programme="p", position=MAX_STORED_INTEGER, reason="r")
+
+
+def test_a_worksheet_whose_xml_cannot_be_read_is_bad_input(
+    registre: Registre, tmp_path: Path
+) -> None:
+    # Found by the fuzzing suite: a read-only workbook parses a sheet's XML as it
+    # reads its rows, after the workbook itself opened fine.
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "participants"
+    sheet.append(["key", "name", "organisation", "organisation_type"])
+    sheet.append(["P-100", "Anne", "O", "start-up"])
+    made = tmp_path / "made.xlsx"
+    book.save(made)
+    damaged = tmp_path / "participants.xlsx"
+    with zipfile.ZipFile(made) as source, zipfile.ZipFile(damaged, "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<t>Anne</t>", b"<t>&#1;</t>")
+            target.writestr(name, data)
+    refused(registre, f"import sheet fabrik {damaged}", says="not a readable XLSX worksheet")

@@ -121,7 +121,14 @@ def _xlsx(file: str, data: bytes, plan: Plan) -> list[tuple[str, list[Record]]]:
     for kind in KINDS:
         if kind not in names:
             continue
-        rows = book[names[kind]].iter_rows(values_only=True)
+        try:
+            # Read whole here: a read-only workbook parses its XML as it goes.
+            rows = iter(list(book[names[kind]].iter_rows(values_only=True)))
+        except Exception as error:  # the XML of a damaged sheet
+            book.close()
+            raise InvalidInput(
+                f"{file}[{names[kind]}]: not a readable XLSX worksheet ({error})"
+            ) from None
         header = [_text(v) for v in next(rows, ())]
         where = f"{file}[{names[kind]}]"
         if _kind_of(f"{where}:1", header, kind, plan) is None:
