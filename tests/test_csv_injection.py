@@ -111,4 +111,4 @@ def test_every_text_reads_back_as_itself_or_neutralised(text: str) -> None:
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
 def test_each_start_of_a_formula_is_neutralised_and_quoted(start: str) -> None:
     written = to_csv(Export("t", ["a"], [{"a": f"{start}1+1"}], {}))
-    assert written == f"a\r\n\"'{start}1+1\"\r\n"
+    assert written == f'a\r\n"\'{start}1+1"\r\n'
