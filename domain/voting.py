@@ -5,8 +5,11 @@ limit. A participant's votes in one round are one aggregate, the ballot, so
 the limit is checked inside one consistency boundary while a whole room
 votes in parallel.
 
-A vote racing the close of its round can be recorded just after it; the
-tally counts only votes recorded before the close, and lists late ones.
+A vote and the close of its round are different aggregates; the vote's
+command relies on its round as read (``UnitOfWork.rely_on``), so a vote that
+would be committed after the close is refused as cast in a closed round. A
+store recorded by an earlier version may hold votes recorded after the close:
+the tally counts only votes recorded before it, and lists late ones.
 """
 
 from __future__ import annotations
