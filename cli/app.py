@@ -17,12 +17,15 @@ from registre.adapters.application import commands as c
 from registre.adapters.stores import Store, StoreConfig, open_store, parse_url, resolve_url
 from registre.adapters.stores.config import ENV_VAR
 from registre.cli.output import CliError, invalid, option_names, problem_lines, show_result
+from registre.domain.bounds import MAX_STORED_INTEGER
 from registre.domain.errors import RegistreError
 
 M = TypeVar("M", bound=c.Command)
 F = TypeVar("F", bound=Callable[..., Any])
 
 ACTOR_ENV_VAR = "REGISTRE_ACTOR"
+# A number the store keeps (a checkpoint id): from 1 to the stores' largest integer.
+STORED = click.IntRange(1, MAX_STORED_INTEGER)
 JSON_META = "registre.json"
 
 

@@ -22,9 +22,10 @@ from registre.adapters.ledger.offline_verify import Unreadable, read_public_key,
 from registre.adapters.ledger.tables import AuditTables, exported_events
 from registre.adapters.ledger.verify import verify as verify_store
 from registre.adapters.stores import Store, StoreConfig
-from registre.cli.app import App, example
+from registre.cli.app import STORED, App, example
 from registre.cli.exports import write_out
 from registre.cli.output import EXIT_TAMPERED, CliError, emit_json
+from registre.domain.bounds import shown
 from registre.domain.errors import NotFound
 
 key_dir_option = click.option(
@@ -66,7 +67,9 @@ def audit() -> None:
 )
 @click.option("--label", default="", help="What the checkpoint marks, e.g. a restitution.")
 @click.option("--export", "out", metavar="FILE", help="Write an existing checkpoint to FILE.")
-@click.option("--id", "checkpoint_id", type=int, help="With --export: which one (default latest).")
+@click.option(
+    "--id", "checkpoint_id", type=STORED, help="With --export: which one (default latest)."
+)
 @key_dir_option
 def checkpoint(label: str, out: str | None, checkpoint_id: int | None, key_dir: str | None) -> None:
     """Sign the root of the whole ledger now and record it as a checkpoint; or,
@@ -186,16 +189,22 @@ def _own_public_key(store: Store, key_dir: str | None) -> bytes | None:
     "prove", epilog=example("registre audit prove 42", "registre audit prove 42 --checkpoint 3")
 )
 @click.argument("position", metavar="POSITION")
-@click.option("--checkpoint", "checkpoint_id", type=int, help="Checkpoint id (default latest).")
+@click.option("--checkpoint", "checkpoint_id", type=STORED, help="Checkpoint id (default latest).")
 def prove(position: str, checkpoint_id: int | None) -> None:
     """An inclusion proof: the event at POSITION is in the tree a checkpoint signed."""
     try:
         wanted = int(position.strip().removeprefix("#"))
     except ValueError:
-        raise CliError(f"POSITION {position!r} is not a whole number") from None
+        raise CliError(f"POSITION {shown(position)} is not a whole number") from None
     app = App.current()
     with app.store() as store:
         found = cp.get_checkpoint(store, checkpoint_id)
+        if not 1 <= wanted <= found.tree_size:
+            raise CliError(
+                f"event #{wanted} is not covered by checkpoint #{found.id} "
+                f"({found.tree_size} events)",
+                1,
+            )
         leaves, positions = _leaves(store, found.tree_size)
         rows = AuditTables(store).events_after(wanted - 1, 1)
     row = rows[0] if rows and rows[0].position == wanted else None
@@ -235,8 +244,8 @@ def prove(position: str, checkpoint_id: int | None) -> None:
 
 
 @audit.command("consistency", epilog=example("registre audit consistency 1 3"))
-@click.argument("first", type=int)
-@click.argument("second", type=int)
+@click.argument("first", type=STORED)
+@click.argument("second", type=STORED)
 def consistency(first: int, second: int) -> None:
     """A consistency proof: checkpoint SECOND extends checkpoint FIRST, with nothing
     before it changed."""

@@ -29,6 +29,7 @@ from registre.cli.output import (
 from registre.cli.publish import publish
 from registre.cli.stats import stats
 from registre.cli.trace import trace
+from registre.domain.bounds import shown, text_problem
 from registre.domain.errors import RegistreError
 
 
@@ -38,6 +39,15 @@ class RegistreGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         # In the order a programme unfolds, not alphabetically.
         return list(self.commands)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Every argument is text before any command reads it: a shell passes bytes
+        # that are not UTF-8 as lone surrogates, which no store can keep.
+        if ctx.parent is None:
+            problem = argument_problem(args)
+            if problem is not None:
+                raise CliError(problem, EXIT_INPUT)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug"))
@@ -60,6 +70,25 @@ class RegistreGroup(click.Group):
             if debug:
                 traceback.print_exc()
             raise _translate(error, debug) from None
+
+
+def argument_problem(args: list[str]) -> str | None:
+    """The first argument that is not text (a NUL, bytes that are not UTF-8), said
+    with the option it belongs to and a short prefix of it; None if all are."""
+    for n, arg in enumerate(args):
+        problem = text_problem(arg)
+        if problem is None:
+            continue
+        option, sep, value = arg.partition("=")
+        if arg.startswith("--") and sep:
+            where, shown_value = option, value
+        elif n > 0 and args[n - 1].startswith("-") and not arg.startswith("-"):
+            where, shown_value = args[n - 1], arg
+        else:
+            where, shown_value = "", arg
+        said = f"{shown(shown_value)} {problem}; give UTF-8 text without NUL characters"
+        return f"{where}: {said}" if where else said
+    return None
 
 
 def _usage(error: click.UsageError) -> CliError:

@@ -10,6 +10,7 @@ import click
 from pydantic import ValidationError
 
 from registre.adapters.application import Result
+from registre.domain.bounds import shown as quoted
 
 # Exit codes (see docs: 0 done, 1 refused by a rule, 2 bad input); 70 is sysexits' EX_SOFTWARE.
 EXIT_RULE = 1
@@ -29,7 +30,18 @@ class CliError(click.ClickException):
 
     def show(self, file: IO[Any] | None = None) -> None:
         for line in self.format_message().splitlines() or [""]:
-            click.echo(f"error: {line}", err=True, file=file)
+            click.echo(f"error: {_short(line)}", err=True, file=file)
+
+
+# A message line longer than this is cut: whatever it quotes, the reader needs
+# its beginning, not a megabyte of it.
+LONGEST_LINE = 500
+
+
+def _short(line: str) -> str:
+    if len(line) <= LONGEST_LINE:
+        return line
+    return f"{line[:LONGEST_LINE]}… ({len(line) - LONGEST_LINE:,} more characters)"
 
 
 def warn(message: str) -> None:
@@ -90,7 +102,7 @@ def _explain(problem: Mapping[str, Any]) -> str:
     kind: str = problem["type"]
     ctx: Mapping[str, Any] = problem.get("ctx") or {}
     value = problem.get("input")
-    shown = repr(value) if isinstance(value, str) else ""
+    shown = quoted(value) if isinstance(value, str) else ""
     if kind == "missing":
         return "is required"
     if kind == "string_too_short" and ctx.get("min_length") == 1:

@@ -20,7 +20,7 @@ import click
 
 from registre.adapters.stores import Store
 from registre.cli.app import App, example
-from registre.cli.output import CliError, emit_json
+from registre.cli.output import CliError, emit_json, warn
 from registre.domain.errors import NotFound
 from registre.projections import projector_for
 from registre.projections.audit_log import has_events, read_history
@@ -34,7 +34,16 @@ from registre.projections.runner import ProgressFn, Projector
 def projector() -> Iterator[tuple[Store, Projector]]:
     """The store the options name, and the projections kept in it."""
     with App.current().store() as store:
-        yield store, projector_for(store)
+        yield store, projector_for(store, _skipped)
+
+
+def _skipped(projection: str, position: int, said: str) -> None:
+    """A projection went past an event it could not store: the clerk hears of it
+    at once, and can annul the record (`registre correct`)."""
+    warn(
+        f"projection {projection} could not store the event at #{position} ({said}) and went "
+        f"past it; if it was recorded by mistake, annul it: registre correct SLUG {position}"
+    )
 
 
 @contextmanager

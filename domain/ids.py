@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from uuid import UUID, uuid5
 
+from registre.domain.bounds import shown
 from registre.domain.errors import InvalidInput
 
 NAMESPACE = UUID("6f1d3c52-8a0e-5c1b-9a57-2f0e4c1d7b90")
@@ -20,7 +21,7 @@ def check_key(key: str, what: str = "key") -> str:
     """Keys are short, printable and safe in paths and URLs."""
     if not KEY_PATTERN.match(key):
         raise InvalidInput(
-            f"{what} {key!r} is not valid: use 1 to 80 letters, digits, '.', '_' or '-', "
+            f"{what} {shown(key)} is not valid: use 1 to 80 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit"
         )
     return key

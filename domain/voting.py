@@ -5,8 +5,11 @@ limit. A participant's votes in one round are one aggregate, the ballot, so
 the limit is checked inside one consistency boundary while a whole room
 votes in parallel.
 
-A vote racing the close of its round can be recorded just after it; the
-tally counts only votes recorded before the close, and lists late ones.
+A vote and the close of its round are different aggregates; the vote's
+command relies on its round as read (``UnitOfWork.rely_on``), so a vote that
+would be committed after the close is refused as cast in a closed round. A
+store recorded by an earlier version may hold votes recorded after the close:
+the tally counts only votes recorded before it, and lists late ones.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from eventsourcing.domain import event
 
 from registre.domain.audit import Audit
 from registre.domain.base import RegistreAggregate, next_version
+from registre.domain.bounds import MAX_DOTS, MAX_SCORE
 from registre.domain.errors import InvalidInput, NotFound, RuleViolation, Unchanged
 from registre.domain.ids import check_key
 from registre.domain.reading import BallotRecord, standing_votes
@@ -64,6 +68,17 @@ class Round(RegistreAggregate):
             raise RuleViolation("a round needs at least one eligible proposal", field="proposals")
         if limit is not None and limit < 1:
             raise InvalidInput("the limit of votes or dots must be at least 1", field="limit")
+        count = len(set(proposals))
+        if limit is not None and method is Method.DOTS and limit > MAX_DOTS:
+            raise InvalidInput(
+                f"a dots round gives each participant at most {MAX_DOTS} dots", field="limit"
+            )
+        if limit is not None and method is Method.APPROVAL and limit > count:
+            raise InvalidInput(
+                f"the limit of approvals ({limit:,}) cannot exceed the number of "
+                f"eligible proposals ({count})",
+                field="limit",
+            )
         if method is Method.DOTS and limit is None:
             raise InvalidInput(
                 "a dots round needs a limit: how many dots each participant has", field="limit"
@@ -72,6 +87,10 @@ class Round(RegistreAggregate):
             max_score = 5 if max_score is None else max_score
             if max_score < 1:
                 raise InvalidInput("the highest score must be at least 1", field="max_score")
+            if max_score > MAX_SCORE:
+                raise InvalidInput(
+                    f"the highest score must be at most {MAX_SCORE}", field="max_score"
+                )
         elif max_score is not None:
             raise InvalidInput(
                 f"only a score round has a highest score; a {method.value} round takes none",

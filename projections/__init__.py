@@ -9,7 +9,7 @@ from registre.projections.audit_log import AuditLog
 from registre.projections.participation import Participation
 from registre.projections.plan import Plan
 from registre.projections.provenance import Provenance
-from registre.projections.runner import LogStore, Projection, Projector
+from registre.projections.runner import LogStore, Projection, Projector, SkipFn
 from registre.projections.tallies import Tallies
 
 
@@ -17,6 +17,7 @@ def all_projections() -> list[Projection]:
     return [AuditLog(), Plan(), Tallies(), Participation(), Provenance()]
 
 
-def projector_for(store: LogStore) -> Projector:
-    """Every projection, kept in the store given."""
-    return Projector(store, all_projections())
+def projector_for(store: LogStore, skipped: SkipFn | None = None) -> Projector:
+    """Every projection, kept in the store given; ``skipped`` hears of an event
+    a projection could not store and went past."""
+    return Projector(store, all_projections(), skipped)

@@ -76,7 +76,9 @@ class LogStore(Protocol):
     @property
     def dialect(self) -> Dialect: ...
 
-    def transaction(self, commit: bool = False) -> AbstractContextManager[Any]: ...
+    def transaction(
+        self, commit: bool = False, write: bool = False
+    ) -> AbstractContextManager[Any]: ...
 
     def head(self) -> int: ...
 
@@ -252,25 +254,51 @@ class Status:
 
 
 ProgressFn = Callable[[int, int], None]  # (position reached, head)
+# Told of an event a projection could not store: (projection, position, what went wrong).
+SkipFn = Callable[[str, int, str], None]
+
+
+def unstorable(error: BaseException) -> bool:
+    """Whether an error says an event's values do not fit a projection's tables
+    (a number past the store's integers, a text it refuses), as opposed to the
+    store being unavailable or a bug: the DB-API's DataError and IntegrityError,
+    under whichever driver, and what Python's sqlite3 raises before sending."""
+    if isinstance(error, OverflowError | UnicodeError):
+        return True
+    return any(c.__name__ in ("DataError", "IntegrityError") for c in type(error).__mro__)
+
+
 KeepFn = Callable[[Any], bool]  # whether a scratch view applies a domain event
 
 
 class Projector:
     """Runs projections against the store the application writes to."""
 
-    def __init__(self, store: LogStore, projections: Sequence[Projection]) -> None:
+    def __init__(
+        self,
+        store: LogStore,
+        projections: Sequence[Projection],
+        skipped: SkipFn | None = None,
+    ) -> None:
         self.store = store
         self.dialect = store.dialect
         self.prefix = store.dialect.table("")
         self.projections = {p.name: p for p in projections}
+        # Who hears of an event a projection could not store (and went past).
+        self.skipped = skipped
 
     # -- transactions and names ---------------------------------------------------
 
     @contextmanager
     def _transaction(
-        self, tables: dict[str, str] | None = None, known: dict[str, Any] | None = None
+        self,
+        tables: dict[str, str] | None = None,
+        known: dict[str, Any] | None = None,
+        write: bool = False,
     ) -> Iterator[Db]:
-        with self.store.transaction(commit=True) as cursor:
+        # A transaction that writes waits for the store's other writers (clerks
+        # recording) instead of failing when one committed since it began.
+        with self.store.transaction(commit=True, write=write) as cursor:
             yield Db(cursor, self.dialect, tables or {}, known)
 
     def _physical(self, projection: Projection, generation: int) -> dict[str, str]:
@@ -356,7 +384,7 @@ class Projector:
         building: list[tuple[Projection, int]] = []
         for name in names:
             projection = self.projections[name]
-            with self._transaction() as db:
+            with self._transaction(write=True) as db:
                 rows = self._pointers(db, name)
                 unfinished = next(
                     (r for r in rows if not r["live"] and r["version"] == projection.version),
@@ -394,7 +422,7 @@ class Projector:
         )
 
     def _swap(self, projection: Projection, generation: int) -> None:
-        with self._transaction() as db:
+        with self._transaction(write=True) as db:
             old = [r for r in self._pointers(db, projection.name) if r["generation"] != generation]
             for view in self._views(projection).values():
                 db.execute(f"DROP VIEW IF EXISTS {view}")
@@ -420,50 +448,121 @@ class Projector:
         targets = sorted(targets, key=lambda t: t[0].name)
         tables = {p.name: self._physical(p, g) for p, g in targets}
         known: dict[str, dict[str, Any]] = {p.name: {} for p, _ in targets}
-        to_domain_event = self.store.to_domain_event
         head = self.head()
         while True:
-            with self.store.transaction(commit=True) as cursor:
-                dbs = [
-                    (p, g, Db(cursor, self.dialect, tables[p.name], known[p.name], True))
-                    for p, g in targets
-                ]
-                positions: list[int] = []
-                for projection, generation, db in dbs:
-                    # Write first: it takes the row lock (PostgreSQL) or the write lock
-                    # (SQLite) before reading, so two runners never apply the same page.
-                    db.execute(
-                        f"UPDATE {self.prefix}{POINTERS} SET position = position "
-                        "WHERE name = ? AND generation = ?",
-                        (projection.name, generation),
-                    )
-                    positions += [
-                        db.rows(
-                            f"SELECT position FROM {self.prefix}{POINTERS} "
-                            "WHERE name = ? AND generation = ?",
-                            (projection.name, generation),
-                        )[0]["position"]
-                    ]
-                page = self.store.notifications(min(positions), PAGE_SIZE)
-                if not page:
-                    return
-                with dbs[0][2].pipeline():
-                    for notification in page:
-                        event = to_domain_event(notification)
-                        for (projection, _, db), position in zip(dbs, positions, strict=True):
-                            if notification.id > position:
-                                projection.apply(db, notification.id, event)
-                    for _, _, db in dbs:
-                        db.flush()
-                reached = page[-1].id
-                for (projection, generation, db), position in zip(dbs, positions, strict=True):
-                    db.execute(
-                        f"UPDATE {self.prefix}{POINTERS} SET position = ? "
-                        "WHERE name = ? AND generation = ?",
-                        (max(reached, position), projection.name, generation),
-                    )
+            try:
+                reached = self._advance_page(targets, tables, known)
+            except Exception as error:
+                if not unstorable(error):
+                    raise
+                # An event of the page does not fit some projection's tables: the
+                # page again, event by event, going past (and telling of) those.
+                reached = self._advance_carefully(targets, tables, known)
+            if reached is None:
+                return
             if progress:
                 progress(reached, max(head, reached))
+
+    def _lock_positions(self, dbs: Sequence[tuple[Projection, int, Db]]) -> list[int]:
+        positions: list[int] = []
+        for projection, generation, db in dbs:
+            # Write first: it takes the row lock (PostgreSQL) or the write lock
+            # (SQLite) before reading, so two runners never apply the same page.
+            db.execute(
+                f"UPDATE {self.prefix}{POINTERS} SET position = position "
+                "WHERE name = ? AND generation = ?",
+                (projection.name, generation),
+            )
+            positions += [
+                db.rows(
+                    f"SELECT position FROM {self.prefix}{POINTERS} "
+                    "WHERE name = ? AND generation = ?",
+                    (projection.name, generation),
+                )[0]["position"]
+            ]
+        return positions
+
+    def _set_positions(
+        self, dbs: Sequence[tuple[Projection, int, Db]], positions: Sequence[int], reached: int
+    ) -> None:
+        for (projection, generation, db), position in zip(dbs, positions, strict=True):
+            db.execute(
+                f"UPDATE {self.prefix}{POINTERS} SET position = ? "
+                "WHERE name = ? AND generation = ?",
+                (max(reached, position), projection.name, generation),
+            )
+
+    def _advance_carefully(
+        self,
+        targets: Sequence[tuple[Projection, int]],
+        tables: dict[str, dict[str, str]],
+        known: dict[str, dict[str, Any]],
+    ) -> int | None:
+        """One page, each event applied to each projection under a savepoint: an
+        event a projection cannot store is undone for that projection alone, told
+        to ``skipped``, and gone past. Returns the position reached (None: none)."""
+        to_domain_event = self.store.to_domain_event
+        with self.store.transaction(commit=True, write=True) as cursor:
+            dbs = [
+                (p, g, Db(cursor, self.dialect, tables[p.name], known[p.name])) for p, g in targets
+            ]
+            positions = self._lock_positions(dbs)
+            page = self.store.notifications(min(positions), PAGE_SIZE)
+            if not page:
+                return None
+            for notification in page:
+                event = to_domain_event(notification)
+                for (projection, _, db), position in zip(dbs, positions, strict=True):
+                    if notification.id <= position:
+                        continue
+                    db.execute("SAVEPOINT registre_event")
+                    try:
+                        projection.apply(db, notification.id, event)
+                        db.flush()
+                    except Exception as error:
+                        if not unstorable(error):
+                            raise
+                        db.execute("ROLLBACK TO SAVEPOINT registre_event")
+                        # What it remembered from the event may not have been stored.
+                        db.known.clear()
+                        if self.skipped is not None:
+                            first = str(error).strip().splitlines()[0] if str(error) else ""
+                            said = f"{type(error).__name__}: {first}"[:200]
+                            self.skipped(projection.name, notification.id, said)
+                    db.execute("RELEASE SAVEPOINT registre_event")
+            reached = page[-1].id
+            self._set_positions(dbs, positions, reached)
+        return reached
+
+    def _advance_page(
+        self,
+        targets: Sequence[tuple[Projection, int]],
+        tables: dict[str, dict[str, str]],
+        known: dict[str, dict[str, Any]],
+    ) -> int | None:
+        """One page applied to every target in one transaction; the position
+        reached, or None when there was nothing left."""
+        to_domain_event = self.store.to_domain_event
+        with self.store.transaction(commit=True, write=True) as cursor:
+            dbs = [
+                (p, g, Db(cursor, self.dialect, tables[p.name], known[p.name], True))
+                for p, g in targets
+            ]
+            positions = self._lock_positions(dbs)
+            page = self.store.notifications(min(positions), PAGE_SIZE)
+            if not page:
+                return None
+            with dbs[0][2].pipeline():
+                for notification in page:
+                    event = to_domain_event(notification)
+                    for (projection, _, db), position in zip(dbs, positions, strict=True):
+                        if notification.id > position:
+                            projection.apply(db, notification.id, event)
+                for _, _, db in dbs:
+                    db.flush()
+            reached = page[-1].id
+            self._set_positions(dbs, positions, reached)
+        return reached
 
     def _apply(
         self,

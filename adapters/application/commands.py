@@ -11,7 +11,14 @@ import re
 from datetime import date, datetime
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from registre.domain import (
     ActionStatus,
@@ -22,6 +29,7 @@ from registre.domain import (
     Outcome,
     SessionKind,
 )
+from registre.domain.bounds import MAX_DOTS, MAX_SCORE, MAX_STORED_INTEGER, shown, text_problem
 from registre.domain.ids import KEY_PATTERN
 
 Key = Annotated[str, StringConstraints(strip_whitespace=True, pattern=KEY_PATTERN.pattern)]
@@ -29,10 +37,42 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20000)]
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20000)]
 
-SOURCE_REF = re.compile(r"^(?P<key>[A-Za-z0-9][A-Za-z0-9._-]{0,79})(?:@(?P<version>[1-9][0-9]*))?$")
+# A version is a small number; 18 digits keep it within the stores' integers.
+SOURCE_REF = re.compile(
+    r"^(?P<key>[A-Za-z0-9][A-Za-z0-9._-]{0,79})(?:@(?P<version>[1-9][0-9]{0,17}))?$"
+)
+# A position in the log, as the stores number it.
+Position = Annotated[int, Field(ge=1, le=MAX_STORED_INTEGER)]
 
 
-class Command(BaseModel):
+def _clean(value: object) -> object:
+    """Refuses a text with a NUL character or bytes that were not UTF-8, wherever it
+    sits in a field (a list of keys, a founder's name); anything else is left to
+    the field's type."""
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _clean(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _clean(key)
+            _clean(item)
+    return value
+
+
+class Clean(BaseModel):
+    """A model whose every text is text: no NUL, nothing but UTF-8."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _text_only(cls, value: object) -> object:
+        return _clean(value)
+
+
+class Command(Clean):
     """A recording command: what a clerk asks, about one programme."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -47,7 +87,7 @@ class Command(BaseModel):
         return None
 
 
-class Context(BaseModel):
+class Context(Clean):
     """Who records, for whom, when it happened, from where, under which id."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -173,7 +213,8 @@ class SourceRef(BaseModel):
         match = SOURCE_REF.match(text.strip())
         if not match:
             raise ValueError(
-                f"{text!r} is not a contribution reference: use KEY or KEY@VERSION (e.g. C-12@2)"
+                f"{shown(text)} is not a contribution reference: "
+                "use KEY or KEY@VERSION (e.g. C-12@2)"
             )
         version = match["version"]
         return cls(contribution=match["key"], version=int(version) if version else None)
@@ -225,8 +266,8 @@ class OpenRound(Command):
     key: Key
     session: Key
     method: Method
-    limit: int | None = Field(default=None, ge=1)
-    max_score: int | None = Field(default=None, ge=1, le=100)
+    limit: int | None = Field(default=None, ge=1, le=MAX_STORED_INTEGER)
+    max_score: int | None = Field(default=None, ge=1, le=MAX_SCORE)
     proposals: list[Key] = Field(min_length=1)
     # Whole ballots of at least so many votes; at most so many dots on one proposal.
     min_votes: int | None = None
@@ -234,6 +275,14 @@ class OpenRound(Command):
     # A participatory budget: what can be spent, and each proposal's cost.
     budget: int | None = None
     costs: dict[Key, int] = {}
+
+    @field_validator("limit")
+    @classmethod
+    def _dots_in_reach(cls, limit: int | None, info: ValidationInfo) -> int | None:
+        # The limit against the eligible proposals is the domain's (Round.open).
+        if limit is not None and info.data.get("method") is Method.DOTS and limit > MAX_DOTS:
+            raise ValueError(f"a dots round gives each participant at most {MAX_DOTS} dots")
+        return limit
 
 
 class CloseRound(Command):
@@ -322,7 +371,7 @@ class ReportProgress(Command):
 class CorrectRecord(Command):
     ACTION: ClassVar[str] = "correct"
 
-    position: int = Field(ge=1)
+    position: Position
     reason: Text
 
 

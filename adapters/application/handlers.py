@@ -271,6 +271,8 @@ def cast_vote(cmd: c.CastVote, u: UnitOfWork) -> str:
             f"round {cmd.round} takes whole ballots of at least {round_.min_votes} votes; "
             "cast the ballot whole"
         )
+    # A vote holds only if its round is still open when it is committed.
+    u.rely_on(round_)
     round_.require_eligible(cmd.proposal)
     u.participant(cmd.participant)
     value = round_.value_of(cmd.value)
@@ -286,6 +288,8 @@ def cast_vote(cmd: c.CastVote, u: UnitOfWork) -> str:
 def cast_ballot(cmd: c.CastBallot, u: UnitOfWork) -> str:
     round_ = u.get(Round, cmd.round)
     round_.require_open()
+    # A ballot holds only if its round is still open when it is committed.
+    u.rely_on(round_)
     for proposal, _ in cmd.votes:
         round_.require_eligible(proposal)
     u.participant(cmd.participant)
@@ -311,6 +315,7 @@ def fund_proposals(cmd: c.FundProposals, u: UnitOfWork) -> str:
 def retract_vote(cmd: c.RetractVote, u: UnitOfWork) -> str:
     round_ = u.get(Round, cmd.round)
     round_.require_open()
+    u.rely_on(round_)
     ballot = u.find(Ballot, Ballot.key_for(cmd.round, cmd.participant))
     if ballot is None:
         raise RuleViolation(f"participant {cmd.participant} has not voted in round {cmd.round}")

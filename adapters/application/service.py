@@ -39,6 +39,7 @@ from registre.adapters.application.unit_of_work import UnitOfWork
 from registre.adapters.stores import Store, StoreConfig, open_store
 from registre.adapters.stores import personal_data as personal
 from registre.adapters.stores.keys import PersonalKeys, keyed_digest
+from registre.adapters.stores.recorders import ChangedSinceRead
 from registre.domain import Audit, CommandReceipt, Programme, RegistreAggregate, Round, Session
 from registre.domain.errors import Conflict, InvalidInput, RuleViolation
 from registre.domain.ids import command_receipt_id, entity_id, programme_id
@@ -302,6 +303,8 @@ class Registre:
 def _lost_race(error: Exception) -> bool:
     """Whether a failed commit lost to another writer: an aggregate's version
     saved first (a unique key), or the lock that orders the log not had in time."""
+    if isinstance(error, ChangedSinceRead):
+        return True
     message = str(error).lower()
     if isinstance(error, OperationalError):
         return "lock" in message
@@ -328,6 +331,7 @@ class _Chunk:
     events: list[Any]
     personal: list[personal.Change]
     receipt: CommandReceipt
+    relied: dict[UUID, int]
 
 
 class Batch:
@@ -425,8 +429,8 @@ class Batch:
                 command_id=chunk_id,
             ),
         )
-        chunk = _Chunk(self.uow.events, self.uow.personal, receipt)
-        self.uow.events, self.uow.personal = [], []
+        chunk = _Chunk(self.uow.events, self.uow.personal, receipt, self.uow.relied)
+        self.uow.events, self.uow.personal, self.uow.relied = [], [], {}
         self._commands, self._ids, self._last = [], [], None
         if self.hold:
             self.held.append(chunk)
@@ -446,7 +450,7 @@ class Batch:
 
     def _write(self, chunk: _Chunk) -> list[int]:
         uow = self.uow
-        uow.events, uow.personal = chunk.events, chunk.personal
+        uow.events, uow.personal, uow.relied = chunk.events, chunk.personal, chunk.relied
         try:
             recordings: list[Recording[UUID]] = uow.commit(chunk.receipt)
         except IntegrityError as error:

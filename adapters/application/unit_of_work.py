@@ -27,7 +27,7 @@ from eventsourcing.persistence import Recording
 
 from registre.adapters.stores import Store
 from registre.adapters.stores.personal_data import Change, Personal, sealed_change
-from registre.adapters.stores.recorders import PERSONAL
+from registre.adapters.stores.recorders import PERSONAL, UNCHANGED
 from registre.domain import Audit, CommandReceipt, Participant, Programme, RegistreAggregate
 from registre.domain.errors import AlreadyExists, NotFound, RuleViolation
 from registre.domain.ids import entity_id, programme_id
@@ -44,6 +44,9 @@ class UnitOfWork:
         self.touched: dict[UUID, RegistreAggregate] = {}  # every aggregate read or created
         self.events: list[Any] = []  # collected from the commands run so far, in order
         self.personal: list[Change] = []
+        # Aggregates the commands relied on without changing them, by id: the
+        # version read (see ``rely_on``).
+        self.relied: dict[UUID, int] = {}
         self.warnings: list[str] = []
         self._current: dict[UUID, RegistreAggregate] = {}  # touched by the running command
         self.slug = ""
@@ -63,6 +66,7 @@ class UnitOfWork:
         """Runs one command's handler; collects its events, or forgets what it changed."""
         self.slug, self._audit, self.warnings = slug, audit, []
         personal = len(self.personal)
+        relied = dict(self.relied)
         try:
             summary = handler(command, self)
         except BaseException:
@@ -72,6 +76,7 @@ class UnitOfWork:
                     aggregate.collect_events()
                     self.touched.pop(aggregate_id, None)
             del self.personal[personal:]
+            self.relied = relied
             raise
         else:
             for aggregate in self._current.values():
@@ -153,6 +158,13 @@ class UnitOfWork:
             self.touched[a.id] = a
             self._current[a.id] = a
 
+    def rely_on(self, aggregate: RegistreAggregate) -> None:
+        """The command holds only if ``aggregate`` is still as read when it is
+        committed (a vote holds only while its round is open): the commit is
+        refused if another writer changed it meanwhile, and the command is run
+        again on fresh state."""
+        self.relied.setdefault(aggregate.id, aggregate.version)
+
     def put_personal(self, participant: str, data: Personal) -> None:
         self.personal.append(sealed_change(self.store.keys, self.slug, participant, data))
 
@@ -173,8 +185,13 @@ class UnitOfWork:
         for change in self.personal:
             if change.sealed is None:
                 self.store.keys.destroy(change.programme, change.participant)
-        recordings = self.store.app.save(*self.events, receipt, **{PERSONAL: list(self.personal)})
-        self.events, self.personal = [], []
+        # What this unit changes itself is checked by the store's unique keys.
+        changed = {e.originator_id for e in self.events}
+        relied = [(i, v) for i, v in self.relied.items() if i not in changed]
+        recordings = self.store.app.save(
+            *self.events, receipt, **{PERSONAL: list(self.personal), UNCHANGED: relied}
+        )
+        self.events, self.personal, self.relied = [], [], {}
         return recordings
 
     def keep_only(self, *kinds: type[RegistreAggregate]) -> None:

@@ -52,7 +52,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from registre.adapters.application import commands as c
-from registre.adapters.importers.runner import Plan, Row, digest
+from registre.adapters.importers.runner import Plan, Row, csv_rows, digest
 from registre.domain import Method, OrganisationType, Outcome, SessionKind
 from registre.domain.errors import InvalidInput
 from registre.domain.ids import check_key
@@ -269,7 +269,12 @@ def _records(
         plan.problems.append(f"{file}:1: not UTF-8 text")
         return []
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    missing = [col for col in columns if col not in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as error:
+        plan.problems.append(f"{file}:1: {error}")
+        return []
+    missing = [col for col in columns if col not in fieldnames]
     if missing:
         plan.problems.append(
             f"{file}:1: missing column {missing[0]!r} (a Pol.is export has {', '.join(columns)})"
@@ -277,7 +282,7 @@ def _records(
         return []
     records = []
     line = 2
-    for record in reader:
+    for record in csv_rows(reader, file, plan):
         extra = record.pop(None, None)
         if extra and rest is not None and rest == (reader.fieldnames or [""])[-1]:
             record[rest] = ",".join([record.get(rest) or "", *extra])

@@ -31,10 +31,11 @@ compares the record with the file's own figures.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -63,6 +64,26 @@ class Row:
     commands: list[c.Command] = field(default_factory=list)
     occurred_at: datetime | None = None  # when it happened; None: --occurred-at, or now
     problem: str | None = None  # why the line could not be read into commands
+
+
+def csv_rows(reader: Any, file: str, plan: Plan) -> Iterator[Any]:
+    """The rows of a CSV reader (``csv.reader``, ``csv.DictReader``), until one
+    cannot be read: that one is noted as a problem of its line (FILE:LINE) and the
+    file is read no further.
+    A cell longer than the csv module takes is such a row, as is a stray NUL."""
+    while True:
+        line = reader.line_num + 1  # where the next row starts
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            said = str(error)
+            if "field larger than field limit" in said:
+                said = f"a cell is longer than {csv.field_size_limit():,} characters"
+            plan.problems.append(f"{file}:{line}: {said}; the file was read no further")
+            return
+        yield row
 
 
 @dataclass

@@ -22,7 +22,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from registre.adapters.application import commands as c
-from registre.adapters.importers.runner import Plan, Row, digest, explain, parse_model
+from registre.adapters.importers.runner import (
+    Plan,
+    Row,
+    csv_rows,
+    digest,
+    explain,
+    parse_model,
+)
 from registre.domain import OrganisationType
 from registre.domain.errors import InvalidInput
 
@@ -92,11 +99,11 @@ def _csv(file: str, data: bytes, kind: str | None, plan: Plan) -> tuple[str, lis
     except UnicodeDecodeError:
         raise InvalidInput(f"{file}: not UTF-8 text; save the sheet as CSV UTF-8") from None
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, [])
+    header: list[str] = next(csv_rows(reader, file, plan), [])
     found = _kind_of(f"{file}:1", header, kind, plan)
     records: list[Record] = []
     line = reader.line_num + 1
-    for cells in reader:
+    for cells in csv_rows(reader, file, plan):
         if any(cell.strip() for cell in cells):
             records.append((f"{file}:{line}", _values(header, cells)))
         line = reader.line_num + 1  # the next row starts after this one's last line
@@ -120,7 +127,14 @@ def _xlsx(file: str, data: bytes, plan: Plan) -> list[tuple[str, list[Record]]]:
     for kind in KINDS:
         if kind not in names:
             continue
-        rows = book[names[kind]].iter_rows(values_only=True)
+        try:
+            # Read whole here: a read-only workbook parses its XML as it goes.
+            rows = iter(list(book[names[kind]].iter_rows(values_only=True)))
+        except Exception as error:  # the XML of a damaged sheet
+            book.close()
+            raise InvalidInput(
+                f"{file}[{names[kind]}]: not a readable XLSX worksheet ({error})"
+            ) from None
         header = [_text(v) for v in next(rows, ())]
         where = f"{file}[{names[kind]}]"
         if _kind_of(f"{where}:1", header, kind, plan) is None:

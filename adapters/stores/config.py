@@ -101,6 +101,9 @@ def parse_url(url: str) -> StoreConfig:
             "APPLICATION_RECORDER_TOPIC": RECORDERS + "LedgeredSQLiteRecorder",
             # The schema is created and upgraded by ``schema``, not at every start.
             "CREATE_TABLE": "n",
+            # How long a writer waits for another's transaction (seconds), as
+            # PostgreSQL's lock_timeout below.
+            "SQLITE_LOCK_TIMEOUT": "10",
         },
     )
 

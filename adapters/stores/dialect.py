@@ -55,6 +55,21 @@ class Dialect:
         return "rowid" if self.kind == "sqlite" else "notification_id"
 
     @property
+    def begin_writing(self) -> str | None:
+        """How a transaction that will write begins, if the store needs it said.
+
+        SQLite's plain BEGIN takes the write lock at the first write; a
+        transaction that has read before must then fail at once ("database is
+        locked") if another writer committed meanwhile, however long the busy
+        timeout. BEGIN IMMEDIATE takes the write lock first, waiting for it as
+        long as the busy timeout allows. PostgreSQL waits on the row it updates."""
+        return "BEGIN IMMEDIATE" if self.kind == "sqlite" else None
+
+    def originator(self, originator_id: Any) -> Any:
+        """An aggregate's id as the events table keeps it (SQLite: its hex text)."""
+        return originator_id.hex if self.kind == "sqlite" else originator_id
+
+    @property
     def blob(self) -> str:
         return "BLOB" if self.kind == "sqlite" else "BYTEA"
 

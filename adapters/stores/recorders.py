@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
@@ -40,6 +40,38 @@ CHECKPOINTS_TABLE = "registre_checkpoints"
 LOCK_FUNCTION = "registre_lock_events"
 # The keyword argument of ``Application.save`` that carries personal data.
 PERSONAL = "personal_data"
+# The keyword argument of ``Application.save`` that carries the aggregates a
+# command read and relied on without changing them, each with the version it read.
+UNCHANGED = "unchanged_since_read"
+
+
+class ChangedSinceRead(IntegrityError):
+    """An aggregate a command relied on (a vote's round) was changed by another
+    writer after the command read it: nothing of the command is written."""
+
+
+def check_unchanged(
+    cursor: Any, dialect: Dialect, events_table: str, expected: Sequence[tuple[UUID, int]]
+) -> None:
+    """Refuses the transaction if any aggregate is no longer at the version read.
+
+    Run after the transaction holds the writers' lock (the events table's
+    on PostgreSQL, the database's on SQLite, taken by the first insert), so the
+    versions it reads cannot change before the commit: a vote and the close of
+    its round are recorded one after the other, never across each other."""
+    for originator_id, version in expected:
+        rows = dialect.rows(
+            cursor,
+            f"SELECT MAX(originator_version) AS version FROM {dialect.table(events_table)} "
+            "WHERE originator_id = ?",
+            (dialect.originator(originator_id),),
+        )
+        found = rows[0]["version"] if rows else None
+        if found != version:
+            raise ChangedSinceRead(
+                f"aggregate {originator_id} changed since it was read "
+                f"(version {version}, now {found})"
+            )
 
 
 def leaves(
@@ -67,6 +99,11 @@ def write_leaves(cursor: Any, dialect: Dialect, rows: Sequence[tuple[int, bytes]
 def _changes(kwargs: dict[str, Any]) -> Sequence[Change]:
     changes: Sequence[Change] = kwargs.get(PERSONAL) or ()
     return changes
+
+
+def _unchanged(kwargs: dict[str, Any]) -> Sequence[tuple[UUID, int]]:
+    expected: Sequence[tuple[UUID, int]] = kwargs.get(UNCHANGED) or ()
+    return expected
 
 
 class LedgeredSQLiteRecorder(SQLiteApplicationRecorder):
@@ -100,6 +137,7 @@ class LedgeredSQLiteRecorder(SQLiteApplicationRecorder):
                 positions.append(cursor.lastrowid)
             write_leaves(cursor, self.dialect, leaves(stored_events, positions))
             personal_data.write(cursor, self.dialect, _changes(kwargs))
+            check_unchanged(cursor, self.dialect, self.events_table_name, _unchanged(kwargs))
         return positions
 
 
@@ -153,4 +191,5 @@ class LedgeredPostgresRecorder(PostgresApplicationRecorder):
             positions = [row["notification_id"] for row in cursor.fetchall()]
             write_leaves(cursor, self.dialect, leaves(stored_events, positions))
             personal_data.write(cursor, self.dialect, _changes(kwargs))
+            check_unchanged(cursor, self.dialect, self.events_table_name, _unchanged(kwargs))
         return positions

@@ -76,10 +76,28 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self, commit: bool = False) -> Iterator[Any]:
-        """A cursor in one transaction of the store (rows are read by column name)."""
-        with self.recorder.datastore.transaction(commit=commit) as cursor:
-            yield cursor
+    def transaction(self, commit: bool = False, write: bool = False) -> Iterator[Any]:
+        """A cursor in one transaction of the store (rows are read by column name).
+
+        With ``write``, the transaction takes the store's write lock before its
+        first statement, waiting for other writers (see ``Dialect.begin_writing``),
+        and commits at the end."""
+        begin = self.dialect.begin_writing if write else None
+        if begin is None:
+            with self.recorder.datastore.transaction(commit=commit or write) as cursor:
+                yield cursor
+            return
+        with (
+            self.recorder.datastore.get_connection(commit=True) as connection,
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(begin)
+            try:
+                yield cursor
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
 
     # -- the log, as the projections read it ---------------------------------------
 
