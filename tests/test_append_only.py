@@ -17,6 +17,8 @@ from registre.adapters.application import commands as c
 from registre.adapters.stores.config import parse_url
 from registre.projections import projector_for
 
+LAYER = "integration"
+
 CTX = c.Context(actor="greffe")
 
 

@@ -25,6 +25,8 @@ from registre.adapters.ledger.verify import verify
 from registre.adapters.stores.config import parse_url
 from registre.cli.main import main
 
+LAYER = "integration"
+
 RUNS = 33  # per store: three of each kind of change
 CTX = c.Context(actor="greffe")
 

@@ -20,6 +20,8 @@ from registre.adapters.ledger.offline_verify import signature_valid
 from registre.adapters.stores.config import parse_url
 from registre.cli.main import main
 
+LAYER = "integration"
+
 CTX = c.Context(actor="greffe")
 
 

@@ -49,6 +49,8 @@ from registre.domain import (
 )
 from registre.domain.proposal import cite, merge, split
 
+LAYER = "unit"
+
 GOLDEN = Path(__file__).parent / "fixtures" / "event_bytes_v1.jsonl"
 
 RECORDED_AT = datetime(2022, 3, 4, 17, 0, 0, 123456, tzinfo=UTC)

@@ -13,6 +13,8 @@ from registre.adapters.application import commands as c
 from registre.adapters.ledger.leaves import LEDGER_TABLE, event_leaf_hash
 from registre.domain import Audit, DecisionRule, Programme
 
+LAYER = "integration"
+
 CTX = c.Context(actor="greffe")
 
 

@@ -19,6 +19,8 @@ from registre.adapters.stores import schema as store_schema
 from registre.adapters.stores.config import parse_url
 from registre.projections import projector_for
 
+LAYER = "integration"
+
 pytestmark = pytest.mark.postgres
 CTX = c.Context(actor="greffe")
 

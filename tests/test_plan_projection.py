@@ -11,6 +11,8 @@ from registre.projections.listings import read_proposals
 from registre.projections.plan import ActionPlan, read_plan
 from registre.projections.runner import Projector
 
+LAYER = "unit"
+
 CTX = c.Context(actor="greffe")
 P = "medvallee"
 FOUNDERS = ["metropole", "etat", "region"]

@@ -12,6 +12,8 @@ from registre.projections import projector_for
 from registre.projections.audit_log import AuditLog
 from registre.projections.runner import Db, Projector
 
+LAYER = "integration"
+
 CTX = c.Context(actor="greffe", on_behalf_of="Comité", source="CR-1")
 
 

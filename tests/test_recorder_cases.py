@@ -54,6 +54,8 @@ from eventsourcing.utils import Environment
 from registre.adapters.stores.config import parse_url
 from registre.adapters.stores.recorders import LedgeredPostgresRecorder, LedgeredSQLiteRecorder
 
+LAYER = "integration"
+
 # The case leaves its reader threads running when it ends; on SQLite they then
 # read through connections that tearDown closes, and sqlite3 crashes the whole
 # run (SIGSEGV) now and then. PostgreSQL runs it; NonInterleaving covers

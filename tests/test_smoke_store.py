@@ -1,6 +1,8 @@
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
 
+LAYER = "integration"
+
 
 def test_a_programme_opened_in_a_store_is_found_there_again(service: Registre) -> None:
     ctx = c.Context(actor="clerk")

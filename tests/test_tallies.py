@@ -20,6 +20,8 @@ from registre.domain.errors import RegistreError
 from registre.projections import projector_for
 from registre.projections.tallies import ProposalTally, RoundTally, read_tallies
 
+LAYER = "unit"
+
 P = "vote"
 PEOPLE = ["p1", "p2", "p3"]
 PROPOSALS = ["F1", "F2"]
