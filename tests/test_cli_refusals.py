@@ -6,17 +6,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_support import Registre
 from click.testing import CliRunner
-from test_cli import Registre, set_up
 
 from registre.adapters.application import commands as c
 from registre.adapters.application import handlers
 from registre.cli.main import main
 
+LAYER = "e2e"
+
 
 @pytest.fixture
 def registre(store_url: str) -> Registre:
+    """An empty store."""
     return Registre(store_url)
+
+
+@pytest.fixture
+def set_up_registre(set_up_url: str) -> Registre:
+    """A store of its own holding ``SETUP`` (recorded once per run, see conftest)."""
+    return Registre(set_up_url)
 
 
 @dataclass(frozen=True)
@@ -137,9 +146,9 @@ MISTAKES = {
 
 @pytest.mark.parametrize("mistake", MISTAKES.values(), ids=list(MISTAKES))
 def test_a_mistake_is_refused_in_one_line_and_records_nothing(
-    registre: Registre, mistake: Mistake
+    set_up_registre: Registre, mistake: Mistake
 ) -> None:
-    set_up(registre)
+    registre = set_up_registre
     for line in mistake.first:
         registre.ok(line)
     before = registre.events()

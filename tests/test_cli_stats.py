@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from registre.cli.main import main
 
+LAYER = "e2e"
+
 SLUG = "fabrik-medvallee"
 ROUND = "priorites-atelier-4"
 
@@ -20,9 +22,9 @@ def run(url: str, *args: str) -> Any:
 
 
 @pytest.fixture
-def demo_store(store_url: str) -> str:
-    assert run(store_url, "demo").exit_code == 0
-    return store_url
+def demo_store(demo_url: str) -> str:
+    """A copy of its own of the demonstration programme, recorded once per run (conftest)."""
+    return demo_url
 
 
 def test_stats_as_json_counts_participants_rounds_and_kinds(demo_store: str) -> None:

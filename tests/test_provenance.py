@@ -20,6 +20,8 @@ from registre.projections.runner import Projector
 from registre.projections.trace import Trace, read_trace
 from registre.projections.trace_formats import render, to_dot, to_mermaid, to_prov, to_text
 
+LAYER = "unit"
+
 P = "prov"
 TYPES = {
     "p1": "university",
@@ -307,10 +309,10 @@ def run(url: str, *args: str) -> Any:
     return CliRunner().invoke(main, ["--database", url, *args], catch_exceptions=False)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("fmt", ["text", "json", "prov", "dot", "mermaid"])
-def test_registre_trace_on_the_demo(sqlite_url: str, fmt: str) -> None:
-    assert run(sqlite_url, "demo").exit_code == 0
-    result = run(sqlite_url, "trace", "fabrik-medvallee", "P-06", "--format", fmt)
+def test_registre_trace_on_the_demo(demo_url: str, fmt: str) -> None:
+    result = run(demo_url, "trace", "fabrik-medvallee", "P-06", "--format", fmt)
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     if fmt == "text":
@@ -326,8 +328,10 @@ def test_registre_trace_on_the_demo(sqlite_url: str, fmt: str) -> None:
         assert '-->|"merged-into"|' in out
 
 
-def test_registre_trace_on_postgres_and_refusals(store_url: str) -> None:
-    assert run(store_url, "demo").exit_code == 0
+@pytest.mark.e2e
+@pytest.mark.stores("sqlite", "postgres")
+def test_registre_trace_on_postgres_and_refusals(demo_url: str) -> None:
+    store_url = demo_url
     assert "P-01" in run(store_url, "--json", "trace", "fabrik-medvallee", "P-01").stdout
     nope = run(store_url, "trace", "nope", "P-01")
     assert nope.exit_code == 1 and nope.stderr.strip() == "error: no programme 'nope' in this store"
