@@ -243,9 +243,9 @@ def _clerk_path(m: Measured, service: Registre, raw: RawSQLite | RawPostgres, se
     before = service.store.app.recorder.max_notification_id() or 0
     latencies = m.clerk_latencies
     with progress("clerk path", k) as advance:
-        for name, command, context in steps:
+        for command, context in steps:
             started = time.perf_counter()
-            getattr(service, name)(command, context)
+            service.handle(command, context)
             latencies.append(time.perf_counter() - started)
             advance(len(latencies))
     m.clerk_commands = len(latencies)
