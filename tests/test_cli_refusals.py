@@ -214,10 +214,11 @@ def test_a_file_that_is_not_a_store_is_refused_in_one_line(tmp_path: Path) -> No
 def test_an_unexpected_failure_is_one_line_unless_debugging(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def boom(*_: object) -> None:
+    def boom(*_: object) -> str:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setitem(handlers.COMMAND_HANDLERS, c.AddAxis, boom)
+    command: type[c.Command] = c.AddAxis
+    monkeypatch.setitem(handlers.COMMAND_HANDLERS, command, boom)
     args = ["programme", "axis", "fabrik", "x", "--title", "X", "--as", "clerk"]
     quiet = CliRunner().invoke(main, ["--database", sqlite_url, *args])
     assert quiet.exit_code == 70

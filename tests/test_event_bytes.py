@@ -20,9 +20,10 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.persistence import Mapper, StoredEvent
 from make_topic_fixture import event_classes, topic_of
 
@@ -68,7 +69,7 @@ def _audit(n: int, *, on_behalf_of: str | None = None, source: str | None = None
     )
 
 
-def record_every_kind_of_event() -> list[Aggregate.Event]:
+def record_every_kind_of_event() -> list[CanMutateAggregate[UUID]]:
     """Records at least one event of every class, through the command methods.
 
     The events are returned in a fixed order, each with a fixed timestamp."""
@@ -148,7 +149,7 @@ def record_every_kind_of_event() -> list[Aggregate.Event]:
     action.report(ActionStatus.IN_PROGRESS, 30, "lancé", audit())
     a2 = Action.assign(p6, "A-2", "Suivre", "État", [], None, audit())
 
-    events: list[Aggregate.Event] = []
+    events: list[CanMutateAggregate[UUID]] = []
     for aggregate in (
         prog,
         receipt,

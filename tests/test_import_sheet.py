@@ -20,7 +20,7 @@ from registre.adapters.application.unit_of_work import UnitOfWork
 from registre.adapters.importers.runner import ImportReport, run
 from registre.adapters.importers.sheet import COLUMNS, KINDS, plan_sheet, write_template
 from registre.cli.main import main
-from registre.domain import Participant, Session
+from registre.domain import Method, Participant, Session
 from registre.domain.errors import InvalidInput
 
 LAYER = "unit"
@@ -89,7 +89,9 @@ def test_a_workbook_records_its_sheets_in_order_votes_included(
     contribute(service, P, "C1")
     synthesise(service, P, "F1", "C1")
     service.handle(
-        c.OpenRound(programme=P, key="R1", session="W1", method="dots", limit=3, proposals=["F1"]),
+        c.OpenRound(
+            programme=P, key="R1", session="W1", method=Method.DOTS, limit=3, proposals=["F1"]
+        ),
         ctx(),
     )
     book = Workbook()

@@ -21,7 +21,11 @@ CTX = c.Context(actor="greffe")
 def _open(service: Registre, slug: str) -> None:
     service.handle(
         c.OpenProgramme(
-            programme=slug, title="T", organiser="O", founders={"m": "Métropole"}, rule="any"
+            programme=slug,
+            title="T",
+            organiser="O",
+            founders={"m": "Métropole"},
+            rule=DecisionRule.ANY,
         ),
         CTX,
     )

@@ -99,9 +99,9 @@ def test_counts_by_type_session_and_axis_match_the_log(demo: Registre) -> None:
     for session, axes in log.session_axes.items():
         for axis in axes:
             by_axis[axis] |= log.attended[session]
-    for axis, people in log.contributions.values():
-        if axis:
-            by_axis[axis] |= set(people)
+    for contribution_axis, people in log.contributions.values():
+        if contribution_axis:
+            by_axis[contribution_axis] |= set(people)
     assert {a.axis: a.participants for a in report.axes} == {a: len(k) for a, k in by_axis.items()}
     assert {a.axis: a.by_type for a in report.axes} == {a: log.kinds(k) for a, k in by_axis.items()}
 

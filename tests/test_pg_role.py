@@ -17,6 +17,7 @@ from registre.adapters.application import commands as c
 from registre.adapters.stores import open_store
 from registre.adapters.stores import schema as store_schema
 from registre.adapters.stores.config import parse_url
+from registre.domain import DecisionRule, OrganisationType
 from registre.projections import projector_for
 
 LAYER = "integration"
@@ -79,7 +80,11 @@ def test_the_role_records_erases_and_rebuilds_but_cannot_change_the_record(
     with Registre.open(parse_url(role_url)) as service:
         service.handle(
             c.OpenProgramme(
-                programme="alpha", title="T", organiser="O", founders={"m": "M"}, rule="any"
+                programme="alpha",
+                title="T",
+                organiser="O",
+                founders={"m": "M"},
+                rule=DecisionRule.ANY,
             ),
             CTX,
         )
@@ -89,7 +94,7 @@ def test_the_role_records_erases_and_rebuilds_but_cannot_change_the_record(
                 key="p1",
                 name="Anne Martin",
                 organisation="Asso",
-                organisation_type="association",
+                organisation_type=OrganisationType.ASSOCIATION,
             ),
             CTX,
         )

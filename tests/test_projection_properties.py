@@ -15,6 +15,7 @@ import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,14 @@ from hypothesis import strategies as st
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
 from registre.adapters.stores.config import parse_url
-from registre.domain import ActionStatus, Decision, DecisionRule, Outcome
+from registre.domain import (
+    ActionStatus,
+    Decision,
+    DecisionRule,
+    OrganisationType,
+    Outcome,
+    SessionKind,
+)
 from registre.domain.errors import RegistreError
 from registre.projections import projector_for
 from registre.projections.plan import ActionPlan, read_plan
@@ -206,10 +214,17 @@ def open_programme(s: Registre, rule: DecisionRule) -> None:
         c.OpenProgramme(programme=P, title="T", organiser="O", founders=FOUNDERS, rule=rule), CTX
     )
     s.handle(c.AddAxis(programme=P, key="ax", title="Axe"), CTX)
-    s.handle(c.ScheduleSession(programme=P, key="S1", kind="workshop", on="2021-10-05"), CTX)
+    s.handle(
+        c.ScheduleSession(programme=P, key="S1", kind=SessionKind.WORKSHOP, on=date(2021, 10, 5)),
+        CTX,
+    )
     s.handle(
         c.RegisterParticipant(
-            programme=P, key="p1", name="Ana", organisation="Lab", organisation_type="research-lab"
+            programme=P,
+            key="p1",
+            name="Ana",
+            organisation="Lab",
+            organisation_type=OrganisationType.RESEARCH_LAB,
         ),
         CTX,
     )
@@ -290,7 +305,13 @@ def test_rebuilt_and_past_views_equal_the_projections_built_command_by_command(
 
 # -- the plan's stored history against the rebuild ------------------------------------
 
-WATCHED = ("Adopted", "AdoptionWithdrawn", "RecordAnnulled", "MergedInto", "SplitInto")
+WATCHED: tuple[str, ...] = (
+    "Adopted",
+    "AdoptionWithdrawn",
+    "RecordAnnulled",
+    "MergedInto",
+    "SplitInto",
+)
 WATCHED += ("Reworded", "ProgressReported")
 
 

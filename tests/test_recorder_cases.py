@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from typing import Any, ClassVar
+from typing import Any
 
 import psycopg
 import pytest
@@ -66,7 +66,7 @@ READERS_OUTLIVE = "its reader threads outlive it and crash sqlite3 at tearDown"
 
 
 class SQLiteFile:
-    db_name: ClassVar[str] = ""
+    db_name: str = ""
     datastore: SQLiteDatastore
 
     def setUp(self) -> None:
