@@ -194,8 +194,8 @@ def read_joined(tables: AuditTables) -> int:
                     f"SELECT e.{tables.position} AS position, e.originator_id, "
                     "e.originator_version, e.topic, e.state, l.leaf_hash "
                     f"FROM {tables.events} e JOIN {tables.ledger} l "
-                    f"ON l.position = e.{tables.position} WHERE e.{tables.position} > %s "
-                    f"ORDER BY e.{tables.position} LIMIT %s"
+                    f"ON l.position = e.{tables.position} WHERE e.{tables.position} > ? "
+                    f"ORDER BY e.{tables.position} LIMIT ?"
                 ),
                 (position, AUDIT_PAGE_SIZE),
             )
