@@ -1,5 +1,7 @@
 """`registre stats`: participation, the tallies of the rounds and the kinds of
-organisation behind each proposal, as text and as JSON."""
+organisation behind each proposal, as text and as JSON. On a copy of the
+demonstration programme; the participation and tallies it reads come from
+PostgreSQL too."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ def demo_store(demo_url: str) -> str:
     return demo_url
 
 
+@pytest.mark.stores("sqlite", "postgres")
 def test_stats_as_json_counts_participants_rounds_and_kinds(demo_store: str) -> None:
     result = run(demo_store, "--json", "stats", SLUG)
     assert result.exit_code == 0, result.stderr
