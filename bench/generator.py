@@ -309,7 +309,7 @@ class _Consultation:
         self.scale = Scale.of(events)
         self.rng = random.Random(f"{seed}/{slug}/{events}")
         self.steps: list[Step] = []
-        self.todo: list[tuple[str, c.Command, str | None, str | None]] = []
+        self.todo: list[tuple[c.Command, str | None, str | None]] = []
         self.axes: dict[str, str] = {}
         self.participants: list[str] = []
         self.activity: list[float] = []  # cumulative weights: some take part a lot

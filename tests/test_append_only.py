@@ -15,7 +15,10 @@ from tamper_support import StoreTables, attacker, store_tables
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
 from registre.adapters.stores.config import parse_url
+from registre.domain import DecisionRule, OrganisationType
 from registre.projections import projector_for
+
+LAYER = "integration"
 
 CTX = c.Context(actor="greffe")
 
@@ -23,7 +26,11 @@ CTX = c.Context(actor="greffe")
 def _open(service: Registre, slug: str = "alpha") -> None:
     service.handle(
         c.OpenProgramme(
-            programme=slug, title="T", organiser="O", founders={"m": "Métropole"}, rule="any"
+            programme=slug,
+            title="T",
+            organiser="O",
+            founders={"m": "Métropole"},
+            rule=DecisionRule.ANY,
         ),
         CTX,
     )
@@ -117,7 +124,7 @@ def test_personal_data_stays_erasable(service: Registre) -> None:
                 key=key,
                 name=name,
                 organisation="Asso",
-                organisation_type="association",
+                organisation_type=OrganisationType.ASSOCIATION,
             ),
             CTX,
         )

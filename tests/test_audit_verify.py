@@ -25,6 +25,8 @@ from registre.adapters.ledger.verify import verify
 from registre.adapters.stores.config import parse_url
 from registre.cli.main import main
 
+LAYER = "integration"
+
 RUNS = 33  # per store: three of each kind of change
 CTX = c.Context(actor="greffe")
 
@@ -98,10 +100,8 @@ def copy_store(url: str, run: int, tmp_path: Path) -> str:
     ) as pg:
         pg.execute(f"CREATE SCHEMA {schema}")
         for table in ("registre_events", "registre_ledger", "registre_checkpoints"):
-            pg.execute(
-                f"CREATE TABLE {schema}.{table} (LIKE {source}.{table} INCLUDING ALL)"  # type: ignore[arg-type]
-            )
-            pg.execute(f"INSERT INTO {schema}.{table} SELECT * FROM {source}.{table}")  # type: ignore[arg-type]
+            pg.execute(f"CREATE TABLE {schema}.{table} (LIKE {source}.{table} INCLUDING ALL)")
+            pg.execute(f"INSERT INTO {schema}.{table} SELECT * FROM {source}.{table}")
     return url.replace(f"schema={source}", f"schema={schema}")
 
 

@@ -19,6 +19,9 @@ from registre.adapters.ledger.offline_verify import main as offline_main
 from registre.adapters.ledger.offline_verify import signature_valid
 from registre.adapters.stores.config import parse_url
 from registre.cli.main import main
+from registre.domain import DecisionRule
+
+LAYER = "integration"
 
 CTX = c.Context(actor="greffe")
 
@@ -57,7 +60,11 @@ def test_a_checkpoint_signs_the_root_of_the_ledger(store_url: str, keys: Path) -
         assert (empty.tree_size, empty.root_hash) == (0, EMPTY_ROOT)
         service.handle(
             c.OpenProgramme(
-                programme="labo", title="T", organiser="O", founders={"m": "M"}, rule="any"
+                programme="labo",
+                title="T",
+                organiser="O",
+                founders={"m": "M"},
+                rule=DecisionRule.ANY,
             ),
             CTX,
         )

@@ -10,6 +10,8 @@ from click.testing import CliRunner
 
 from registre.cli.main import main
 
+LAYER = "e2e"
+
 
 def run(url: str, *args: str) -> Any:
     result = CliRunner().invoke(main, ["--database", url, *args], catch_exceptions=False)
@@ -17,9 +19,9 @@ def run(url: str, *args: str) -> Any:
 
 
 @pytest.fixture
-def demo_store(store_url: str) -> str:
-    assert run(store_url, "demo").exit_code == 0
-    return store_url
+def demo_store(demo_url: str) -> str:
+    """A copy of its own of the demonstration programme, recorded once per run (conftest)."""
+    return demo_url
 
 
 def test_plan_show_lists_the_adopted_priorities_with_their_decisions(demo_store: str) -> None:
@@ -46,6 +48,7 @@ def test_history_filters_by_kind_and_actor(demo_store: str) -> None:
     assert nobody.exit_code == 0 and nobody.stdout == ""
 
 
+@pytest.mark.stores("sqlite", "postgres")
 def test_status_shows_no_lag_after_a_query_and_replay_rebuilds(demo_store: str) -> None:
     run(demo_store, "plan", "show", "fabrik-medvallee")
     run(demo_store, "history", "fabrik-medvallee")
@@ -67,6 +70,7 @@ def test_unknown_programme_and_projection_are_refused(sqlite_url: str) -> None:
     assert bad.exit_code == 2 and "no projection 'nope'" in bad.stderr
 
 
+@pytest.mark.stores("sqlite", "postgres")
 def test_follow_once_brings_every_projection_to_the_head(demo_store: str) -> None:
     before = json.loads(run(demo_store, "status", "--json").stdout)["projections"]
     assert all(p["generation"] == 0 for p in before)  # nothing built yet

@@ -6,17 +6,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cli_support import Registre
 from click.testing import CliRunner
-from test_cli import Registre, set_up
 
 from registre.adapters.application import commands as c
 from registre.adapters.application import handlers
 from registre.cli.main import main
 
+LAYER = "e2e"
+
 
 @pytest.fixture
 def registre(store_url: str) -> Registre:
+    """An empty store."""
     return Registre(store_url)
+
+
+@pytest.fixture
+def set_up_registre(set_up_url: str) -> Registre:
+    """A store of its own holding ``SETUP`` (recorded once per run, see conftest)."""
+    return Registre(set_up_url)
 
 
 @dataclass(frozen=True)
@@ -137,9 +146,9 @@ MISTAKES = {
 
 @pytest.mark.parametrize("mistake", MISTAKES.values(), ids=list(MISTAKES))
 def test_a_mistake_is_refused_in_one_line_and_records_nothing(
-    registre: Registre, mistake: Mistake
+    set_up_registre: Registre, mistake: Mistake
 ) -> None:
-    set_up(registre)
+    registre = set_up_registre
     for line in mistake.first:
         registre.ok(line)
     before = registre.events()
@@ -205,10 +214,11 @@ def test_a_file_that_is_not_a_store_is_refused_in_one_line(tmp_path: Path) -> No
 def test_an_unexpected_failure_is_one_line_unless_debugging(
     sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def boom(*_: object) -> None:
+    def boom(*_: object) -> str:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setitem(handlers.COMMAND_HANDLERS, c.AddAxis, boom)
+    command: type[c.Command] = c.AddAxis
+    monkeypatch.setitem(handlers.COMMAND_HANDLERS, command, boom)
     args = ["programme", "axis", "fabrik", "x", "--title", "X", "--as", "clerk"]
     quiet = CliRunner().invoke(main, ["--database", sqlite_url, *args])
     assert quiet.exit_code == 70

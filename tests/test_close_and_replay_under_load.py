@@ -24,6 +24,8 @@ from registre.cli.main import main
 from registre.domain import Method
 from registre.domain.errors import RegistreError
 
+LAYER = "integration"
+
 VOTERS = 3  # processes casting votes
 PER_VOTER = 12  # participants each process votes for, one vote each
 PROPOSALS = ["P-1", "P-2"]

@@ -16,6 +16,8 @@ from registre.adapters.stores.config import parse_url
 from registre.domain import Ballot, Method
 from registre.domain.errors import RegistreError
 
+LAYER = "integration"
+
 WORKERS = 4
 DOTS = 3
 CONTESTED = ["p0", "p1"]  # every process spends dots for these participants

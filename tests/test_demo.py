@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from conftest import Recordings, record_demo
 
 from registre.adapters.application import Registre
 from registre.adapters.demo import ACTOR, record_fabrik_medvallee
@@ -18,6 +18,8 @@ from registre.adapters.stores.config import parse_url
 from registre.domain import Action, Contribution, Programme, Proposal, Round, Status
 from registre.domain.errors import AlreadyExists
 
+LAYER = "unit"
+
 
 @dataclass
 class Demo:
@@ -25,28 +27,24 @@ class Demo:
     lines: list[str]
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def recorded(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Demo]:
-    """The demo recorded once per kind of store; the tests below only read it."""
-    if request.param == "sqlite":
-        url = str(tmp_path_factory.mktemp("demo") / "registre.db")
-    else:
-        database: str = request.getfixturevalue("postgres_database")
-        url = f"{database}?schema=demo_{uuid.uuid4().hex[:12]}"
+@pytest.fixture(scope="module")
+def recorded(recordings: Recordings) -> Iterator[Demo]:
+    """A copy of the demo as `registre demo` records it (once per run, see conftest),
+    open for the module; the tests below only read it."""
+    url, lines = recordings.copy("demo", "sqlite", record_demo)
     service = Registre.open(parse_url(url))
     try:
-        yield Demo(service, record_fabrik_medvallee(service))
+        yield Demo(service, lines)
     finally:
         service.close()
 
 
 @pytest.fixture
-def service(recorded: Demo) -> Registre:
-    return recorded.service
+def service(recorded: Demo) -> Iterator[Registre]:
+    """The module's demo store; a test that wrote to it would fail here."""
+    head = recorded.service.store.head()
+    yield recorded.service
+    assert recorded.service.store.head() == head, "a test of the demo wrote to the shared store"
 
 
 @pytest.fixture

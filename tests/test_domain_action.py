@@ -10,6 +10,8 @@ from domain_support import adopted, audit, programme, validated
 from registre.domain import Action, ActionStatus, Proposal
 from registre.domain.errors import InvalidInput, RuleViolation
 
+LAYER = "unit"
+
 
 def assign(priority: Proposal) -> Action:
     return Action.assign(

@@ -13,6 +13,8 @@ from registre.domain import Ballot, Method, OrganisationType, Participant, Round
 from registre.domain.errors import InvalidInput, RuleViolation, Unchanged
 from registre.domain.voting import greedy_funding
 
+LAYER = "unit"
+
 PROPOSALS = ["P-1", "P-2", "P-3"]
 
 

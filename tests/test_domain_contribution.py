@@ -8,6 +8,8 @@ from domain_support import audit, contribution
 from registre.domain import Contribution
 from registre.domain.errors import NotFound, RuleViolation
 
+LAYER = "unit"
+
 
 def test_a_contribution_needs_an_author() -> None:
     with pytest.raises(RuleViolation) as refused:

@@ -23,6 +23,8 @@ from registre.domain import (
 )
 from registre.domain.errors import RuleViolation
 
+LAYER = "unit"
+
 
 def dots_round(limit: int = 2) -> Round:
     return Round.open("medvallee", "R1", "W1", Method.DOTS, limit, None, ["P-1", "P-2"], audit())

@@ -8,6 +8,8 @@ from domain_support import adopted, audit, pending_kinds, programme, proposal, v
 from registre.domain import Decision, DecisionRule, Outcome, Status
 from registre.domain.errors import NotFound, RuleViolation
 
+LAYER = "unit"
+
 # -- validation state machine ---------------------------------------------------------------
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from registre.domain.errors import InvalidInput, RegistreError, RuleViolation, Unchanged
 
+LAYER = "unit"
+
 DOMAIN = Path(__file__).parent.parent / "domain"
 
 

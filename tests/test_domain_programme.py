@@ -8,6 +8,8 @@ from domain_support import audit, programme
 from registre.domain import DecisionRule, Programme
 from registre.domain.errors import AlreadyExists, InvalidInput, NotFound, RuleViolation
 
+LAYER = "unit"
+
 
 def test_a_programme_without_founders_is_refused() -> None:
     with pytest.raises(RuleViolation) as refused:

@@ -13,6 +13,8 @@ from registre.domain import Outcome, Programme, Proposal, Status
 from registre.domain.errors import NotFound, RuleViolation
 from registre.domain.proposal import cite, merge, split
 
+LAYER = "unit"
+
 # -- synthesis and citation -------------------------------------------------------------
 
 

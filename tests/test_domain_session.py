@@ -10,6 +10,8 @@ from domain_support import audit
 from registre.domain import Session, SessionKind
 from registre.domain.errors import RuleViolation, Unchanged
 
+LAYER = "unit"
+
 
 def session() -> Session:
     return Session.schedule(

@@ -8,6 +8,8 @@ from domain_support import audit
 from registre.domain import Ballot, Method, Round
 from registre.domain.errors import InvalidInput, NotFound, RuleViolation, Unchanged
 
+LAYER = "unit"
+
 
 def open_round(method: Method, limit: int | None = None, max_score: int | None = None) -> Round:
     return Round.open(

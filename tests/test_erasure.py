@@ -34,6 +34,8 @@ from registre.cli.main import main
 from registre.domain import OrganisationType, Participant
 from registre.domain.errors import RuleViolation
 
+LAYER = "integration"
+
 P = "prog"
 FIXTURES = Path(__file__).parent / "fixtures"
 

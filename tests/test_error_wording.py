@@ -13,6 +13,8 @@ from click.testing import CliRunner
 
 from registre.cli.main import main
 
+LAYER = "e2e"
+
 SETUP = [
     "programme open labo --title Labo --organiser Ville --founder ville=Ville --rule any",
     "session schedule labo A1 --kind workshop --on 2019-03-14",

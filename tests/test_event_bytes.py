@@ -20,9 +20,10 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import CanMutateAggregate
 from eventsourcing.persistence import Mapper, StoredEvent
 from make_topic_fixture import event_classes, topic_of
 
@@ -49,6 +50,8 @@ from registre.domain import (
 )
 from registre.domain.proposal import cite, merge, split
 
+LAYER = "unit"
+
 GOLDEN = Path(__file__).parent / "fixtures" / "event_bytes_v1.jsonl"
 
 RECORDED_AT = datetime(2022, 3, 4, 17, 0, 0, 123456, tzinfo=UTC)
@@ -66,7 +69,7 @@ def _audit(n: int, *, on_behalf_of: str | None = None, source: str | None = None
     )
 
 
-def record_every_kind_of_event() -> list[Aggregate.Event]:
+def record_every_kind_of_event() -> list[CanMutateAggregate[UUID]]:
     """Records at least one event of every class, through the command methods.
 
     The events are returned in a fixed order, each with a fixed timestamp."""
@@ -164,7 +167,7 @@ def record_every_kind_of_event() -> list[Aggregate.Event]:
     budget.close(audit())
     budget.select_funding({"P-1": (3, 3), "P-5": (2, 2)}, audit())
 
-    events: list[Aggregate.Event] = []
+    events: list[CanMutateAggregate[UUID]] = []
     for aggregate in (
         prog,
         receipt,

@@ -33,6 +33,8 @@ from registre.adapters.stores.config import parse_url
 from registre.cli.main import main
 from registre.domain.bounds import MAX_STORED_INTEGER
 
+LAYER = "e2e"
+
 
 def fuzz(examples: int) -> settings:
     """Seeded (derandomize: the same examples on every run) and bounded."""

@@ -1,6 +1,7 @@
 """The generated consultation: deterministic, accepted step by step by the
-rules on both stores, through the clerk's path and the batched path alike,
-and shaped like a real consultation."""
+rules through the clerk's path and the batched path alike, and shaped like a
+real consultation. Unit tests; another writer between two chunks of a batch
+is a matter for the store, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ from registre.domain.errors import Conflict, InvalidInput, NotFound
 from registre.projections import projector_for
 from registre.projections.plan import read_plan
 from registre.projections.tallies import read_tallies
+
+LAYER = "unit"
 
 EVENTS = 3000
 
@@ -91,7 +94,7 @@ def test_mistakes_are_refused_with_a_message() -> None:
         consultation("gen", 0)
 
 
-# -- every step accepted, on both stores and both paths ------------------------------------------
+# -- every step accepted, on both paths ------------------------------------------
 
 
 @pytest.mark.parametrize("per_transaction", [pytest.param(1, marks=pytest.mark.slow), 200])
@@ -116,19 +119,19 @@ def test_every_step_is_accepted(service: Registre, per_transaction: int) -> None
         assert recorded.commands < recorded.events < 2 * recorded.commands
 
 
-def test_any_prefix_of_the_steps_can_be_recorded(tmp_path: Path) -> None:
-    with Registre.open(parse_url(str(tmp_path / "prefix.db"))) as service:
+def test_any_prefix_of_the_steps_can_be_recorded(ram_folder: Path) -> None:
+    with Registre.open(parse_url(str(ram_folder / "prefix.db"))) as service:
         prefix = list(itertools.islice(steps("gen", EVENTS), 777))
         recorded = record(service, [prefix], 10**9, per_transaction=50)
         assert recorded.commands == 777
         assert max_position(service) == recorded.events
 
 
-def test_both_paths_give_the_same_plan_and_tallies(tmp_path: Path) -> None:
+def test_both_paths_give_the_same_plan_and_tallies(ram_folder: Path) -> None:
     cycles = first(3, seed=7)
     seen = []
     for per_transaction in (1, 200):
-        with Registre.open(parse_url(str(tmp_path / f"per-{per_transaction}.db"))) as service:
+        with Registre.open(parse_url(str(ram_folder / f"per-{per_transaction}.db"))) as service:
             record(service, cycles, 10**9, per_transaction=per_transaction)
             projector = projector_for(service.store)
             projector.catch_up()
@@ -185,6 +188,7 @@ def test_a_batch_saves_what_is_pending_at_its_end(service: Registre) -> None:
         service.batch(0).__enter__()
 
 
+@pytest.mark.integration
 def test_another_writer_between_two_chunks_makes_the_next_one_fail(service: Registre) -> None:
     flat = list(itertools.islice(steps("gen", EVENTS), 3))  # the programme and two axes
     with pytest.raises(Conflict, match="another writer"), service.batch(10) as batch:
@@ -201,8 +205,8 @@ def test_another_writer_between_two_chunks_makes_the_next_one_fail(service: Regi
 # -- realism -----------------------------------------------------------------------------------
 
 
-def test_the_consultation_looks_like_one(tmp_path: Path) -> None:
-    with Registre.open(parse_url(str(tmp_path / "real.db"))) as service:
+def test_the_consultation_looks_like_one(ram_folder: Path) -> None:
+    with Registre.open(parse_url(str(ram_folder / "real.db"))) as service:
         generate(service, "gen", 6000, per_transaction=500)
         kinds: Counter[str] = Counter()
         types: set[OrganisationType] = set()

@@ -19,6 +19,8 @@ from registre.domain.bounds import MAX_STORED_INTEGER, shown, text_problem
 from registre.domain.errors import InvalidInput
 from registre.domain.voting import Round
 
+LAYER = "e2e"
+
 TOO_BIG = str(MAX_STORED_INTEGER + 1)  # 9223372036854775808
 
 

@@ -22,6 +22,8 @@ from registre.domain.errors import InvalidInput
 from registre.projections import projector_for
 from registre.projections.tallies import read_tallies
 
+LAYER = "unit"
+
 P = "budget"
 FIXTURES = Path(__file__).parent / "fixtures" / "pabulib"
 FILES = sorted(FIXTURES.glob("*.pb"))

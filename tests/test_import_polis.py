@@ -1,6 +1,7 @@
 """Pol.is imports: a conversation recorded as an online session, checked whole,
 saved in chunks, idempotent and resumable; the tally of each comment is the
-count of each voter's latest vote in votes.csv, on SQLite and PostgreSQL."""
+count of each voter's latest vote in votes.csv. Unit tests; the interrupted
+import, which the store decides, runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from registre.cli.main import main
 from registre.domain.errors import InvalidInput
 from registre.projections import projector_for
 from registre.projections.tallies import read_tallies
+
+LAYER = "unit"
 
 P = "online"
 LONDON = Path(__file__).parent / "fixtures" / "polis" / "london.youth.policing"
@@ -155,6 +158,7 @@ def test_a_conversation_needs_an_online_session(service: Registre) -> None:
     assert max_position(service) == before
 
 
+@pytest.mark.integration
 def test_an_interrupted_import_run_again_completes_without_duplicates(
     service: Registre, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -187,6 +191,7 @@ def test_keep_open_leaves_the_round_open(service: Registre) -> None:
     assert "Round.Closed" not in report.counts
 
 
+@pytest.mark.e2e
 def test_the_command_line_imports_and_reports_bad_input_in_one_line(sqlite_url: str) -> None:
     runner = CliRunner()
     base = ["--database", sqlite_url]

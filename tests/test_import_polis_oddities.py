@@ -19,6 +19,8 @@ from registre.adapters.importers.polis import NO_TEXT, NOTE_EMPTY, NOTE_UNLISTED
 from registre.adapters.importers.runner import ImportReport, run
 from registre.domain import Contribution
 
+LAYER = "unit"
+
 HEADER = "timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body"
 JS_DATE = "Mon Jul 17 2023 16:10:15 GMT+0200 (Central European Summer Time)"
 T0 = 1_689_602_000  # seconds

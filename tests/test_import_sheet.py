@@ -1,6 +1,7 @@
 """Workshop sheets: CSV files and XLSX workbooks of participants, attendance,
-contributions and votes, checked whole, saved in chunks, idempotent, on
-SQLite and PostgreSQL. Names and contacts never enter the events."""
+contributions and votes, checked whole, saved in chunks, idempotent. Names
+and contacts never enter the events. Unit tests; the interrupted import, which
+the store decides, runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -19,8 +20,10 @@ from registre.adapters.application.unit_of_work import UnitOfWork
 from registre.adapters.importers.runner import ImportReport, run
 from registre.adapters.importers.sheet import COLUMNS, KINDS, plan_sheet, write_template
 from registre.cli.main import main
-from registre.domain import Participant, Session
+from registre.domain import Method, Participant, Session
 from registre.domain.errors import InvalidInput
+
+LAYER = "unit"
 
 P = "atelier"
 
@@ -86,7 +89,9 @@ def test_a_workbook_records_its_sheets_in_order_votes_included(
     contribute(service, P, "C1")
     synthesise(service, P, "F1", "C1")
     service.handle(
-        c.OpenRound(programme=P, key="R1", session="W1", method="dots", limit=3, proposals=["F1"]),
+        c.OpenRound(
+            programme=P, key="R1", session="W1", method=Method.DOTS, limit=3, proposals=["F1"]
+        ),
         ctx(),
     )
     book = Workbook()
@@ -150,6 +155,7 @@ def test_a_sheet_imported_again_records_nothing(service: Registre, tmp_path: Pat
     assert max_position(service) == after
 
 
+@pytest.mark.integration
 def test_an_interrupted_sheet_import_completes_when_run_again(
     service: Registre, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -194,6 +200,7 @@ def test_the_template_has_every_kind_and_its_participants_import(
         write_template(tmp_path / "modeles")
 
 
+@pytest.mark.e2e
 def test_the_command_line_lists_bad_rows_and_exits_2(sqlite_url: str, tmp_path: Path) -> None:
     runner = CliRunner()
     base = ["--database", sqlite_url]

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from registre.adapters.ledger.leaves import _general, leaf_bytes
 
+LAYER = "unit"
+
 TOPICS = st.one_of(
     st.just("registre.domain.proposal:Proposal.FounderDecided"),
     st.text(max_size=40),

@@ -13,13 +13,19 @@ from registre.adapters.application import commands as c
 from registre.adapters.ledger.leaves import LEDGER_TABLE, event_leaf_hash
 from registre.domain import Audit, DecisionRule, Programme
 
+LAYER = "integration"
+
 CTX = c.Context(actor="greffe")
 
 
 def _open(service: Registre, slug: str) -> None:
     service.handle(
         c.OpenProgramme(
-            programme=slug, title="T", organiser="O", founders={"m": "Métropole"}, rule="any"
+            programme=slug,
+            title="T",
+            organiser="O",
+            founders={"m": "Métropole"},
+            rule=DecisionRule.ANY,
         ),
         CTX,
     )

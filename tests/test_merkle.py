@@ -21,6 +21,8 @@ from registre.adapters.ledger.merkle import (
     verify_inclusion,
 )
 
+LAYER = "unit"
+
 ENTRIES = [
     bytes.fromhex(h)
     for h in (

@@ -4,6 +4,7 @@ programme, checked against counts made straight from the event log."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,10 +12,12 @@ from service_support import ctx
 
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
-from registre.adapters.demo import record_fabrik_medvallee
 from registre.adapters.demo.data import SLUG
+from registre.adapters.stores.config import parse_url
 from registre.projections import projector_for
 from registre.projections.participation import ParticipationReport, read_participation
+
+LAYER = "unit"
 
 
 def _report(service: Registre) -> ParticipationReport:
@@ -71,9 +74,10 @@ class FromTheLog:
 
 
 @pytest.fixture
-def demo(service: Registre) -> Registre:
-    record_fabrik_medvallee(service)
-    return service
+def demo(demo_url: str) -> Iterator[Registre]:
+    """A copy of its own of the demo (recorded once per run, see conftest)."""
+    with Registre.open(parse_url(demo_url)) as service:
+        yield service
 
 
 def test_counts_by_type_session_and_axis_match_the_log(demo: Registre) -> None:
@@ -95,9 +99,9 @@ def test_counts_by_type_session_and_axis_match_the_log(demo: Registre) -> None:
     for session, axes in log.session_axes.items():
         for axis in axes:
             by_axis[axis] |= log.attended[session]
-    for axis, people in log.contributions.values():
-        if axis:
-            by_axis[axis] |= set(people)
+    for contribution_axis, people in log.contributions.values():
+        if contribution_axis:
+            by_axis[contribution_axis] |= set(people)
     assert {a.axis: a.participants for a in report.axes} == {a: len(k) for a, k in by_axis.items()}
     assert {a.axis: a.by_type for a in report.axes} == {a: log.kinds(k) for a, k in by_axis.items()}
 

@@ -17,7 +17,10 @@ from registre.adapters.application import commands as c
 from registre.adapters.stores import open_store
 from registre.adapters.stores import schema as store_schema
 from registre.adapters.stores.config import parse_url
+from registre.domain import DecisionRule, OrganisationType
 from registre.projections import projector_for
+
+LAYER = "integration"
 
 pytestmark = pytest.mark.postgres
 CTX = c.Context(actor="greffe")
@@ -77,7 +80,11 @@ def test_the_role_records_erases_and_rebuilds_but_cannot_change_the_record(
     with Registre.open(parse_url(role_url)) as service:
         service.handle(
             c.OpenProgramme(
-                programme="alpha", title="T", organiser="O", founders={"m": "M"}, rule="any"
+                programme="alpha",
+                title="T",
+                organiser="O",
+                founders={"m": "M"},
+                rule=DecisionRule.ANY,
             ),
             CTX,
         )
@@ -87,7 +94,7 @@ def test_the_role_records_erases_and_rebuilds_but_cannot_change_the_record(
                 key="p1",
                 name="Anne Martin",
                 organisation="Asso",
-                organisation_type="association",
+                organisation_type=OrganisationType.ASSOCIATION,
             ),
             CTX,
         )

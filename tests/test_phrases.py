@@ -28,6 +28,8 @@ from registre.projections.phrases import (
 )
 from registre.projections.provenance import ENVELOPE
 
+LAYER = "unit"
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),

@@ -12,6 +12,8 @@ from click.testing import CliRunner
 
 from registre.cli.main import main
 
+LAYER = "e2e"
+
 SLUG = "fabrik-medvallee"
 
 
@@ -20,9 +22,9 @@ def run(url: str, *args: str) -> Any:
 
 
 @pytest.fixture
-def demo_store(store_url: str) -> str:
-    assert run(store_url, "demo").exit_code == 0
-    return store_url
+def demo_store(demo_url: str) -> str:
+    """A copy of its own of the demonstration programme, recorded once per run (conftest)."""
+    return demo_url
 
 
 def adopted(url: str, *args: str) -> set[str]:
@@ -31,6 +33,7 @@ def adopted(url: str, *args: str) -> set[str]:
     return {p["key"] for p in json.loads(result.stdout)["priorities"]}
 
 
+@pytest.mark.stores("sqlite", "postgres")
 def test_the_plan_at_a_position_holds_only_what_was_adopted_by_then(demo_store: str) -> None:
     rows = json.loads(run(demo_store, "--json", "history", SLUG, "--kind", "Adopted").stdout)
     first = min(r["position"] for r in rows)
@@ -56,6 +59,7 @@ def test_as_of_a_recorded_date_maps_to_the_last_position_recorded_by_then(
     assert before.exit_code == 1 and "no programme" in before.stderr
 
 
+@pytest.mark.stores("sqlite", "postgres")
 def test_as_of_an_occurrence_date_keeps_what_had_happened_by_then(demo_store: str) -> None:
     rows = json.loads(run(demo_store, "--json", "history", SLUG, "--kind", "Adopted").stdout)
     first_day = min(r["occurred_at"][:10] for r in rows)
@@ -83,9 +87,8 @@ def test_as_of_an_occurrence_date_keeps_what_had_happened_by_then(demo_store: st
     ],
 )
 def test_bad_as_of_values_are_refused_in_one_line(
-    sqlite_url: str, args: list[str], says: str
+    demo_store: str, args: list[str], says: str
 ) -> None:
-    assert run(sqlite_url, "demo").exit_code == 0
-    result = run(sqlite_url, "plan", "show", SLUG, *args)
+    result = run(demo_store, "plan", "show", SLUG, *args)
     assert result.exit_code == 2
     assert says in result.stderr and len(result.stderr.strip().splitlines()) == 1

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
+from registre.domain import ActionStatus, Decision, DecisionRule, OrganisationType, SessionKind
 from registre.projections import projector_for
 from registre.projections.listings import read_proposals
 from registre.projections.plan import ActionPlan, read_plan
 from registre.projections.runner import Projector
+
+LAYER = "unit"
 
 CTX = c.Context(actor="greffe")
 P = "medvallee"
@@ -23,15 +27,22 @@ def _setup(s: Registre) -> None:
             title="Fabrik MedVallée",
             organiser="Métropole",
             founders={"metropole": "Métropole", "etat": "État", "region": "Région"},
-            rule="unanimity",
+            rule=DecisionRule.UNANIMITY,
         ),
         CTX,
     )
     s.handle(c.AddAxis(programme=P, key="sante", title="Santé"), CTX)
-    s.handle(c.ScheduleSession(programme=P, key="A1", kind="workshop", on="2021-10-05"), CTX)
+    s.handle(
+        c.ScheduleSession(programme=P, key="A1", kind=SessionKind.WORKSHOP, on=date(2021, 10, 5)),
+        CTX,
+    )
     s.handle(
         c.RegisterParticipant(
-            programme=P, key="p1", name="Ana", organisation="Lab", organisation_type="research-lab"
+            programme=P,
+            key="p1",
+            name="Ana",
+            organisation="Lab",
+            organisation_type=OrganisationType.RESEARCH_LAB,
         ),
         CTX,
     )
@@ -44,7 +55,11 @@ def _setup(s: Registre) -> None:
         )
         s.handle(
             c.SynthesiseProposal(
-                programme=P, key=f"P{i}", title=f"Priorité {i}", axis="sante", sources=[f"C{i}"]
+                programme=P,
+                key=f"P{i}",
+                title=f"Priorité {i}",
+                axis="sante",
+                sources=[c.SourceRef.parse(f"C{i}")],
             ),
             CTX,
         )
@@ -59,7 +74,7 @@ def _decide(s: Registre, proposal: str, founder: str, decision: str, revise: boo
             programme=P,
             proposal=proposal,
             founder=founder,
-            decision=decision,
+            decision=Decision(decision),
             rationale="motif",
             revise=revise,
         ),
@@ -84,7 +99,9 @@ def test_the_plan_holds_adopted_priorities_with_each_founders_decision(service: 
     service.handle(
         c.AssignAction(programme=P, key="A-1", priority="P1", title="Faire", lead="Métropole"), CTX
     )
-    service.handle(c.ReportProgress(programme=P, key="A-1", status="in-progress", percent=40), CTX)
+    service.handle(
+        c.ReportProgress(programme=P, key="A-1", status=ActionStatus.IN_PROGRESS, percent=40), CTX
+    )
     plan = _plan(projector)
     assert [p.key for p in plan.priorities] == ["P1"]  # P2 awaits two founders
     priority = plan.priorities[0]
@@ -139,7 +156,10 @@ def test_proposals_are_listed_in_the_order_they_were_synthesised_whatever_change
         CTX,
     )
     service.handle(
-        c.SynthesiseProposal(programme=P, key="P0", title="Priorité 0", sources=["C3"]), CTX
+        c.SynthesiseProposal(
+            programme=P, key="P0", title="Priorité 0", sources=[c.SourceRef.parse("C3")]
+        ),
+        CTX,
     )
     service.handle(c.RewordProposal(programme=P, key="P0", title="Priorité zéro"), CTX)
     # P1's row is rewritten last, by its adoption: it keeps its place.

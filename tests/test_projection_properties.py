@@ -5,7 +5,8 @@ validations, decisions, revisions, actions and corrections: a projection
 rebuilt from zero equals the same projection built command by command, the
 view of the past at a position equals the projection as it stood when the
 record ended there, and the plan read from its stored history at a position
-equals the plan rebuilt from the log up to there, on both stores.
+equals the plan rebuilt from the log up to there. On SQLite files kept in
+memory; the stored history on PostgreSQL is read by test_plan_as_of.
 """
 
 from __future__ import annotations
@@ -14,21 +15,32 @@ import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ram_dir
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
 from registre.adapters.stores.config import parse_url
-from registre.domain import ActionStatus, Decision, DecisionRule, Outcome
+from registre.domain import (
+    ActionStatus,
+    Decision,
+    DecisionRule,
+    OrganisationType,
+    Outcome,
+    SessionKind,
+)
 from registre.domain.errors import RegistreError
 from registre.projections import projector_for
 from registre.projections.plan import ActionPlan, read_plan
 from registre.projections.runner import Db, Projector
+
+LAYER = "unit"
 
 P = "prop"
 CTX = c.Context(actor="greffe")
@@ -202,10 +214,17 @@ def open_programme(s: Registre, rule: DecisionRule) -> None:
         c.OpenProgramme(programme=P, title="T", organiser="O", founders=FOUNDERS, rule=rule), CTX
     )
     s.handle(c.AddAxis(programme=P, key="ax", title="Axe"), CTX)
-    s.handle(c.ScheduleSession(programme=P, key="S1", kind="workshop", on="2021-10-05"), CTX)
+    s.handle(
+        c.ScheduleSession(programme=P, key="S1", kind=SessionKind.WORKSHOP, on=date(2021, 10, 5)),
+        CTX,
+    )
     s.handle(
         c.RegisterParticipant(
-            programme=P, key="p1", name="Ana", organisation="Lab", organisation_type="research-lab"
+            programme=P,
+            key="p1",
+            name="Ana",
+            organisation="Lab",
+            organisation_type=OrganisationType.RESEARCH_LAB,
         ),
         CTX,
     )
@@ -249,7 +268,7 @@ def test_rebuilt_and_past_views_equal_the_projections_built_command_by_command(
     programme: tuple[DecisionRule, list[tuple[Any, ...]]], pick: int
 ) -> None:
     rule, steps = programme
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory(dir=ram_dir()) as folder:
         service = Registre.open(parse_url(str(Path(folder) / "registre.db")))
         try:
             open_programme(service, rule)
@@ -286,19 +305,24 @@ def test_rebuilt_and_past_views_equal_the_projections_built_command_by_command(
 
 # -- the plan's stored history against the rebuild ------------------------------------
 
-WATCHED = ("Adopted", "AdoptionWithdrawn", "RecordAnnulled", "MergedInto", "SplitInto")
+WATCHED: tuple[str, ...] = (
+    "Adopted",
+    "AdoptionWithdrawn",
+    "RecordAnnulled",
+    "MergedInto",
+    "SplitInto",
+)
 WATCHED += ("Reworded", "ProgressReported")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def new_store(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Callable[[], str]:
-    """Makes the URL of an empty store of one kind, once per example."""
-    if request.param == "sqlite":
-        return lambda: str(tmp_path_factory.mktemp("history") / "registre.db")
-    database: str = request.getfixturevalue("postgres_database")
-    return lambda: f"{database}?schema=t_{uuid.uuid4().hex[:12]}"
+@pytest.fixture
+def new_store(request: pytest.FixtureRequest, store_kind: str) -> Callable[[], str]:
+    """Makes the URL of an empty store of the test's kind, once per example."""
+    if store_kind == "postgres":
+        database: str = request.getfixturevalue("postgres_database")
+        return lambda: f"{database}?schema=t_{uuid.uuid4().hex[:12]}"
+    folder: Path = request.getfixturevalue("ram_folder" if store_kind == "ram" else "tmp_path")
+    return lambda: str(folder / f"history-{uuid.uuid4().hex[:12]}.db")
 
 
 @settings(

@@ -15,6 +15,8 @@ from registre.adapters.stores.config import parse_url
 from registre.domain import Round
 from registre.domain.bounds import MAX_STORED_INTEGER
 
+LAYER = "integration"
+
 
 @pytest.fixture
 def poisoned(store_url: str) -> tuple[Registre, int]:

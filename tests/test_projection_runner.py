@@ -8,9 +8,12 @@ import pytest
 
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
+from registre.domain import DecisionRule
 from registre.projections import projector_for
 from registre.projections.audit_log import AuditLog
 from registre.projections.runner import Db, Projector
+
+LAYER = "integration"
 
 CTX = c.Context(actor="greffe", on_behalf_of="Comité", source="CR-1")
 
@@ -18,7 +21,11 @@ CTX = c.Context(actor="greffe", on_behalf_of="Comité", source="CR-1")
 def _record(service: Registre, slug: str, axes: int) -> None:
     service.handle(
         c.OpenProgramme(
-            programme=slug, title="T", organiser="O", founders={"m": "Métropole"}, rule="any"
+            programme=slug,
+            title="T",
+            organiser="O",
+            founders={"m": "Métropole"},
+            rule=DecisionRule.ANY,
         ),
         CTX,
     )

@@ -4,6 +4,7 @@ forward to its actions, with every step's recorder, and renders the trace."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -14,11 +15,22 @@ from registre.adapters.application import Registre, Result
 from registre.adapters.application import commands as c
 from registre.adapters.application.service import make_audit
 from registre.cli.main import main
-from registre.domain import Ballot, Round
+from registre.domain import (
+    ActionStatus,
+    Ballot,
+    Decision,
+    DecisionRule,
+    Method,
+    OrganisationType,
+    Round,
+    SessionKind,
+)
 from registre.projections import projector_for
 from registre.projections.runner import Projector
 from registre.projections.trace import Trace, read_trace
 from registre.projections.trace_formats import render, to_dot, to_mermaid, to_prov, to_text
+
+LAYER = "unit"
 
 P = "prov"
 TYPES = {
@@ -49,12 +61,15 @@ def record_programme(s: Registre) -> None:
             title="Programme",
             organiser="Métropole",
             founders={"m": "Métropole", "r": "Région", "e": "État"},
-            rule="unanimity",
+            rule=DecisionRule.UNANIMITY,
         ),
         ctx(),
     )
     s.handle(c.AddAxis(programme=P, key="sante", title="Santé"), ctx())
-    s.handle(c.ScheduleSession(programme=P, key="W1", kind="workshop", on="2022-03-01"), ctx())
+    s.handle(
+        c.ScheduleSession(programme=P, key="W1", kind=SessionKind.WORKSHOP, on=date(2022, 3, 1)),
+        ctx(),
+    )
     for key, kind in TYPES.items():
         s.handle(
             c.RegisterParticipant(
@@ -62,7 +77,7 @@ def record_programme(s: Registre) -> None:
                 key=key,
                 name=f"Nom {key}",
                 organisation=f"Org {key}",
-                organisation_type=kind,
+                organisation_type=OrganisationType(kind),
             ),
             ctx(),
         )
@@ -76,11 +91,15 @@ def record_programme(s: Registre) -> None:
     s.handle(c.AmendContribution(programme=P, key="C1", text="Idée C1, précisée"), ctx())
     team = ctx(on_behalf_of="Équipe d'animation", source="synthese-1")
     s.handle(
-        c.SynthesiseProposal(programme=P, key="P1", title="Un", axis="sante", sources=["C1@2"]),
+        c.SynthesiseProposal(
+            programme=P, key="P1", title="Un", axis="sante", sources=[c.SourceRef.parse("C1@2")]
+        ),
         team,
     )
     s.handle(
-        c.SynthesiseProposal(programme=P, key="P2", title="Deux", axis="sante", sources=["C2"]),
+        c.SynthesiseProposal(
+            programme=P, key="P2", title="Deux", axis="sante", sources=[c.SourceRef.parse("C2")]
+        ),
         team,
     )
     s.handle(
@@ -91,7 +110,8 @@ def record_programme(s: Registre) -> None:
     )
     s.handle(c.RewordProposal(programme=P, key="P3", title="Un lieu commun"), team)
     s.handle(
-        c.OpenRound(programme=P, key="R1", session="W1", method="agree", proposals=["P3"]), ctx()
+        c.OpenRound(programme=P, key="R1", session="W1", method=Method.AGREE, proposals=["P3"]),
+        ctx(),
     )
 
     def vote(participant: str, value: str) -> Result:
@@ -113,7 +133,7 @@ def record_programme(s: Registre) -> None:
         ctx(),
     )
     # A vote racing the close: its command read the round while it was open.
-    round_ = s.store.app.repository.get(Round.create_id(P, "R1"))
+    round_: Round = s.store.app.repository.get(Round.create_id(P, "R1"))
     s.handle(c.CloseRound(programme=P, key="R1"), ctx(source="atelier-2"))
     audit = make_audit(ctx(), "late-vote")
     ballot = Ballot.start(round_, "p6", audit)
@@ -134,7 +154,7 @@ def record_programme(s: Registre) -> None:
                 programme=P,
                 proposal="P3",
                 founder=founder,
-                decision=decision,
+                decision=Decision(decision),
                 rationale=f"motif {founder}",
                 revise=revise,
             ),
@@ -297,7 +317,9 @@ def test_a_rebuild_from_zero_gives_the_same_trace(service: Registre) -> None:
     record_programme(service)
     incremental = projector_for(service.store)
     incremental.catch_up(["provenance"])  # built while later events arrive
-    service.handle(c.ReportProgress(programme=P, key="A1", status="in-progress", percent=30), ctx())
+    service.handle(
+        c.ReportProgress(programme=P, key="A1", status=ActionStatus.IN_PROGRESS, percent=30), ctx()
+    )
     built = trace_of(incremental)
     incremental.replay("provenance")
     assert trace_of(incremental) == built
@@ -307,10 +329,10 @@ def run(url: str, *args: str) -> Any:
     return CliRunner().invoke(main, ["--database", url, *args], catch_exceptions=False)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("fmt", ["text", "json", "prov", "dot", "mermaid"])
-def test_registre_trace_on_the_demo(sqlite_url: str, fmt: str) -> None:
-    assert run(sqlite_url, "demo").exit_code == 0
-    result = run(sqlite_url, "trace", "fabrik-medvallee", "P-06", "--format", fmt)
+def test_registre_trace_on_the_demo(demo_url: str, fmt: str) -> None:
+    result = run(demo_url, "trace", "fabrik-medvallee", "P-06", "--format", fmt)
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     if fmt == "text":
@@ -326,8 +348,10 @@ def test_registre_trace_on_the_demo(sqlite_url: str, fmt: str) -> None:
         assert '-->|"merged-into"|' in out
 
 
-def test_registre_trace_on_postgres_and_refusals(store_url: str) -> None:
-    assert run(store_url, "demo").exit_code == 0
+@pytest.mark.e2e
+@pytest.mark.stores("sqlite", "postgres")
+def test_registre_trace_on_postgres_and_refusals(demo_url: str) -> None:
+    store_url = demo_url
     assert "P-01" in run(store_url, "--json", "trace", "fabrik-medvallee", "P-01").stdout
     nope = run(store_url, "trace", "nope", "P-01")
     assert nope.exit_code == 1 and nope.stderr.strip() == "error: no programme 'nope' in this store"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from typing import Any, ClassVar
+from typing import Any
 
 import psycopg
 import pytest
@@ -54,6 +54,8 @@ from eventsourcing.utils import Environment
 from registre.adapters.stores.config import parse_url
 from registre.adapters.stores.recorders import LedgeredPostgresRecorder, LedgeredSQLiteRecorder
 
+LAYER = "integration"
+
 # The case leaves its reader threads running when it ends; on SQLite they then
 # read through connections that tearDown closes, and sqlite3 crashes the whole
 # run (SIGSEGV) now and then. PostgreSQL runs it; NonInterleaving covers
@@ -64,7 +66,7 @@ READERS_OUTLIVE = "its reader threads outlive it and crash sqlite3 at tearDown"
 
 
 class SQLiteFile:
-    db_name: ClassVar[str] = ""
+    db_name: str = ""
     datastore: SQLiteDatastore
 
     def setUp(self) -> None:

@@ -21,6 +21,8 @@ from registre.adapters.stores.config import parse_url
 from registre.projections import projector_for
 from registre.projections.runner import Projector
 
+LAYER = "integration"
+
 pytestmark = pytest.mark.slow
 
 # Replays one projection in pages of 20 events, pausing after each page so

@@ -9,6 +9,8 @@ from click.testing import CliRunner
 from registre.adapters.stores import open_store, parse_url, schema
 from registre.cli.main import main
 
+LAYER = "integration"
+
 
 def test_a_new_store_is_made_at_the_current_version(store_url: str) -> None:
     with open_store(parse_url(store_url)) as store:

@@ -8,9 +8,12 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import Recordings
 from seed_scenarios import SCENARIOS, Scenario
 
 from registre.cli.main import main
+
+LAYER = "e2e"
 
 
 def run(url: str, line: list[str]) -> str:
@@ -20,11 +23,18 @@ def run(url: str, line: list[str]) -> str:
 
 
 @pytest.fixture(params=sorted(SCENARIOS))
-def recorded(request: pytest.FixtureRequest, store_url: str) -> tuple[str, Scenario]:
+def recorded(
+    request: pytest.FixtureRequest, recordings: Recordings, store_kind: str
+) -> tuple[str, Scenario]:
+    """A store of its own holding one scenario, recorded once per run (see conftest)."""
     scenario = SCENARIOS[request.param]()
-    for line in scenario.lines:
-        run(store_url, line)
-    return store_url, scenario
+
+    def record(url: str) -> None:
+        for line in scenario.lines:
+            run(url, line)
+
+    url, _ = recordings.copy(f"seed-{request.param}", store_kind, record)
+    return url, scenario
 
 
 def test_the_plan_holds_the_adopted_priorities(recorded: tuple[str, Scenario]) -> None:

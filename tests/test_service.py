@@ -1,5 +1,7 @@
-"""The application service on both stores: audit metadata, transactions,
-idempotency, derived ids, personal data and corrections."""
+"""The application service: audit metadata, transactions, idempotency, derived
+ids, personal data and corrections. Unit tests; those whose answer the store
+gives (one insert per command, nothing written on a refusal, a duplicate that
+raced its first copy, erasure of personal data) run on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -33,6 +35,8 @@ from registre.domain import (
 )
 from registre.domain.errors import NotFound, RuleViolation
 from registre.domain.ids import command_receipt_id
+
+LAYER = "unit"
 
 
 def events(service: Registre) -> list[tuple[int, Any]]:
@@ -104,6 +108,7 @@ def test_occurred_at_without_a_zone_is_taken_as_utc(service: Registre) -> None:
 # -- one transaction per command ---------------------------------------------------------------
 
 
+@pytest.mark.integration
 def test_a_merge_saves_target_sources_and_receipt_in_one_insert(
     service: Registre, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -125,6 +130,7 @@ def test_a_merge_saves_target_sources_and_receipt_in_one_insert(
     assert set(inserts[0]) == expected | {command_receipt_id("m-1")}
 
 
+@pytest.mark.integration
 def test_a_refused_command_writes_nothing(service: Registre) -> None:
     proposals_ready(service)
     service.handle(
@@ -163,6 +169,7 @@ def test_the_same_command_id_twice_records_once(service: Registre) -> None:
     assert [type(e).__name__ for e in with_id] == ["Submitted", "Received"]
 
 
+@pytest.mark.integration
 def test_a_duplicate_that_raced_its_first_copy_is_already_recorded(
     service: Registre, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -257,6 +264,7 @@ def test_a_participants_name_never_enters_an_event(service: Registre) -> None:
         assert b"p1@example.org" not in n.state
 
 
+@pytest.mark.integration
 def test_erasure_deletes_the_name_and_keeps_the_counts(service: Registre) -> None:
     open_programme(service, "prog")
     register(service, "prog", "p1", name="Zéphyrine Quatrebarbes")

@@ -12,10 +12,13 @@ from urllib.parse import urldefrag
 
 import pytest
 from click.testing import CliRunner
+from conftest import Recordings
 from site_support import publish_demo
 
 from registre.adapters.demo.data import PARTICIPANTS
 from registre.cli.main import main
+
+LAYER = "e2e"
 
 
 class Page(HTMLParser):
@@ -51,8 +54,8 @@ def parse(path: Path) -> Page:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return publish_demo(tmp_path_factory.mktemp("publish"))
+def site(tmp_path_factory: pytest.TempPathFactory, recordings: Recordings) -> Path:
+    return publish_demo(tmp_path_factory.mktemp("publish"), recordings)
 
 
 def test_pages_of_the_site(site: Path) -> None:

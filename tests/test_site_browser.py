@@ -17,15 +17,18 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 import pytest
 from chromium_support import Browser, find_chromium
+from conftest import Recordings
 from site_support import publish_demo
+
+LAYER = "e2e"
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BUILD = Path(__file__).resolve().parent.parent / "build"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return publish_demo(tmp_path_factory.mktemp("browser"))
+def site(tmp_path_factory: pytest.TempPathFactory, recordings: Recordings) -> Path:
+    return publish_demo(tmp_path_factory.mktemp("browser"), recordings)
 
 
 @pytest.fixture(scope="module")

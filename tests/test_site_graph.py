@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import Recordings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from site_support import publish_demo
@@ -20,6 +21,8 @@ from site_support import publish_demo
 from registre.adapters.site.svg import FONT, LABEL_FONT, PAD, draw, layout, text_width
 from registre.cli.main import main
 from registre.projections.trace_graph import GraphNode, TraceGraph
+
+LAYER = "e2e"
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 Rect = tuple[float, float, float, float]  # x, y, width, height
@@ -122,8 +125,8 @@ def graphs_of(page: Path) -> list[ET.Element]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return publish_demo(tmp_path_factory.mktemp("graph"))
+def site(tmp_path_factory: pytest.TempPathFactory, recordings: Recordings) -> Path:
+    return publish_demo(tmp_path_factory.mktemp("graph"), recordings)
 
 
 def test_the_demos_graphs_keep_their_lines_out_of_other_boxes(site: Path) -> None:

@@ -14,6 +14,8 @@ import pytest
 from chromium_support import Browser
 from test_site_browser import BUILD, browser, site  # noqa: F401  (fixtures)
 
+LAYER = "e2e"
+
 PAGES = ("proposition-P-01.html", "proposition-P-02.html", "proposition-P-06.html")
 
 OVERFLOWING_TEXTS = """[...document.querySelectorAll('svg.graph g.node')].flatMap(g => {

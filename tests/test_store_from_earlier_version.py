@@ -28,6 +28,8 @@ from registre.adapters.ledger.verify import verify
 from registre.adapters.stores import parse_url, schema
 from registre.cli.main import main
 
+LAYER = "e2e"
+
 FIXTURES = Path(__file__).parent / "fixtures"
 LONDON = FIXTURES / "polis" / "london.youth.policing"
 

@@ -15,10 +15,12 @@ from registre.adapters.application import Registre, Result
 from registre.adapters.application import commands as c
 from registre.adapters.application.service import make_audit
 from registre.adapters.stores.config import parse_url
-from registre.domain import Ballot, Round
+from registre.domain import Ballot, Method, Round
 from registre.domain.errors import RegistreError
 from registre.projections import projector_for
 from registre.projections.tallies import ProposalTally, RoundTally, read_tallies
+
+LAYER = "unit"
 
 P = "vote"
 PEOPLE = ["p1", "p2", "p3"]
@@ -37,7 +39,12 @@ def _setup(s: Registre) -> None:
 def _open(s: Registre, key: str, method: str, limit: int | None = None) -> None:
     s.handle(
         c.OpenRound(
-            programme=P, key=key, session="W1", method=method, limit=limit, proposals=PROPOSALS
+            programme=P,
+            key=key,
+            session="W1",
+            method=Method(method),
+            limit=limit,
+            proposals=PROPOSALS,
         ),
         ctx(),
     )

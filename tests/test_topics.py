@@ -19,6 +19,8 @@ from registre.adapters.application import Registre
 from registre.adapters.stores.config import parse_url
 from registre.domain import Audit
 
+LAYER = "unit"
+
 
 def fixture_records() -> list[dict[str, Any]]:
     lines = FIXTURE.read_text(encoding="utf-8").splitlines()

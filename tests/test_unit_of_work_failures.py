@@ -23,6 +23,8 @@ from registre.adapters.ledger.verify import verify
 from registre.adapters.stores.personal_data import TABLE as PERSONAL_TABLE
 from registre.domain import OrganisationType, Participant
 
+LAYER = "integration"
+
 P = "prog"
 RECEIPT = "%CommandReceipt.Received"
 

@@ -36,6 +36,8 @@ from registre.projections.runner import Projector
 from registre.projections.trace import read_trace
 from registre.projections.trace_formats import render
 
+LAYER = "integration"
+
 index = st.integers(min_value=0, max_value=7)
 step = st.one_of(
     base_step,

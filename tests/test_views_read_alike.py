@@ -13,6 +13,8 @@ from click.testing import CliRunner, Result
 
 from registre.cli.main import main
 
+LAYER = "e2e"
+
 SLUG = "labo"
 
 
