@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_support import Registre, set_up
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_cli import Registre, set_up
 
 from registre.adapters.exporters.formats import FORMULA_STARTS, to_csv
 from registre.adapters.exporters.tables import Export

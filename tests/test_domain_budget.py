@@ -4,6 +4,8 @@ participants."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from domain_support import audit, pending_kinds
 from hypothesis import given
@@ -50,7 +52,7 @@ def test_a_round_with_terms_records_them_beside_its_opening() -> None:
         ({"budget": -1, "costs": dict.fromkeys(PROPOSALS, 1)}, "budget"),
     ],
 )
-def test_a_rounds_terms_are_checked(terms: dict[str, object], field: str) -> None:
+def test_a_rounds_terms_are_checked(terms: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         budget_round(**terms)
     assert refused.value.field == field

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from cli_support import Registre, set_up
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
-from test_cli import Registre, set_up
 
 from registre.adapters.application import Registre as Record
 from registre.adapters.ledger.leaves import LEDGER_TABLE

@@ -8,13 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_support import Registre, set_up
 from domain_support import audit
 from pydantic import ValidationError
-from test_cli import Registre, set_up
 
 from registre.adapters.application import commands as c
 from registre.cli.main import main
-from registre.domain import Method
+from registre.domain import DecisionRule, Method
 from registre.domain.bounds import MAX_STORED_INTEGER, shown, text_problem
 from registre.domain.errors import InvalidInput
 from registre.domain.voting import Round
@@ -150,7 +150,11 @@ def test_a_text_that_is_not_text_is_refused_by_the_command_model() -> None:
         c.AddAxis(programme="p", key="k", title="a\x00b")
     with pytest.raises(ValidationError, match="UTF-8"):
         c.OpenProgramme(
-            programme="p", title="t", organiser="o", founders={"m": "M\udce9"}, rule="any"
+            programme="p",
+            title="t",
+            organiser="o",
+            founders={"m": "M\udce9"},
+            rule=DecisionRule.ANY,
         )
     with pytest.raises(ValidationError, match="UTF-8"):
         c.Context(actor="greffe\udcff")

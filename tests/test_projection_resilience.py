@@ -7,8 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cli_support import Registre, set_up
 from domain_support import audit
-from test_cli import Registre, set_up
 
 from registre.adapters.application import Registre as Record
 from registre.adapters.stores.config import parse_url
