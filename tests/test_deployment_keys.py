@@ -169,9 +169,7 @@ def test_a_postgres_dump_restored_elsewhere_signs_and_verifies(
     schema = parts.query.removeprefix("schema=")
     dump = tmp_path / "store.dump"
     host = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432), "-U", "postgres"]
-    subprocess.run(
-        ["pg_dump", *host, "-Fc", "-n", schema, "-f", str(dump), source_db], check=True
-    )
+    subprocess.run(["pg_dump", *host, "-Fc", "-n", schema, "-f", str(dump), source_db], check=True)
     target = f"registre_restore_{uuid.uuid4().hex[:8]}"
     subprocess.run(["createdb", *host, target], check=True)
     try:
