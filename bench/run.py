@@ -365,12 +365,12 @@ def _verification(m: Measured, service: Registre, url: str) -> None:
     say(f"{m.store}: signing a checkpoint, reading the joined rows, verifying")
     with tempfile.TemporaryDirectory() as folder:
         keys = Path(folder)
-        cp.ensure_key(service.config, keys)
+        cp.ensure_key(service.store, keys)
         started = time.perf_counter()
         made = cp.create_checkpoint(service.store, "bench", keys)
         m.checkpoint_seconds = time.perf_counter() - started
         m.tree_size = made.tree_size
-        public = cp.public_key_bytes(cp.load_private_key(service.config, keys))
+        public = cp.public_key_bytes(cp.load_private_key(service.store, keys))
     m.joined_rows, m.joined_seconds = timed(lambda: read_joined(AuditTables(service.store)))
     m.verified = in_child("verify", url, public_key=public.hex())
 

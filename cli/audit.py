@@ -11,6 +11,7 @@ import click
 from click.core import ParameterSource
 
 from registre.adapters.ledger import checkpoints as cp
+from registre.adapters.ledger import keyring
 from registre.adapters.ledger.leaves import event_leaf_hash
 from registre.adapters.ledger.merkle import (
     consistency_proof,
@@ -21,7 +22,7 @@ from registre.adapters.ledger.merkle import (
 from registre.adapters.ledger.offline_verify import Unreadable, read_public_key, run, summary
 from registre.adapters.ledger.tables import AuditTables, exported_events
 from registre.adapters.ledger.verify import verify as verify_store
-from registre.adapters.stores import Store, StoreConfig
+from registre.adapters.stores import Store
 from registre.cli.app import STORED, App, example
 from registre.cli.exports import write_out
 from registre.cli.output import EXIT_TAMPERED, CliError, emit_json
@@ -37,10 +38,11 @@ key_dir_option = click.option(
 )
 
 
-def ensure_deployment_key(config: StoreConfig, key_dir: str | None) -> tuple[Path, bool]:
-    """Used by ``registre init``: the signing key of this store, created if missing."""
+def ensure_deployment_key(store: Store, key_dir: str | None) -> tuple[Path, bool]:
+    """Used by ``registre init``: the signing key of this deployment, created if
+    it has none; never replaced."""
     try:
-        return cp.ensure_key(config, cp.key_dir(key_dir))
+        return cp.ensure_key(store, cp.key_dir(key_dir))
     except OSError as error:
         raise CliError(f"cannot create the signing key: {error.strerror or error}") from None
 
@@ -124,10 +126,11 @@ def verify(
         _verify_offline(app, export_file, checkpoint_file, public_key)
         return
     trusted = _read_key(public_key) if public_key else None
+    source = f"given by --public-key {public_key}" if public_key else ""
     with app.store() as store:
         if trusted is None:
-            trusted = _own_public_key(store, key_dir)
-        report = verify_store(store, trusted)
+            trusted, source = _own_public_key(store, key_dir)
+        report = verify_store(store, trusted, source)
     if app.json:
         emit_json(report.as_dict())
     else:
@@ -177,12 +180,15 @@ def _read_key(path: str) -> bytes:
         raise CliError(f"--public-key {path}: {error}") from None
 
 
-def _own_public_key(store: Store, key_dir: str | None) -> bytes | None:
+def _own_public_key(store: Store, key_dir: str | None) -> tuple[bytes | None, str]:
     """This deployment's public key, from its key file if this machine holds it."""
-    path = cp.key_path(store.config, cp.key_dir(key_dir))
+    path = keyring.key_path(store, cp.key_dir(key_dir))
     if not path.exists():
-        return None
-    return cp.public_key_bytes(cp.load_private_key(store.config, path.parent))
+        return None, ""
+    try:
+        return cp.public_key_bytes(keyring.read_private_key(path)), f"the key file {path}"
+    except NotFound:
+        return None, ""
 
 
 @audit.command(
@@ -292,6 +298,11 @@ def _leaves(store: Store, size: int) -> tuple[list[bytes], list[int]]:
 @audit.command("key", epilog=example("registre audit key --export > registre.pub"))
 @click.option("--export", "export_key", is_flag=True, help="Print the public key.")
 @click.option(
+    "--rotate",
+    is_flag=True,
+    help="Replace the signing key by a new one that the current key endorses (recorded).",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["pem", "base64"]),
@@ -300,16 +311,31 @@ def _leaves(store: Store, size: int) -> tuple[list[bytes], list[int]]:
     help="PEM (SubjectPublicKeyInfo) or the base64 of the 32 raw bytes.",
 )
 @key_dir_option
-def key(export_key: bool, fmt: str, key_dir: str | None) -> None:
-    """Show where the deployment's signing key is; --export prints its public key."""
+def key(export_key: bool, rotate: bool, fmt: str, key_dir: str | None) -> None:
+    """Show where the deployment's signing key is; --export prints its public key;
+    --rotate replaces it by a new key, endorsed by the current one."""
     app = App.current()
     if not export_key and click.get_current_context().get_parameter_source("fmt") is (
         ParameterSource.COMMANDLINE
     ):
         raise CliError("--format says how --export prints the public key; give --export with it")
-    config = app.config()
+    if rotate and export_key:
+        raise CliError("--rotate and --export contradict each other: give only one of them")
     folder = cp.key_dir(key_dir)
-    public = cp.public_key_bytes(cp.load_private_key(config, folder))
+    with app.store() as store:
+        if rotate:
+            old, new = keyring.rotate(store, folder)
+            if app.json:
+                emit_json({"old_key_id": old.key_id, "key_id": new.key_id})
+            else:
+                click.echo(
+                    f"signing key {new.key_id} replaces {old.key_id}, endorsed by it "
+                    f"(the old key file is kept beside the new one in {folder})"
+                )
+            return
+        public = cp.public_key_bytes(cp.load_private_key(store, folder))
+        path = keyring.key_path(store, folder)
+        vkey = keyring.verifier_key(store.origin, public)
     if export_key:
         if fmt == "pem":
             click.echo(cp.public_key_pem(public), nl=False)
@@ -318,11 +344,11 @@ def key(export_key: bool, fmt: str, key_dir: str | None) -> None:
 
             click.echo(base64.b64encode(public).decode("ascii"))
         return
-    path = cp.key_path(config, folder)
     if app.json:
-        emit_json({"key_file": str(path), "key_id": cp.key_id(public)})
+        emit_json({"key_file": str(path), "key_id": cp.key_id(public), "vkey": vkey})
     else:
         click.echo(f"signing key {cp.key_id(public)}: {path}")
+        click.echo(f"verifier key (C2SP signed-note): {vkey}")
 
 
 # -- export events -------------------------------------------------------------------------------

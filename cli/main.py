@@ -151,11 +151,19 @@ def init(key_dir: str | None, create_role: str | None) -> None:
         schema.upgrade(store)
         if create_role:
             schema.grant_application_role(store, create_role)
-    key_file, created = audit.ensure_deployment_key(config, key_dir)
+        key_file, created = audit.ensure_deployment_key(store, key_dir)
+        deployment = store.deployment
     if app.json:
-        emit_json({"store": config.display, "kind": config.kind, "key_file": str(key_file)})
+        emit_json(
+            {
+                "store": config.display,
+                "kind": config.kind,
+                "key_file": str(key_file),
+                "deployment": deployment,
+            }
+        )
     else:
-        click.echo(f"store ready: {config.display} ({config.kind})")
+        click.echo(f"store ready: {config.display} ({config.kind}), deployment {deployment}")
         click.echo(f"signing key {'created' if created else 'found'}: {key_file}")
 
 
@@ -168,7 +176,7 @@ def demo() -> None:
     app = App.current()
     with app.registre() as registre:
         # As `init` does: the published plan is pinned by a signed checkpoint.
-        audit.ensure_deployment_key(registre.config, None)
+        audit.ensure_deployment_key(registre.store, None)
         lines = record_fabrik_medvallee(registre)
     if app.json:
         emit_json({"store": registre.config.display, "lines": lines})

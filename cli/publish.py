@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from registre.adapters.ledger.checkpoints import latest_checkpoint
+from registre.adapters.ledger.tiles import write_store_log
 from registre.adapters.site import build_site
 from registre.cli.app import App, example
 from registre.cli.output import CliError, emit_json
@@ -41,6 +42,8 @@ def publish(programme: str, out: str) -> None:
         checkpoint = latest_checkpoint(store)
         try:
             written = build_site(views, programme, folder, checkpoint)
+            # The log itself, as C2SP tlog-tiles, for any transparency-log client.
+            written += write_store_log(store, folder / "donnees" / "journal")
         except OSError as error:
             raise CliError(f"cannot write the site into {out}: {error.strerror or error}") from None
     pages = [p for p in written if p.suffix == ".html"]

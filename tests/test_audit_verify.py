@@ -68,8 +68,8 @@ def record_base(url: str, keys: Path) -> tuple[bytes, int]:
     checkpoint), a few more events and a second checkpoint; returns the
     deployment's public key and the number of events."""
     config = parse_url(url)
-    cp.ensure_key(config, keys)
     with Registre.open(config) as service:
+        cp.ensure_key(service.store, keys)
         record_fabrik_medvallee(service)
         assert len(cp.list_checkpoints(service.store)) == 1  # signed by the plan's publication
         for i in range(4):
@@ -77,7 +77,7 @@ def record_base(url: str, keys: Path) -> tuple[bytes, int]:
                 c.AddAxis(programme="fabrik-medvallee", key=f"extra-{i}", title="Axe"), CTX
             )
         last = cp.create_checkpoint(service.store, "fin", keys)
-        public = cp.public_key_bytes(cp.load_private_key(config, keys))
+        public = cp.public_key_bytes(cp.load_private_key(service.store, keys))
     return public, last.tree_size
 
 

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
 from registre.adapters.ledger import checkpoints as cp
-from registre.adapters.ledger.leaves import checkpoint_statement
 from registre.adapters.ledger.merkle import EMPTY_ROOT
+from registre.adapters.ledger.notes import checkpoint_body
 from registre.adapters.ledger.offline_verify import main as offline_main
 from registre.adapters.ledger.offline_verify import signature_valid
 from registre.adapters.stores.config import parse_url
@@ -53,8 +53,8 @@ def test_the_key_is_created_once_outside_the_store_and_private(store_url: str, k
 
 def test_a_checkpoint_signs_the_root_of_the_ledger(store_url: str, keys: Path) -> None:
     config = parse_url(store_url)
-    cp.ensure_key(config, keys)
     with Registre.open(config) as service:
+        cp.ensure_key(service.store, keys)
         assert cp.latest_checkpoint(service.store) is None
         empty = cp.create_checkpoint(service.store, "vide", keys)
         assert (empty.tree_size, empty.root_hash) == (0, EMPTY_ROOT)
@@ -72,13 +72,13 @@ def test_a_checkpoint_signs_the_root_of_the_ledger(store_url: str, keys: Path) -
         latest = cp.latest_checkpoint(service.store)
     assert made.tree_size == 2  # the opening and its receipt
     assert latest is not None and latest["id"] == made.id and latest["label"] == "ouverture"
-    statement = checkpoint_statement(
-        latest["deployment"],
+    statement = checkpoint_body(
+        f"registre/{latest['deployment']}",
         2,
         bytes.fromhex(latest["root_hash"]),
         latest["created_at"],
         "ouverture",
-    )
+    ).encode()
     assert latest["statement"] == statement.decode()
     public = base64.b64decode(latest["public_key"])
     assert signature_valid(public, base64.b64decode(latest["signature"]), statement)

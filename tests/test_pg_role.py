@@ -37,7 +37,12 @@ def role_url(postgres_url: str) -> Iterator[str]:
     role = f"registre_app_{uuid.uuid4().hex[:8]}"
     with open_store(parse_url(postgres_url)) as owner:
         protected = store_schema.grant_application_role(owner, role)
-    assert protected == ["registre_checkpoints", "registre_events", "registre_ledger"]
+    assert protected == [
+        "registre_checkpoints",
+        "registre_events",
+        "registre_keys",
+        "registre_ledger",
+    ]
     try:
         yield _as(postgres_url, role)
     finally:

@@ -8,16 +8,18 @@ and no one without the key can sign a new checkpoint to match.
 
 The private key is kept outside the database, in a key directory
 (``--key-dir``, ``REGISTRE_KEY_DIR``, by default ``~/.config/registre/keys``),
-one file per deployment, so that someone who can write to the database
-cannot also sign. The signed statement is the RFC 8785 canonical JSON of
-{deployment, tree_size, root_hash, created_at, label} (``ledger``).
+one file per deployment (named after the deployment the store records, see
+``keyring``), so that someone who can write to the database cannot also
+sign. A checkpoint is a C2SP ``tlog-checkpoint`` signed note (``notes``):
+origin, size, root hash, and the time and label as extension lines.
+Checkpoints of schema 2 signed the RFC 8785 canonical JSON of {deployment,
+tree_size, root_hash, created_at, label} instead, and still verify so.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import os
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,62 +33,32 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from registre.adapters.application import Registre, Result
 from registre.adapters.application import commands as c
+from registre.adapters.ledger import keyring, notes
 from registre.adapters.ledger.leaves import checkpoint_statement
 from registre.adapters.ledger.merkle import RootAccumulator
+from registre.adapters.ledger.offline_verify import signature_valid
 from registre.adapters.ledger.tables import AuditTables
-from registre.adapters.stores import Store, StoreConfig
+from registre.adapters.stores import Store
 from registre.adapters.stores.keys import KEY_DIR_ENV as KEY_DIR_ENV
-from registre.adapters.stores.keys import deployment_id as deployment_id
 from registre.adapters.stores.keys import key_dir as key_dir
-from registre.domain.errors import NotFound
+from registre.domain.errors import NotFound, RuleViolation
 
 # -- keys ------------------------------------------------------------------------------------
-# The key directory and the deployment's name are the store's (``stores.keys``):
-# the same folder holds the per-person keys of personal data.
+# The key directory is the store's (``stores.keys``): the same folder holds the
+# per-person keys of personal data. The keys that may sign are the store's own
+# record (``keyring``).
 
 
-def key_path(config: StoreConfig, folder: Path) -> Path:
-    return folder / f"{deployment_id(config)}.pem"
+def ensure_key(store: Store, folder: Path) -> tuple[Path, bool]:
+    return keyring.ensure_key(store, folder)
 
 
-def ensure_key(config: StoreConfig, folder: Path) -> tuple[Path, bool]:
-    """The deployment's key file, created if missing; and whether it was created."""
-    path = key_path(config, folder)
-    if path.exists():
-        return path, False
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    pem = Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    # O_EXCL: two `init`s at once must not each write a different key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path, False
-    with os.fdopen(fd, "wb") as f:
-        f.write(pem)
-    return path, True
+def load_private_key(store: Store, folder: Path) -> Ed25519PrivateKey:
+    return keyring.load_signing_key(store, folder)
 
 
-def load_private_key(config: StoreConfig, folder: Path) -> Ed25519PrivateKey:
-    path = key_path(config, folder)
-    try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    except FileNotFoundError:
-        raise NotFound(
-            f"no signing key for this store in {folder} (create it with: registre init, "
-            "or point --key-dir / REGISTRE_KEY_DIR to the folder that holds it)"
-        ) from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise NotFound(f"{path} does not hold an Ed25519 private key")
-    return key
-
-
-def public_key_bytes(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
-    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
-    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+public_key_bytes = keyring.public_key_bytes
+key_id = keyring.key_id
 
 
 def public_key_pem(raw: bytes) -> str:
@@ -95,10 +67,6 @@ def public_key_pem(raw: bytes) -> str:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode("ascii")
     )
-
-
-def key_id(public_key: bytes) -> str:
-    return hashlib.sha256(public_key).hexdigest()[:16]
 
 
 # -- checkpoints -------------------------------------------------------------------------------
@@ -115,12 +83,32 @@ class Checkpoint:
     key_id: str
     public_key: bytes
     signature: bytes
+    note: str | None = None  # the C2SP signed note; None for a checkpoint of schema 2
 
     @property
     def statement(self) -> bytes:
+        """The bytes the deployment's signature covers."""
+        if self.note is not None:
+            return notes.parse(self.note).body.encode()
         return checkpoint_statement(
             self.deployment, self.tree_size, self.root_hash, self.created_at, self.label
         )
+
+    def signature_holds(self, public_key: bytes) -> bool:
+        """Whether the signature is this key's, and the note says what the row says."""
+        if self.note is not None:
+            try:
+                note = notes.parse(self.note)
+            except notes.MalformedNote:
+                return False
+            said = (note.size, note.root, note.extension("time"), note.extension("label"))
+            label = json.dumps(self.label, ensure_ascii=False)
+            if said != (self.tree_size, self.root_hash, self.created_at, label):
+                return False
+            return note.signed_by(note.origin, public_key) and any(
+                s.signature == self.signature for s in note.signatures
+            )
+        return signature_valid(public_key, self.signature, self.statement)
 
     def as_dict(self) -> dict[str, Any]:
         """What a reader needs to check it: the statement, the signature and the key."""
@@ -135,6 +123,7 @@ class Checkpoint:
             "signature": base64.b64encode(self.signature).decode("ascii"),
             "public_key": base64.b64encode(self.public_key).decode("ascii"),
             "statement": self.statement.decode("utf-8"),
+            "note": self.note,
         }
 
 
@@ -153,25 +142,46 @@ def create_checkpoint(store: Store, label: str, folder: Path | None = None) -> C
     checkpoint that fails to be written leaves the record as it was.
     """
     folder = folder or key_dir()
-    private = load_private_key(store.config, folder)
+    private = load_private_key(store, folder)
     tables = AuditTables(store)
     size, root = ledger_root(tables)
     created_at = datetime.now(UTC).isoformat(timespec="seconds")
-    deployment = deployment_id(store.config)
+    deployment = store.deployment
     public = public_key_bytes(private)
-    signature = private.sign(checkpoint_statement(deployment, size, root, created_at, label))
+    body = notes.checkpoint_body(store.origin, size, root, created_at, label)
+    signed = notes.sign(body, store.origin, private)
+    note = notes.Note(body, (signed,)).text
     with tables.transaction(commit=True) as cursor:
         cursor.execute(
             tables.sql(
                 f"INSERT INTO {tables.checkpoints} (tree_size, root_hash, created_at, label, "
-                "deployment, key_id, public_key, signature) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+                "deployment, key_id, public_key, signature, note) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
             ),
-            (size, root, created_at, label, deployment, key_id(public), public, signature),
+            (
+                size,
+                root,
+                created_at,
+                label,
+                deployment,
+                key_id(public),
+                public,
+                signed.signature,
+                note,
+            ),
         )
         new_id = int(cursor.fetchone()["id"])
     return Checkpoint(
-        new_id, size, root, created_at, label, deployment, key_id(public), public, signature
+        new_id,
+        size,
+        root,
+        created_at,
+        label,
+        deployment,
+        key_id(public),
+        public,
+        signed.signature,
+        note,
     )
 
 
@@ -180,7 +190,7 @@ def list_checkpoints(store: Store) -> list[Checkpoint]:
     with tables.transaction() as cursor:
         cursor.execute(
             f"SELECT id, tree_size, root_hash, created_at, label, deployment, key_id, "
-            f"public_key, signature FROM {tables.checkpoints} ORDER BY id"
+            f"public_key, signature, note FROM {tables.checkpoints} ORDER BY id"
         )
         return [
             Checkpoint(
@@ -193,6 +203,7 @@ def list_checkpoints(store: Store) -> list[Checkpoint]:
                 str(r["key_id"]),
                 bytes(r["public_key"]),
                 bytes(r["signature"]),
+                None if r["note"] is None else str(r["note"]),
             )
             for r in cursor.fetchall()
         ]
@@ -231,7 +242,7 @@ def publish_plan_with_checkpoint(
         return result
     try:
         made = create_checkpoint(registre.store, cmd.label, folder)
-    except NotFound as error:
+    except (NotFound, RuleViolation) as error:
         result.warnings.append(f"no checkpoint was signed: {error}")
         return result
     result.summary += (

@@ -37,6 +37,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from registre.adapters.ledger import notes
 from registre.adapters.ledger.leaves import checkpoint_statement, event_leaf_hash
 from registre.adapters.ledger.merkle import EMPTY_ROOT, RootAccumulator
 
@@ -88,9 +89,19 @@ def verify_export(
         root = bytes.fromhex(checkpoint["root_hash"])
         signature = base64.b64decode(checkpoint["signature"])
         embedded = base64.b64decode(checkpoint["public_key"])
-        statement = checkpoint_statement(
-            checkpoint["deployment"], size, root, checkpoint["created_at"], checkpoint["label"]
-        )
+        if checkpoint.get("note") is not None:
+            # A C2SP signed note: its body is what the signature covers.
+            note = notes.parse(checkpoint["note"])
+            statement = note.body.encode()
+            said = (note.size, note.root, note.extension("time"), note.extension("label"))
+            label = json.dumps(checkpoint["label"], ensure_ascii=False)
+            disagree = said != (size, root, checkpoint["created_at"], label)
+            disagree = disagree or not any(s.signature == signature for s in note.signatures)
+        else:
+            disagree = False
+            statement = checkpoint_statement(
+                checkpoint["deployment"], size, root, checkpoint["created_at"], checkpoint["label"]
+            )
     except (KeyError, TypeError, ValueError, binascii.Error) as error:
         raise Unreadable(f"the checkpoint file is not a Registre checkpoint ({error})") from None
     key = public_key or embedded
@@ -98,6 +109,10 @@ def verify_export(
         verdict.problems.append("the checkpoint names another public key than the one given")
     if not signature_valid(key, signature, statement):
         verdict.problems.append("the checkpoint's signature does not match: it was altered")
+    elif disagree:
+        verdict.problems.append(
+            "the checkpoint's fields differ from its signed note: it was altered"
+        )
 
     acc = RootAccumulator()
     last = 0

@@ -35,9 +35,9 @@ from typing import Any
 from eventsourcing.utils import resolve_topic
 
 from registre.adapters.ledger.checkpoints import Checkpoint, list_checkpoints
+from registre.adapters.ledger.keyring import Keyring, key_id, keyring
 from registre.adapters.ledger.leaves import event_leaf_hash
 from registre.adapters.ledger.merkle import RootAccumulator
-from registre.adapters.ledger.offline_verify import signature_valid
 from registre.adapters.ledger.tables import AuditTables, StoredRow, merged
 from registre.adapters.stores import Store
 
@@ -47,7 +47,9 @@ MAX_SWAP_CHECK = 60  # pairs of wrong rows tried as swaps (each try hashes two l
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str  # altered, ledger, swapped, missing, inserted, truncated, checkpoint, diverges
+    # altered, ledger, swapped, missing, inserted, truncated, checkpoint, diverges,
+    # key (a key the store cannot trust), unknown-key (a checkpoint signed by one)
+    kind: str
     positions: tuple[int, ...]
     message: str
     checkpoint: int | None = None
@@ -122,13 +124,16 @@ def _hint(row: StoredRow, last_version: dict[str, int]) -> str:
     return "its stored bytes were changed"
 
 
-def verify(store: Store, public_key: bytes | None = None) -> Report:
-    """Checks the whole store; ``public_key`` is the trusted key of the deployment
-    (without it, each checkpoint is checked with the key stored beside it, which
-    shows accidents but not a forger who also replaced the key)."""
+def verify(store: Store, public_key: bytes | None = None, key_source: str = "") -> Report:
+    """Checks the whole store against the keys it pins (``keyring``);
+    ``public_key`` is a key of the deployment trusted from elsewhere (published,
+    or this machine's key file, named by ``key_source``): it must be one the
+    store pins, else the store's keys were replaced."""
     tables = AuditTables(store)
     checkpoints = list_checkpoints(store)
     report = Report(checkpoints=len(checkpoints))
+    ring = keyring(store)
+    report.findings.extend(_keys(ring, public_key, key_source, report))
     sizes = {c.tree_size for c in checkpoints}
     recomputed, stored = _Tree(sizes), _Tree(sizes)
     mismatches: list[_Mismatch] = []
@@ -179,7 +184,7 @@ def verify(store: Store, public_key: bytes | None = None) -> Report:
             )
 
     report.findings.extend(_pairs(mismatches, checkpoints, recomputed, stored))
-    report.findings.extend(_against_checkpoints(checkpoints, recomputed, report, public_key, gaps))
+    report.findings.extend(_against_checkpoints(checkpoints, recomputed, report, ring, gaps))
     covered = max((c.tree_size for c in checkpoints), default=0)
     if report.events > covered:
         report.notes.append(
@@ -187,6 +192,34 @@ def verify(store: Store, public_key: bytes | None = None) -> Report:
             "by a checkpoint (create one: registre audit checkpoint)"
         )
     return report
+
+
+def _keys(
+    ring: Keyring, public_key: bytes | None, source: str, report: Report
+) -> Iterator[Finding]:
+    for problem in ring.problems:
+        yield Finding("key", (), problem)
+    pinned = ", ".join(ring.operator) or "none"
+    if public_key is not None:
+        if key_id(public_key) not in ring.operator:
+            yield Finding(
+                "key",
+                (),
+                f"the deployment key {key_id(public_key)} ({source}) is not one this store "
+                f"pins ({pinned}): the store was restored under another key, or its keys "
+                "were replaced",
+            )
+        else:
+            report.notes.append(
+                f"checkpoints checked with the keys this store pins ({pinned}), which include "
+                f"the key {key_id(public_key)} ({source})"
+            )
+    elif ring.operator:
+        report.notes.append(
+            f"checkpoints checked with the keys this store pins ({pinned}); give the "
+            "deployment's published key (--public-key) to rule out a store whose keys "
+            "were replaced"
+        )
 
 
 def _covering(checkpoints: list[Checkpoint], index: int) -> Checkpoint | None:
@@ -257,21 +290,32 @@ def _against_checkpoints(
     checkpoints: list[Checkpoint],
     recomputed: _Tree,
     report: Report,
-    public_key: bytes | None,
+    ring: Keyring,
     gaps: list[int],
 ) -> Iterator[Finding]:
-    if checkpoints and public_key is None:
-        report.notes.append(
-            "checkpoints were checked with the public key stored beside them; give the "
-            "deployment's key (--public-key, or its key folder) to rule out a forged one"
-        )
     matched: Checkpoint | None = None  # the largest checkpoint that still holds
     diverged = False
     leaf_findings = [p for f in report.findings for p in f.positions]
     removed = sum(1 for f in report.findings if f.kind == "missing")
     for cp in sorted(checkpoints, key=lambda c: (c.tree_size, c.id)):
-        key = public_key if public_key is not None else cp.public_key
-        if not signature_valid(key, cp.signature, cp.statement):
+        known = ring.operator.get(cp.key_id)
+        if known is None:
+            holds = cp.signature_holds(cp.public_key)
+            yield Finding(
+                "unknown-key",
+                (),
+                f"checkpoint #{cp.id} is signed by key {cp.key_id}, which this store does not "
+                "know: "
+                + (
+                    "its signature holds for that key, so it is not altered but not the "
+                    "deployment's"
+                    if holds
+                    else "and its signature does not hold even for that key"
+                ),
+                cp.id,
+            )
+            continue
+        if not cp.signature_holds(known.public_key):
             yield Finding(
                 "checkpoint",
                 (),

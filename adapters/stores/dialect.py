@@ -113,6 +113,18 @@ class Dialect:
         found = self.rows(cursor, "SELECT to_regclass(?) IS NOT NULL AS found", (self.table(name),))
         return bool(found and found[0]["found"])
 
+    def columns(self, cursor: Any, table: str) -> set[str]:
+        """The names of a table's columns."""
+        if self.kind == "sqlite":
+            return {str(r["name"]) for r in self.rows(cursor, f"PRAGMA table_info({table})")}
+        found = self.rows(
+            cursor,
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ?",
+            (self.schema, table),
+        )
+        return {str(r["column_name"]) for r in found}
+
     def upsert(self, table: str, columns: Sequence[str], key: Sequence[str]) -> str:
         """INSERT of a row that replaces the one with the same key (both stores
         speak ``ON CONFLICT ... DO UPDATE``)."""

@@ -42,12 +42,11 @@ def key_dir(explicit: str | None = None) -> Path:
     return Path(base) / "registre" / "keys"
 
 
-def deployment_id(config: StoreConfig) -> str:
-    """A stable name for one store: its file, or its server, database and schema.
-
-    The user and password are left out, so the owner and a restricted role
-    name the same deployment.
-    """
+def legacy_deployment_id(config: StoreConfig) -> str:
+    """The name earlier versions gave a store, from its file, or its server,
+    database and schema: a store they wrote keeps it (its key files bear it).
+    A new store draws a name of its own, recorded in it (``schema``), so that
+    a store moved, copied or restored keeps its keys."""
     return "registre-" + hashlib.sha256(config.location.encode()).hexdigest()[:16]
 
 
@@ -64,8 +63,8 @@ class PersonalKeys:
         self.folder = folder
 
     @classmethod
-    def for_store(cls, config: StoreConfig, folder: Path | None = None) -> PersonalKeys:
-        return cls((folder or key_dir()) / f"{deployment_id(config)}.people")
+    def for_deployment(cls, deployment: str, folder: Path | None = None) -> PersonalKeys:
+        return cls((folder or key_dir()) / f"{deployment}.people")
 
     def path(self, programme: str, participant: str) -> Path:
         name = hashlib.sha256(f"{programme}\n{participant}".encode()).hexdigest()[:32]

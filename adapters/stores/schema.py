@@ -14,11 +14,14 @@ the owner for ``registre init``.
 
 from __future__ import annotations
 
+import secrets
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from registre.adapters.ledger.leaves import LEDGER_TABLE
 from registre.adapters.stores import personal_data
 from registre.adapters.stores.config import StoreConfig, StoreUnavailable
+from registre.adapters.stores.keys import legacy_deployment_id
 from registre.adapters.stores.recorders import CHECKPOINTS_TABLE, LOCK_FUNCTION
 from registre.projections.runner import POINTERS, POINTERS_COLUMNS
 
@@ -30,7 +33,13 @@ VERSION_TABLE = "registre_schema"
 #    pointers created with the schema rather than on first use.
 # 2: personal data sealed with per-person keys (``personal_data``); the plain
 #    table of earlier stores sealed and dropped.
-VERSION = 2
+# 3: the deployment's identity and the keys that may sign for it (``registre_
+#    deployment``, ``registre_keys``), checkpoints as signed notes.
+VERSION = 3
+DEPLOYMENT_TABLE = "registre_deployment"
+KEYS_TABLE = "registre_keys"
+# Tables the application only reads and adds to.
+APPEND_ONLY = (CHECKPOINTS_TABLE, KEYS_TABLE)
 
 
 def prepare(config: StoreConfig) -> None:
@@ -135,8 +144,11 @@ def _create(store: Store) -> None:
             "created_at TEXT NOT NULL, label TEXT NOT NULL, deployment TEXT NOT NULL, "
             f"key_id TEXT NOT NULL, public_key {d.blob} NOT NULL, signature {d.blob} NOT NULL)"
         )
-        for statement in d.append_only(CHECKPOINTS_TABLE):
-            cursor.execute(statement)
+        _create_trust_tables(cursor, d)
+        for table in (*APPEND_ONLY, DEPLOYMENT_TABLE):
+            for statement in d.append_only(table):
+                cursor.execute(statement)
+        store.bind_deployment(_record_deployment(cursor, store))
         cursor.execute(personal_data.create_statement(d))
         personal_data.migrate_plain(cursor, d, store.keys)
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {d.table(POINTERS)} ({POINTERS_COLUMNS})")
@@ -149,6 +161,81 @@ def _create(store: Store) -> None:
         # Nothing of a dropped plain table stays in the write-ahead log.
         with store.transaction() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _create_trust_tables(cursor: Any, d: Any) -> None:
+    cursor.execute(
+        f"CREATE TABLE IF NOT EXISTS {d.table(DEPLOYMENT_TABLE)} "
+        "(id INTEGER PRIMARY KEY CHECK (id = 1), name TEXT NOT NULL, origin TEXT NOT NULL, "
+        "created_at TEXT NOT NULL)"
+    )
+    # Every key that may sign for the deployment: the first (the anchor), then
+    # each one endorsed by a key before it (a rotation).
+    cursor.execute(
+        f"CREATE TABLE IF NOT EXISTS {d.table(KEYS_TABLE)} ("
+        f"id {d.serial_key}, role TEXT NOT NULL, name TEXT NOT NULL, key_id TEXT NOT NULL, "
+        f"public_key {d.blob} NOT NULL, added_at TEXT NOT NULL, endorsed_by TEXT NOT NULL, "
+        f"endorsement {d.blob} NOT NULL)"
+    )
+    if "note" not in d.columns(cursor, CHECKPOINTS_TABLE):
+        cursor.execute(f"ALTER TABLE {d.table(CHECKPOINTS_TABLE)} ADD COLUMN note TEXT")
+
+
+def _record_deployment(cursor: Any, store: Store) -> str:
+    """The deployment's name, recorded once: a new store draws one; a store of an
+    earlier version keeps the one its key files (and checkpoints) are named after,
+    and pins the key of its first checkpoint."""
+    d = store.dialect
+    found = d.rows(cursor, f"SELECT name FROM {d.table(DEPLOYMENT_TABLE)}")
+    if found:
+        return str(found[0]["name"])
+    first = d.rows(
+        cursor,
+        f"SELECT deployment, key_id, public_key, created_at FROM {d.table(CHECKPOINTS_TABLE)} "
+        "ORDER BY id LIMIT 1",
+    )
+    events = d.rows(cursor, f"SELECT 1 AS one FROM {d.table(store.events_table)} LIMIT 1")
+    if first:
+        name = str(first[0]["deployment"])
+    elif events:
+        name = legacy_deployment_id(store.config)
+    else:
+        name = "registre-" + secrets.token_hex(8)
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    cursor.execute(
+        d.sql(
+            f"INSERT INTO {d.table(DEPLOYMENT_TABLE)} (id, name, origin, created_at) "
+            "VALUES (1, ?, ?, ?)"
+        ),
+        (name, f"registre/{name}", now),
+    )
+    if first:
+        cursor.execute(
+            d.sql(
+                f"INSERT INTO {d.table(KEYS_TABLE)} (role, name, key_id, public_key, added_at, "
+                "endorsed_by, endorsement) VALUES ('operator', ?, ?, ?, ?, '', ?)"
+            ),
+            (
+                f"registre/{name}",
+                str(first[0]["key_id"]),
+                bytes(first[0]["public_key"]),
+                str(first[0]["created_at"]),
+                b"",
+            ),
+        )
+    return name
+
+
+def deployment(store: Store) -> tuple[str, str]:
+    """The deployment's name and origin, as the store records them."""
+    d = store.dialect
+    with store.transaction() as cursor:
+        rows = d.rows(cursor, f"SELECT name, origin FROM {d.table(DEPLOYMENT_TABLE)}")
+    if not rows:
+        raise StoreUnavailable(
+            f"the store {store.config.display} records no deployment: run `registre init`"
+        )
+    return str(rows[0]["name"]), str(rows[0]["origin"])
 
 
 def _owned_by_another_role(store: Store) -> bool:
@@ -184,7 +271,7 @@ def grant_application_role(store: Store, role: str) -> list[str]:
 
     schema = store.dialect.schema
     assert schema is not None
-    append_only = [store.events_table, LEDGER_TABLE, CHECKPOINTS_TABLE]
+    append_only = [store.events_table, LEDGER_TABLE, *APPEND_ONLY]
     r, s = Identifier(role), Identifier(schema)
     with store.transaction(commit=True) as cursor:
         cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
@@ -194,7 +281,8 @@ def grant_application_role(store: Store, role: str) -> list[str]:
         cursor.execute(
             SQL("GRANT EXECUTE ON FUNCTION {}.{}() TO {}").format(s, Identifier(LOCK_FUNCTION), r)
         )
-        cursor.execute(SQL("GRANT SELECT ON {}.{} TO {}").format(s, Identifier(VERSION_TABLE), r))
+        for read_only in (VERSION_TABLE, DEPLOYMENT_TABLE):
+            cursor.execute(SQL("GRANT SELECT ON {}.{} TO {}").format(s, Identifier(read_only), r))
         cursor.execute(
             "SELECT c.relname, c.relkind, pg_get_serial_sequence(quote_ident(n.nspname) || '.' "
             "|| quote_ident(c.relname), a.attname) AS seq FROM pg_class c "
@@ -218,7 +306,7 @@ def grant_application_role(store: Store, role: str) -> list[str]:
                         SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(SQL(row["seq"]), r)
                     )
             elif (
-                row["relname"] != VERSION_TABLE
+                row["relname"] not in (VERSION_TABLE, DEPLOYMENT_TABLE)
                 and f"{schema}.{row['relname']}" not in kept
                 and row["relkind"] != "S"
             ):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -63,8 +64,16 @@ class Store:
         recorder: Any = app.recorder
         self.recorder = recorder
         self.events_table: str = recorder.events_table_name
-        # Per-person keys of the personal data, in the key directory (``keys``).
-        self.keys = PersonalKeys.for_store(config)
+        # The deployment's name, recorded in the store (``schema``), and the
+        # per-person keys of the personal data, in the key directory (``keys``).
+        self.deployment = ""
+        self.origin = ""
+        self.keys = PersonalKeys(Path("/nonexistent"))
+
+    def bind_deployment(self, name: str) -> None:
+        self.deployment = name
+        self.origin = f"registre/{name}"
+        self.keys = PersonalKeys.for_deployment(name)
 
     def close(self) -> None:
         self.app.close()
@@ -136,6 +145,9 @@ def open_store(config: StoreConfig) -> Store:
     try:
         store = Store(config, RegistreApp(env=config.env))
         schema.ensure(store)
+        name, origin = schema.deployment(store)
+        store.bind_deployment(name)
+        store.origin = origin
     except BaseException as error:
         if store is not None:
             store.close()
