@@ -205,7 +205,7 @@ def _record(
                 progress("checking", len(chunk), checking)
         if problems:
             raise InvalidInput("\n".join(problems))
-        total = sum(len(chunk.events) for chunk in batch.held)
+        total = batch.held_events
 
         def recorded(events: list[Any], positions: list[int]) -> None:
             event_positions = positions[:-1]  # the last one is the chunk's receipt
