@@ -1,4 +1,4 @@
-"""``registre import``: workshop sheets and Pol.is exports, checked whole, then recorded."""
+"""``registre import``: sheets, Pol.is exports and Pabulib budgets, checked whole, then recorded."""
 
 from __future__ import annotations
 
@@ -71,16 +71,31 @@ def sheet(
     on_behalf_of: str | None,
     occurred_at: str | None,
 ) -> None:
-    """Import a workshop sheet: participants, attendance, contributions, votes.
+    """Import sheets of a programme: a CSV file of one kind, or a workbook.
 
     \b
-    Columns (see `registre import template`):
-      participants:  key, name, organisation, organisation_type, contact, date
+    Columns (see `registre import template`); lists are separated by ;
+      axes:          key, title, date
+      sessions:      key, kind, on, title, axes, facilitators, date
+      participants:  key, name, organisation, organisation_type, contact,
+                     organisation_is_person, date
       attendance:    session, participant, date
-      contributions: key, session, authors (separated by ;), text, axis, date
+      contributions: key, session, authors, text, axis, date
+      proposals:     key, title, sources (C-1@2;C-3), text, axis, date
+      rounds:        key, session, method, proposals, limit, max_score,
+                     min_votes, max_per_proposal, budget, costs (F1=1200;F2=800),
+                     date, closed (the date it closed, after its votes)
       votes:         round, participant, proposal, value, date
-    A CSV file holds one kind; a workbook has a sheet per kind, named so.
-    Names and contacts are kept beside the record, never in it.
+      validations:   proposal, body, minutes, outcome (validated, returned,
+                     rejected), date
+      decisions:     proposal, founder, decision (approve, reject, amend),
+                     rationale, revise (oui to replace the founder's decision), date
+      actions:       key, priority, title, lead, partners, due, date
+      progress:      action, status, percent, note, date
+    A CSV file's kind is told by its columns. A workbook has a sheet per kind,
+    named so, imported in the order above (a round closed after the votes).
+    Each row is recorded as the matching command would record it; names and
+    contacts are kept beside the record, never in it.
     """
     ctx = _context(actor, on_behalf_of, occurred_at)
     _import(plan_sheet(programme, file, kind), ctx)
@@ -167,7 +182,7 @@ def pabulib(
 @import_.command("template", epilog=example("registre import template ./modeles"))
 @click.argument("folder", metavar="DIR")
 def template(folder: str) -> None:
-    """Write the sheet templates: four CSV files and a workbook, one example row each."""
+    """Write the sheet templates: a CSV file per kind and a workbook, one example row each."""
     for path in write_template(Path(folder)):
         click.echo(f"wrote {path}")
 

@@ -20,6 +20,8 @@ from registre.adapters.ledger import keyring, notes
 from registre.adapters.stores import open_store, parse_url
 from registre.cli.main import main
 
+LAYER = "integration"
+
 WHO = ["--as", "greffe"]
 
 

@@ -18,6 +18,8 @@ from click.testing import CliRunner
 
 from registre.cli.main import main
 
+LAYER = "integration"
+
 GOPATH = Path("/usr/share/gocode")
 SOURCE = Path(__file__).parent / "tlog_go"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

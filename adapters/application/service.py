@@ -35,6 +35,7 @@ from eventsourcing.persistence import IntegrityError, OperationalError, Recordin
 
 from registre.adapters.application import commands as c
 from registre.adapters.application.handlers import COMMAND_HANDLERS
+from registre.adapters.application.spill import Spill
 from registre.adapters.application.unit_of_work import UnitOfWork
 from registre.adapters.stores import Store, StoreConfig, open_store
 from registre.adapters.stores import personal_data as personal
@@ -261,12 +262,15 @@ class Registre:
         forgotten if it ends with an error."""
         batch = Batch(self, per_transaction, hold=hold)
         try:
-            yield batch
-        except BaseException:
-            batch.discard()
-            raise
-        batch.flush()
-        batch.commit_held()
+            try:
+                yield batch
+            except BaseException:
+                batch.discard()
+                raise
+            batch.flush()
+            batch.commit_held()
+        finally:
+            batch.close()
 
     # -- reading back (the queries read projections instead) -----------------------------
 
@@ -346,7 +350,9 @@ class Batch:
     the commands of one programme (a command of another programme flushes
     first). With ``hold``, chunks are not written when flushed but kept, and
     ``commit_held`` writes them, each in its own transaction, at the end: an
-    import checks every row before it writes any.
+    import checks every row before it writes any. The held chunks, and the
+    aggregates they changed, wait on disk (``spill.Spill``), not in memory:
+    a held batch uses the memory of one chunk, however many it holds.
 
     What differs from the clerk's path, on purpose:
 
@@ -371,8 +377,8 @@ class Batch:
         self.now = datetime.now(UTC) if hold else None  # one recording time for a held batch
         self.stored = 0  # events written by this batch, chunk receipts included
         self.chunks = 0
-        self.uow = UnitOfWork(registre.store)
-        self.held: list[_Chunk] = []
+        self.spill = Spill() if hold else None
+        self.uow = self._unit()
         self._commands: list[str] = []  # the actions of the pending commands
         self._ids: list[str] = []
         self._slug: str | None = None
@@ -432,8 +438,15 @@ class Batch:
         chunk = _Chunk(self.uow.events, self.uow.personal, receipt, self.uow.relied)
         self.uow.events, self.uow.personal, self.uow.relied = [], [], {}
         self._commands, self._ids, self._last = [], [], None
-        if self.hold:
-            self.held.append(chunk)
+        if self.spill is not None:
+            self.spill.put_chunk(chunk, len(chunk.events))
+            # What the next chunks may read again waits on disk; the few aggregates
+            # most commands read stay in memory.
+            touched = self.uow.touched
+            self.spill.put_aggregates(
+                (i, a) for i, a in touched.items() if not isinstance(a, KEPT_BETWEEN_CHUNKS)
+            )
+            self.uow.keep_only(*KEPT_BETWEEN_CHUNKS)
             return []
         positions = self._write(chunk)
         self.uow.keep_only(*KEPT_BETWEEN_CHUNKS)
@@ -442,8 +455,9 @@ class Batch:
     def commit_held(self, written: Callable[[list[Any], list[int]], None] | None = None) -> None:
         """Writes the held chunks in order, each in its own transaction, telling
         ``written(events, positions)`` after each (the receipt's position last)."""
-        while self.held:
-            chunk = self.held.pop(0)
+        if self.spill is None:
+            return
+        for chunk in self.spill.take_chunks():
             positions = self._write(chunk)
             if written is not None:
                 written(chunk.events, positions)
@@ -469,8 +483,26 @@ class Batch:
         self.chunks += 1
         return [r.notification.id for r in recordings]
 
+    @property
+    def held_events(self) -> int:
+        """How many events the held chunks hold (their receipts left out)."""
+        return self.spill.events if self.spill is not None else 0
+
+    def _unit(self) -> UnitOfWork:
+        uow = UnitOfWork(self.registre.store)
+        if self.spill is not None:
+            uow.spilled = self.spill.aggregate
+        return uow
+
     def discard(self) -> None:
         """Forgets the pending and held commands, and every aggregate read so far."""
-        self.uow = UnitOfWork(self.registre.store)
-        self.held = []
+        if self.spill is not None:
+            self.spill.close()
+            self.spill = Spill()
+        self.uow = self._unit()
         self._commands, self._ids, self._slug, self._last = [], [], None, None
+
+    def close(self) -> None:
+        """Deletes what is held on disk (the batch's end)."""
+        if self.spill is not None:
+            self.spill.close()

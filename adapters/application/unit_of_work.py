@@ -51,6 +51,9 @@ class UnitOfWork:
         self._current: dict[UUID, RegistreAggregate] = {}  # touched by the running command
         self.slug = ""
         self._audit: Audit | None = None
+        # Where a held batch keeps the aggregates its checked chunks changed
+        # (``spill.Spill``): read before the store, which does not have them yet.
+        self.spilled: Callable[[UUID], RegistreAggregate | None] | None = None
 
     # -- running a command ---------------------------------------------------------
 
@@ -122,6 +125,10 @@ class UnitOfWork:
 
     def load(self, aggregate_id: UUID) -> RegistreAggregate | None:
         found = self.touched.get(aggregate_id)
+        if found is None and self.spilled is not None:
+            found = self.spilled(aggregate_id)
+            if found is not None:
+                self.touched[aggregate_id] = found
         if found is None:
             try:
                 loaded: object = self.store.app.repository.get(aggregate_id)

@@ -207,11 +207,15 @@ def _record(
     problems = list(plan.problems)
     todo = [(n, chunk) for n, chunk in enumerate(chunks) if not saved[n]]
     checking = sum(len(chunk) for _, chunk in todo)
+    failed: set[str] = set()  # a line is reported once, by its first reason
     with registre.batch(hold=True) as batch:
         for n, chunk in todo:
             for row in chunk:
+                if row.source in failed:
+                    continue
                 problem = _check(batch, plan, row, ctx, ids[n], report.notes)
                 if problem:
+                    failed.add(row.source)
                     problems.append(f"{row.source}: {problem}")
             summary = (
                 f"{plan.name} {plan.label}: rows {chunk[0].source} to {chunk[-1].source} "
@@ -222,7 +226,7 @@ def _record(
                 progress("checking", len(chunk), checking)
         if problems:
             raise InvalidInput("\n".join(problems))
-        total = sum(len(chunk.events) for chunk in batch.held)
+        total = batch.held_events
 
         def recorded(events: list[Any], positions: list[int]) -> None:
             event_positions = positions[:-1]  # the last one is the chunk's receipt
@@ -315,12 +319,14 @@ def _command_id(plan: Plan, number: int, count: int) -> str:
 # -- reading rows --------------------------------------------------------------------------
 
 
-def explain(error: ValidationError) -> list[str]:
-    """pydantic's problems with a row, one phrase each, named by the column."""
+def explain(error: ValidationError, columns: Mapping[str, str] | None = None) -> list[str]:
+    """pydantic's problems with a row, one phrase each, named by the column
+    (``columns`` maps a command's field to its column, where they differ)."""
     phrases = []
     for problem in error.errors(include_url=False):
         loc = problem["loc"]
         where = str(loc[0]) if loc else "row"
+        where = (columns or {}).get(where, where)
         kind = problem["type"]
         value = problem.get("input")
         shown = repr(value) if isinstance(value, str) else ""
@@ -338,6 +344,14 @@ def explain(error: ValidationError) -> list[str]:
             what = f"{shown} is not one of {expected}"
         elif kind.startswith(("date_", "datetime_")):
             what = f"{shown} is not an ISO 8601 date (YYYY-MM-DD)"
+        elif kind in ("int_parsing", "int_from_float"):
+            what = f"{shown or repr(value)} is not a whole number"
+        elif kind == "less_than_equal":
+            what = f"must be at most {(problem.get('ctx') or {}).get('le')}"
+        elif kind == "greater_than_equal":
+            what = f"must be at least {(problem.get('ctx') or {}).get('ge')}"
+        elif kind == "value_error":
+            what = str((problem.get("ctx") or {}).get("error", problem["msg"]))
         elif kind == "string_too_long":
             what = f"is too long (at most {(problem.get('ctx') or {}).get('max_length')})"
         else:

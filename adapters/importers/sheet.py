@@ -1,5 +1,8 @@
-"""Workshop sheets: participants, attendance, contributions and votes, from
-CSV files (one kind per file) or an XLSX workbook (one sheet per kind).
+"""Sheets of a programme: axes, sessions, participants, attendance,
+contributions, proposals, rounds, votes, validations, founders' decisions,
+actions and their progress, from CSV files (one kind per file, told by its
+columns) or an XLSX workbook (one sheet per kind, imported in the order a
+programme unfolds: a round's ``closed`` date closes it after the votes).
 
 The columns of each kind are in ``COLUMNS``; ``write_template`` writes them
 out with an example row. Each row becomes the matching recording command
@@ -34,18 +37,50 @@ from registre.domain import OrganisationType
 from registre.domain.errors import InvalidInput
 
 # kind -> (required columns, optional columns), in the order of the template.
+# The kinds are told apart by their columns; a workbook's sheets are imported
+# in this order, the order in which a programme unfolds.
 COLUMNS: dict[str, tuple[list[str], list[str]]] = {
+    "axes": (["key", "title"], ["date"]),
+    "sessions": (["key", "kind", "on"], ["title", "axes", "facilitators", "date"]),
     "participants": (
         ["key", "name", "organisation", "organisation_type"],
         ["contact", "organisation_is_person", "date"],
     ),
     "attendance": (["session", "participant"], ["date"]),
     "contributions": (["key", "session", "authors", "text"], ["axis", "date"]),
+    "proposals": (["key", "title", "sources"], ["text", "axis", "date"]),
+    "rounds": (
+        ["key", "session", "method", "proposals"],
+        [
+            "limit",
+            "max_score",
+            "min_votes",
+            "max_per_proposal",
+            "budget",
+            "costs",
+            "date",
+            "closed",
+        ],
+    ),
     "votes": (["round", "participant", "proposal"], ["value", "date"]),
+    "validations": (["proposal", "body", "minutes"], ["outcome", "date"]),
+    "decisions": (["proposal", "founder", "decision", "rationale"], ["revise", "date"]),
+    "actions": (["key", "priority", "title", "lead"], ["partners", "due", "date"]),
+    "progress": (["action", "status", "percent"], ["note", "date"]),
 }
 KINDS = list(COLUMNS)  # also the order in which a workbook's sheets are imported
 
 EXAMPLES: dict[str, list[str]] = {
+    "axes": ["financement", "Financement", "2019-03-01"],
+    "sessions": [
+        "A1",
+        "workshop",
+        "2019-03-14",
+        "Atelier financement",
+        "financement",
+        "",
+        "2019-03-01",
+    ],
     "participants": [
         "P-001",
         "Anne Dupont",
@@ -59,12 +94,40 @@ EXAMPLES: dict[str, list[str]] = {
     "contributions": [
         "C-1",
         "A1",
-        "P-001;P-002",
+        "P-001",
         "Un fonds de garantie pour les premiers prêts",
         "financement",
         "2019-03-14",
     ],
-    "votes": ["R1", "P-001", "F1", "2", "2019-03-14"],
+    "proposals": [
+        "F1",
+        "Fonds de garantie",
+        "C-1@1",
+        "Un fonds de garantie municipal pour les premiers prêts",
+        "financement",
+        "2019-03-20",
+    ],
+    "rounds": ["R1", "A1", "dots", "F1", "3", "", "", "", "", "", "2019-03-21", ""],
+    "votes": ["R1", "P-001", "F1", "2", "2019-03-21"],
+    "validations": ["F1", "Comité de pilotage", "CR-2019-04", "validated", "2019-04-02"],
+    "decisions": [
+        "F1",
+        "ville",
+        "approve",
+        "Inscrit au budget 2020",
+        "non",
+        "2019-05-10",
+    ],
+    "actions": [
+        "A-1",
+        "F1",
+        "Créer le fonds",
+        "Ville de Nantes",
+        "Banque des territoires;CCI",
+        "2020-06-30",
+        "2019-06-01",
+    ],
+    "progress": ["A-1", "in-progress", "40", "Convention signée", "2019-12-01"],
 }
 
 Record = tuple[str, dict[str, str]]  # (source, column -> cell text)
@@ -84,10 +147,24 @@ def plan_sheet(programme: str, file: str, kind: str | None) -> Plan:
             sheets = [(k, records) for k, records in sheets if k == kind]
     else:
         sheets = [_csv(file, data, kind, plan)]
+    closings: list[Row] = []  # rounds closed once their votes are in
     for sheet_kind, records in sheets:
         build = ROW_BUILDERS[sheet_kind]
-        plan.rows.extend(_row(programme, source, values, build) for source, values in records)
+        for source, values in records:
+            closed = values.pop("closed", "") if sheet_kind == "rounds" else ""
+            row = _row(programme, source, values, build, RENAMED.get(sheet_kind, {}))
+            plan.rows.append(row)
+            if closed and row.problem is None:
+                closings.append(_closing(programme, source, values.get("key", ""), closed))
+        if sheet_kind in ("rounds", "votes") and closings and not _votes_follow(sheet_kind, sheets):
+            plan.rows.extend(closings)
+            closings = []
     return plan
+
+
+def _votes_follow(kind: str, sheets: list[tuple[str, list[Record]]]) -> bool:
+    """Whether a votes sheet comes after this rounds sheet (its rounds close after it)."""
+    return kind == "rounds" and any(k == "votes" for k, _ in sheets)
 
 
 # -- reading -----------------------------------------------------------------------------
@@ -209,7 +286,13 @@ def _when(values: dict[str, str]) -> datetime | None:
 Build = Callable[[str, dict[str, Any]], c.Command]
 
 
-def _row(programme: str, source: str, values: dict[str, str], build: Build) -> Row:
+def _row(
+    programme: str,
+    source: str,
+    values: dict[str, str],
+    build: Build,
+    renamed: dict[str, str] | None = None,
+) -> Row:
     """One line of a sheet as its command, or the reason it cannot be one."""
     try:
         when = _when(values)
@@ -217,9 +300,28 @@ def _row(programme: str, source: str, values: dict[str, str], build: Build) -> R
             raise InvalidInput("more cells than columns; quote cells that contain commas")
         return Row(source, [build(programme, _fields(programme, values))], when)
     except ValidationError as error:
-        return Row(source, problem="; ".join(explain(error)))
+        return Row(source, problem="; ".join(explain(error, renamed or {})))
     except InvalidInput as error:
+        if error.field is not None:
+            column = (renamed or {}).get(error.field, error.field)
+            return Row(source, problem=f"{column}: {error}")
         return Row(source, problem=str(error))
+
+
+def _closing(programme: str, source: str, key: str, closed: str) -> Row:
+    """A round's ``closed`` cell as the closing of the round, dated by the cell
+    (or by the import's date, for a mark such as ``oui``)."""
+    when: datetime | None = None
+    if _FLAG_WORDS.get(closed.lower(), closed.lower()) != "yes":
+        try:
+            when = datetime.fromisoformat(closed)
+        except ValueError:
+            problem = f"closed: {closed!r} is neither a date (YYYY-MM-DD) nor oui, yes or x"
+            return Row(source, problem=problem)
+    try:
+        return Row(source, [parse_model(c.CloseRound, {"programme": programme, "key": key})], when)
+    except ValidationError as error:
+        return Row(source, problem="; ".join(explain(error)))
 
 
 # -- one row of each kind, as the matching recording command ----------------------------------
@@ -264,12 +366,86 @@ def _vote(programme: str, fields: dict[str, Any]) -> c.Command:
     return parse_model(c.CastVote, fields)
 
 
+def _axis(programme: str, fields: dict[str, Any]) -> c.Command:
+    return parse_model(c.AddAxis, fields)
+
+
+def _session(programme: str, fields: dict[str, Any]) -> c.Command:
+    fields["axes"] = _list(fields.get("axes"))
+    fields["facilitators"] = _list(fields.get("facilitators"), commas=False)
+    return parse_model(c.ScheduleSession, fields)
+
+
+def _proposal(programme: str, fields: dict[str, Any]) -> c.Command:
+    # Each source is a contribution, at its latest version or at KEY@VERSION.
+    fields["sources"] = _list(fields.get("sources"))
+    return parse_model(c.SynthesiseProposal, fields)
+
+
+def _round(programme: str, fields: dict[str, Any]) -> c.Command:
+    fields["proposals"] = _list(fields.get("proposals"))
+    costs: dict[str, str] = {}
+    for item in _list(fields.pop("costs", None)):
+        proposal, equals, cost = item.partition("=")
+        if not equals or not proposal.strip() or not cost.strip():
+            raise InvalidInput(f"{item!r} is not PROPOSAL=COST (e.g. F1=12000)", field="costs")
+        costs[proposal.strip()] = cost.strip()
+    if costs:
+        fields["costs"] = costs
+    return parse_model(c.OpenRound, fields)
+
+
+def _validation(programme: str, fields: dict[str, Any]) -> c.Command:
+    return parse_model(c.ValidateProposal, fields)
+
+
+def _decision(programme: str, fields: dict[str, Any]) -> c.Command:
+    fields["revise"] = _flag(fields.pop("revise", ""), "revise")
+    return parse_model(c.DecideOnPriority, fields)
+
+
+def _action(programme: str, fields: dict[str, Any]) -> c.Command:
+    fields["partners"] = _list(fields.get("partners"), commas=False)
+    return parse_model(c.AssignAction, fields)
+
+
+def _progress(programme: str, fields: dict[str, Any]) -> c.Command:
+    fields["key"] = fields.pop("action", "")
+    return parse_model(c.ReportProgress, fields)
+
+
+def _list(cell: object, commas: bool = True) -> list[str]:
+    """A cell of several values, separated by ';' (or ',' between keys; names
+    may hold commas, so only ';' separates them)."""
+    text = str(cell or "")
+    items = (text.replace(",", ";") if commas else text).split(";")
+    return [item.strip() for item in items if item.strip()]
+
+
+def _flag(cell: str, column: str) -> bool:
+    word = cell.strip().lower()
+    word = _FLAG_WORDS.get(word, word)
+    if word not in ("", "yes", "no"):
+        raise InvalidInput(f"{cell!r} is not oui, yes, x, non, no or empty", field=column)
+    return word == "yes"
+
+
 ROW_BUILDERS: dict[str, Build] = {
+    "axes": _axis,
+    "sessions": _session,
     "participants": _participant,
     "attendance": _attendance,
     "contributions": _contribution,
+    "proposals": _proposal,
+    "rounds": _round,
     "votes": _vote,
+    "validations": _validation,
+    "decisions": _decision,
+    "actions": _action,
+    "progress": _progress,
 }
+# A command's field -> the column of the sheet it comes from, where they differ.
+RENAMED: dict[str, dict[str, str]] = {"progress": {"key": "action"}}
 
 
 def _fields(programme: str, values: dict[str, str]) -> dict[str, Any]:
@@ -293,7 +469,7 @@ def template_files() -> Iterator[tuple[str, str]]:
 
 
 def write_template(folder: Path) -> list[Path]:
-    """Writes the four CSV templates and a workbook with the four sheets."""
+    """Writes a CSV template per kind and a workbook with a sheet per kind."""
     from openpyxl import Workbook
 
     book_path = folder / "registre-import.xlsx"
