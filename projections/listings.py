@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from registre.domain.reading import DecisionFact, ValidationFact, read_proposal
+from registre.domain.reading import read_proposal
+from registre.projections.plan import recorded_facts
 from registre.projections.runner import Db
 
 
@@ -53,34 +54,7 @@ def read_proposals(db: Db, programme: str) -> list[ProposalRow]:
             (programme,),
         )
     }
-    validations: dict[str, list[ValidationFact]] = {}
-    for v in db.rows(
-        "SELECT proposal, record, body, minutes, outcome, annulled FROM {validations} "
-        "WHERE programme = ? AND valid_to IS NULL ORDER BY record",
-        (programme,),
-    ):
-        validations.setdefault(v["proposal"], []).append(
-            ValidationFact(v["record"], v["body"], v["minutes"], v["outcome"], bool(v["annulled"]))
-        )
-    decisions: dict[str, list[DecisionFact]] = {}
-    for d in db.rows(
-        "SELECT proposal, record, validation, founder, decision, rationale, occurred_at, "
-        "position, annulled FROM {decisions} WHERE programme = ? AND valid_to IS NULL "
-        "ORDER BY record",
-        (programme,),
-    ):
-        decisions.setdefault(d["proposal"], []).append(
-            DecisionFact(
-                d["record"],
-                d["founder"],
-                d["decision"],
-                d["rationale"],
-                d["validation"],
-                d["occurred_at"],
-                d["position"],
-                bool(d["annulled"]),
-            )
-        )
+    validations, decisions = recorded_facts(db, programme)
     rows: list[ProposalRow] = []
     for p in db.rows(
         "SELECT key, title, axis, structure FROM {proposals} "

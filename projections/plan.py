@@ -360,33 +360,7 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
         "ORDER BY synthesised_at",
         (programme, *when),
     )
-    validations: dict[str, list[ValidationFact]] = {}
-    for v in db.rows(
-        "SELECT proposal, record, body, minutes, outcome, annulled FROM {validations} "
-        f"WHERE programme = ? AND {held} ORDER BY record",
-        (programme, *when),
-    ):
-        validations.setdefault(v["proposal"], []).append(
-            ValidationFact(v["record"], v["body"], v["minutes"], v["outcome"], bool(v["annulled"]))
-        )
-    decisions: dict[str, list[DecisionFact]] = {}
-    for d in db.rows(
-        "SELECT proposal, record, validation, founder, decision, rationale, occurred_at, "
-        f"position, annulled FROM {{decisions}} WHERE programme = ? AND {held} ORDER BY record",
-        (programme, *when),
-    ):
-        decisions.setdefault(d["proposal"], []).append(
-            DecisionFact(
-                d["record"],
-                d["founder"],
-                d["decision"],
-                d["rationale"],
-                d["validation"],
-                d["occurred_at"],
-                d["position"],
-                bool(d["annulled"]),
-            )
-        )
+    validations, decisions = recorded_facts(db, programme, held, when)
     priorities: dict[str, PlanPriority] = {}
     for p in proposals:
         reading = read_proposal(
@@ -447,3 +421,39 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
         )
     plan.priorities = list(priorities.values())
     return plan
+
+
+def recorded_facts(
+    db: Db, programme: str, held: str = "valid_to IS NULL", when: Sequence[Any] = ()
+) -> tuple[dict[str, list[ValidationFact]], dict[str, list[DecisionFact]]]:
+    """Each proposal's validations and founders' decisions as the plan's tables
+    hold them (by default now; ``held`` and ``when`` for a moment of the past),
+    for the read rules of ``registre.domain.reading``."""
+    validations: dict[str, list[ValidationFact]] = {}
+    for v in db.rows(
+        "SELECT proposal, record, body, minutes, outcome, annulled FROM {validations} "
+        f"WHERE programme = ? AND {held} ORDER BY record",
+        (programme, *when),
+    ):
+        validations.setdefault(v["proposal"], []).append(
+            ValidationFact(v["record"], v["body"], v["minutes"], v["outcome"], bool(v["annulled"]))
+        )
+    decisions: dict[str, list[DecisionFact]] = {}
+    for d in db.rows(
+        "SELECT proposal, record, validation, founder, decision, rationale, occurred_at, "
+        f"position, annulled FROM {{decisions}} WHERE programme = ? AND {held} ORDER BY record",
+        (programme, *when),
+    ):
+        decisions.setdefault(d["proposal"], []).append(
+            DecisionFact(
+                d["record"],
+                d["founder"],
+                d["decision"],
+                d["rationale"],
+                d["validation"],
+                d["occurred_at"],
+                d["position"],
+                bool(d["annulled"]),
+            )
+        )
+    return validations, decisions
