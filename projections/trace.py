@@ -166,11 +166,25 @@ def _walk(db: Db, programme: str, start: str, backwards: bool) -> list[tuple[str
             if e.relation not in LINEAGE:
                 continue
             there = (e.from_kind, e.from_key) if backwards else (e.to_kind, e.to_key)
-            if there not in seen and there != ("proposal", start):
-                seen.append(there)
-                if there[0] == "proposal":
-                    todo.append(there)
+            if there in seen or there == ("proposal", start):
+                continue
+            if there[0] == "proposal" and _void(db, programme, there[1]):
+                continue  # a proposal whose record was annulled fed nothing, led nowhere
+            seen.append(there)
+            if there[0] == "proposal":
+                todo.append(there)
     return seen
+
+
+def _void(db: Db, programme: str, proposal: str) -> bool:
+    """Whether the record that created a proposal was annulled."""
+    return bool(
+        db.rows(
+            "SELECT 1 AS void FROM {steps} WHERE programme = ? AND subject_kind = 'proposal' "
+            "AND subject = ? AND version = 1 AND annulled IS NOT NULL",
+            (programme, proposal),
+        )
+    )
 
 
 def has_programme(db: Db, programme: str) -> bool:

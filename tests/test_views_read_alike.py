@@ -5,6 +5,7 @@ contradictory options, seen through the command line on both stores."""
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -273,3 +274,34 @@ def test_history_says_what_each_record_did(clerk: Clerk) -> None:
 def test_export_events_of_an_unknown_programme_is_refused(clerk: Clerk) -> None:
     result = clerk("export", "events", "inconnu", code=1)
     assert "no programme 'inconnu'" in result.stderr
+
+
+def test_a_proposal_annulled_after_its_merge_is_gone_from_the_lineage(tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = ["--database", str(tmp_path / "r.db")]
+    env = {"REGISTRE_ACTOR": "greffe", "REGISTRE_KEY_DIR": str(tmp_path / "keys")}
+
+    def run(line: str) -> Any:
+        result = runner.invoke(main, [*base, *shlex.split(line)], env=env)
+        assert result.exit_code == 0, (line, result.stderr)
+        return result
+
+    for line in (
+        "programme open labo --title Labo --organiser Ville --founder ville=Ville --rule any",
+        "session schedule labo A1 --kind workshop --on 2019-03-14",
+        "participant register labo P-1 --name Anne --org Coop --org-type association",
+        "contribution submit labo --key C-1 --session A1 --by P-1 --text un",
+        "contribution submit labo --key C-2 --session A1 --by P-1 --text deux",
+        "proposal synthesise labo A --title A --from C-1",
+        "proposal synthesise labo B --title B --from C-2",
+        "proposal merge labo N --from A --from B --title Fusion",
+    ):
+        run(line)
+    created = json.loads(run("--json history labo --kind Synthesised").stdout)
+    position = next(r["position"] for r in created if r["subject"] == "A")
+    run(f"correct labo {position} --reason 'proposition saisie par erreur'")
+    trace = json.loads(run("trace labo N --format json").stdout)
+    assert trace["proposals"] == ["B", "N"]
+    assert [c["key"] for c in trace["contributions"]] == ["C-2"]
+    for fmt in ("dot", "mermaid", "prov", "text"):
+        assert "proposal/A" not in run(f"trace labo N --format {fmt}").stdout
