@@ -30,8 +30,12 @@ class AuditLog(Projection):
         "occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, source TEXT, "
         "command_id TEXT NOT NULL, detail TEXT NOT NULL",
     }
-    version = 2  # 2: what each record says (its detail), so history can say what it did
-    indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {"events": "programme, position"}
+    # 2: what each record says (its detail), so history can say what it did.
+    # 3: indexed by subject, so a record's neighbours are found without a scan.
+    version = 3
+    indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {
+        "events": ("programme, position", "programme, subject_kind, subject, version")
+    }
 
     def apply(self, db: Db, position: int, event: Any) -> None:
         audit: Audit | None = getattr(event, "audit", None)
@@ -52,12 +56,7 @@ class AuditLog(Projection):
         elif kind == "FounderDecided" and event.revises is not None:
             detail["revises_position"] = _position_of(db, p, owner, key, event.revises)
         elif owner == "contribution" and kind in ("Submitted", "Amended"):
-            texts = db.rows(
-                "SELECT COUNT(*) AS n FROM {events} WHERE programme = ? AND subject_kind = ? "
-                "AND subject = ? AND kind IN ('Submitted', 'Amended')",
-                (p, owner, key),
-            )[0]["n"]
-            detail["text_version"] = int(texts) + 1
+            detail["text_version"] = _text_version(db, p, key, kind)
         db.execute(
             "INSERT INTO {events} (position, programme, subject_kind, subject, version, kind, "
             "actor, on_behalf_of, occurred_at, recorded_at, source, command_id, detail) "
@@ -82,6 +81,25 @@ class AuditLog(Projection):
 
 # Event attributes that are the envelope, not what the record says.
 ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "audit"}
+
+
+def _text_version(db: Db, p: str, key: str, kind: str) -> int:
+    """The number of the text a contribution's record gives: 1 when submitted,
+    one more at each amendment (kept for the run; counted when not known)."""
+    remembered = f"texts/{p}/{key}"
+    if kind == "Submitted":
+        return db.remember(remembered, 1)
+    known: int | None = db.known.get(remembered)
+    if known is None:
+        known = int(
+            db.rows(
+                "SELECT COUNT(*) AS n FROM {events} WHERE programme = ? "
+                "AND subject_kind = 'contribution' AND subject = ? "
+                "AND kind IN ('Submitted', 'Amended')",
+                (p, key),
+            )[0]["n"]
+        )
+    return db.remember(remembered, known + 1)
 
 
 def _position_of(db: Db, p: str, kind: str, key: str, version: int) -> int | None:

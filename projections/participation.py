@@ -28,6 +28,7 @@ from registre.domain.reading import (
     organisation_types,
 )
 from registre.projections.audit_log import describe
+from registre.projections.dispatch import call
 from registre.projections.runner import SUBJECTS, Db, Projection
 
 # Aggregates whose creation can be annulled as a whole, each in its own table.
@@ -66,7 +67,7 @@ class Participation(Projection):
         owner, _ = describe(event)
         if owner in _VOIDABLE and event.originator_version == 1:
             self.subject(db, event)  # remembered so a later annulment can find it
-        self._on(event, db, position)
+        call(vars(Participation)["_on"], self, event, db, position)
 
     @singledispatchmethod
     def _on(self, e: object, db: Db, pos: int) -> None:

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 from registre.domain import Action, Programme, Proposal, RegistreAggregate
 from registre.domain.reading import DecisionFact, ValidationFact, read_proposal
-from registre.projections.dispatch import handles
+from registre.projections.dispatch import call, handles
 from registre.projections.runner import SUBJECTS, Db, Projection, Subject
 
 
@@ -109,7 +109,7 @@ class Plan(Projection):
             # Only a view that skips events (the plan as of an occurrence date)
             # can meet a later record of an aggregate whose creation it left out.
             return
-        self._on(event, db, position, subject)
+        call(vars(Plan)["_on"], self, event, db, position, subject)
 
     def _revise(
         self,

@@ -28,6 +28,7 @@ from registre.domain import (
     Round,
 )
 from registre.projections.audit_log import describe
+from registre.projections.dispatch import call
 from registre.projections.runner import SUBJECTS, Db, Projection, Subject
 
 # Aggregates whose events make up a lineage; every other event is ignored.
@@ -89,7 +90,7 @@ class Provenance(Projection):
             return  # an event of something no lineage goes through
         p, owner, key = subject.programme, subject.kind, subject.key
         detail = {k: v for k, v in vars(event).items() if k not in ENVELOPE}
-        about = self._on(event, db, position, subject, detail)
+        about = call(vars(Provenance)["_on"], self, event, db, position, subject, detail)
         if owner == "participant":
             return  # who took part is kept in `participants`, not as a step of a lineage
         db.execute(

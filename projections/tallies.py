@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 from registre.domain.base import RegistreAggregate
 from registre.domain.reading import BallotRecord, count_votes
 from registre.domain.voting import Ballot, Method, Round
+from registre.projections.dispatch import call
 from registre.projections.runner import Db, Projection
 
 
@@ -46,7 +47,7 @@ class Tallies(Projection):
     indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {"records": "programme, round"}
 
     def apply(self, db: Db, position: int, event: Any) -> None:
-        self._on(event, db, position)
+        call(vars(Tallies)["_on"], self, event, db, position)
 
     @singledispatchmethod
     def _on(self, e: object, db: Db, pos: int) -> None:
