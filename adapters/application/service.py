@@ -35,12 +35,12 @@ from eventsourcing.persistence import IntegrityError, OperationalError, Recordin
 
 from registre.adapters.application import commands as c
 from registre.adapters.application.handlers import COMMAND_HANDLERS
-from registre.adapters.application.spill import Spill
 from registre.adapters.application.unit_of_work import UnitOfWork
 from registre.adapters.stores import Store, StoreConfig, open_store
 from registre.adapters.stores import personal_data as personal
 from registre.adapters.stores.keys import PersonalKeys, keyed_digest
 from registre.adapters.stores.recorders import ChangedSinceRead
+from registre.adapters.stores.spill import Spill
 from registre.domain import Audit, CommandReceipt, Programme, RegistreAggregate, Round, Session
 from registre.domain.errors import Conflict, InvalidInput, RuleViolation
 from registre.domain.ids import command_receipt_id, entity_id, programme_id
