@@ -12,6 +12,7 @@ import click
 from pydantic import ValidationError
 
 from registre.adapters.application import commands as c
+from registre.adapters.importers.decidim import plan_decidim
 from registre.adapters.importers.pabulib import plan_pabulib
 from registre.adapters.importers.polis import plan_polis
 from registre.adapters.importers.runner import ImportReport, Plan, Progress, run
@@ -177,6 +178,50 @@ def pabulib(
     """
     ctx = _context(actor, on_behalf_of, occurred_at)
     _import(plan_pabulib(programme, file, session, round_key), ctx)
+
+
+@import_.command(
+    "decidim",
+    epilog=example(
+        "registre import decidim labo ville-open-data.zip --as greffe",
+        "registre import decidim labo ./open-data/ --language en --as greffe",
+    ),
+)
+@click.argument("programme", metavar="SLUG")
+@click.argument("path", metavar="PATH")
+@click.option(
+    "--session",
+    metavar="KEY",
+    help="The session of proposals linked to no meeting (dc-platform; scheduled if absent).",
+)
+@click.option(
+    "--language",
+    metavar="LANG",
+    default="fr",
+    show_default=True,
+    help="The language read from translated fields (another one when it is empty).",
+)
+@_recording_options
+def decidim(
+    programme: str,
+    path: str,
+    session: str | None,
+    language: str,
+    actor: str | None,
+    on_behalf_of: str | None,
+    occurred_at: str | None,
+) -> None:
+    """Import a Decidim open-data export (its zip, or a folder of its CSV files).
+
+    Categories and scopes become axes, meetings sessions, proposals
+    contributions and proposals with their supports as a tally attested by
+    the file (no vote is invented) and their answer as a validation
+    (accepted: validated, rejected: rejected); accountability results become
+    actions recorded as the body's account, linked to the proposals behind
+    them, with their progress.
+    """
+    ctx = _context(actor, on_behalf_of, occurred_at)
+    _import(plan_decidim(programme, path, session, language), ctx)
 
 
 @import_.command("template", epilog=example("registre import template ./modeles"))

@@ -42,7 +42,8 @@ class Action(RegistreAggregate):
                 f"proposal {priority.key} is not an adopted priority; actions are assigned "
                 "only to priorities of the plan"
             )
-        return cls(
+        return cls._create(
+            cls.Assigned,
             programme=priority.programme,
             key=key,
             priority=priority.key,
@@ -52,6 +53,52 @@ class Action(RegistreAggregate):
             due=due.isoformat() if due else None,
             audit=audit,
         )
+
+    @classmethod
+    def record_result(
+        cls,
+        proposals: list[Proposal],
+        key: str,
+        title: str,
+        lead: str,
+        audit: Audit,
+    ) -> Action:
+        """An action as the body accounts for it on its own platform (a result of
+        its accountability): carried out for the proposals it names, which need not
+        be priorities of this programme's plan, since the body, not the founders,
+        chose them. The record says it is the body's account (``ResultRecorded``)."""
+        check_key(key, "action key")
+        if not proposals:
+            raise InvalidInput(
+                "a result is linked to at least one proposal", field="proposals"
+            )
+        for proposal in proposals:
+            proposal.require_live()
+        keys = list(dict.fromkeys(p.key for p in proposals))
+        return cls._create(
+            cls.ResultRecorded,
+            programme=proposals[0].programme,
+            key=key,
+            priority=keys[0],
+            proposals=keys,
+            title=title,
+            lead=lead,
+            partners=[],
+            due=None,
+            audit=audit,
+        )
+
+    class ResultRecorded(RegistreAggregate.Created):
+        """An action recorded from the body's own account, with the proposals behind it."""
+
+        programme: str
+        key: str
+        priority: str
+        proposals: list[str]
+        title: str
+        lead: str
+        partners: list[str]
+        due: str | None
 
     class Assigned(RegistreAggregate.Created):
         programme: str
@@ -73,6 +120,7 @@ class Action(RegistreAggregate):
         partners: list[str],
         due: str | None,
         audit: Audit,
+        proposals: list[str] | None = None,
     ) -> None:
         self.programme = programme
         self.key = key
@@ -81,6 +129,8 @@ class Action(RegistreAggregate):
         self.lead = lead
         self.partners = partners
         self.due = date.fromisoformat(due) if due else None
+        # The proposals the action is carried out for: its priority, or a result's.
+        self.proposals = list(proposals) if proposals else [priority]
         # (record version, status, percent, note) for each progress report
         self.reports: list[tuple[int, ActionStatus, int, str]] = []
 

@@ -20,7 +20,7 @@ from eventsourcing.domain import event
 from registre.domain.audit import Audit
 from registre.domain.base import RegistreAggregate, next_version
 from registre.domain.contribution import Contribution
-from registre.domain.errors import RuleViolation
+from registre.domain.errors import InvalidInput, RuleViolation
 from registre.domain.ids import check_key
 from registre.domain.programme import Programme
 from registre.domain.reading import (
@@ -161,6 +161,8 @@ class Proposal(RegistreAggregate):
         self.validations: list[ValidationRecord] = []
         self.decisions: list[DecisionRecord] = []
         self.adopted = False
+        # (record version, count, source) for each tally a source attested
+        self.attestations: list[tuple[int, int, str]] = []
 
     # -- state derived from the records that were not annulled ---------------
 
@@ -388,10 +390,48 @@ class Proposal(RegistreAggregate):
     def _adoption_withdrawn(self, rule: str, audit: Audit) -> None:
         self.adopted = False
 
+    # -- tallies attested by a source -------------------------------------------
+
+    @property
+    def attested_tallies(self) -> dict[str, int]:
+        """The standing count each source attested (its latest record not annulled)."""
+        counts: dict[str, int] = {}
+        for record, count, source in self.attestations:
+            if record not in self.annulled:
+                counts[source] = count
+        return counts
+
+    def attest_tally(self, count: int, source: str, audit: Audit) -> None:
+        """Records the number of supports a source gives for the proposal (the
+        supports of a platform whose individual votes are not published): a count
+        as the source states it, never turned into votes of anyone."""
+        self.require_live()
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise InvalidInput(
+                f"an attested tally is a whole number of supports, not {count!r}", field="count"
+            )
+        if not source.strip():
+            raise InvalidInput("an attested tally names its source", field="source")
+        if self.attested_tallies.get(source) == count:
+            raise RuleViolation(
+                f"proposal {self.key} already has {count} supports attested by {source}"
+            )
+        self._tally_attested(count, source, audit)
+
+    class TallyAttested(RegistreAggregate.Event):
+        count: int
+        source: str
+
+    @event(TallyAttested)
+    def _tally_attested(self, count: int, source: str, audit: Audit) -> None:
+        self.attestations.append((next_version(self), count, source))
+
     # -- corrections -------------------------------------------------------------
 
     def _refuse_annulment(self, version: int, kind: str) -> str | None:
         if any(v.record == version for v in self.validations):
+            return None
+        if any(a[0] == version for a in self.attestations):
             return None
         if any(d.record == version for d in self.decisions):
             return None

@@ -434,6 +434,15 @@ def _reworded(s: Said) -> tuple[str, str]:
     )
 
 
+@_entry("proposal", "TallyAttested", "soutiens attestés par la source", "tally attested")
+def _tally_attested(s: Said) -> tuple[str, str]:
+    d = s.detail
+    return (
+        f"Proposition {s.subject} : {d['count']} soutiens attestés par {d['source']}",
+        f"{d['count']} supports attested by {d['source']}",
+    )
+
+
 @_entry("proposal", "MergedInto", "fusion dans une autre proposition", "merge")
 def _merged_into(s: Said) -> tuple[str, str]:
     target = s.detail["target"]
@@ -617,6 +626,17 @@ def _assigned(s: Said) -> tuple[str, str]:
         f"assigned {_quote(d['title'])} to {d['lead']}"
         + (f" with {listing(partners)}" if partners else "")
         + (f", due {due}" if due else ""),
+    )
+
+
+@_entry("action", "ResultRecorded", "résultat rendu par l'organisme", "result recorded")
+def _result_recorded(s: Said) -> tuple[str, str]:
+    d = s.detail
+    proposals = list(d.get("proposals") or [])
+    return (
+        f"Résultat {s.subject} rendu par {d['lead']} pour {listing(proposals)} : "
+        f"{_quote(d['title'], 'fr')}",
+        f"result {_quote(d['title'])} recorded by {d['lead']} for {listing(proposals)}",
     )
 
 

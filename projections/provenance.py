@@ -237,6 +237,15 @@ class Provenance(Projection):
         self._edge(db, pos, p, ("proposal", e.priority, None), ("action", key), "carried-out-by")
 
     @_on.register
+    def _action_result_recorded(
+        self, e: Action.ResultRecorded, db: Db, pos: int, s: Subject, d: dict[str, Any]
+    ) -> None:
+        # A result as the body accounts for it: every proposal behind it leads to it.
+        p, key = s.programme, s.key
+        for proposal in e.proposals:
+            self._edge(db, pos, p, ("proposal", proposal, None), ("action", key), "carried-out-by")
+
+    @_on.register
     def _participant_registered(
         self, e: Participant.Registered, db: Db, pos: int, s: Subject, d: dict[str, Any]
     ) -> None:

@@ -257,7 +257,7 @@ def read_trace(db: Db, programme: str, proposal: str) -> Trace | None:
     void_actions = {
         s.subject
         for s in steps
-        if s.subject_kind == "action" and s.kind == "Assigned" and s.annulled
+        if s.subject_kind == "action" and s.kind in ("Assigned", "ResultRecorded") and s.annulled
     }
     kept = [n for n in nodes if not (n[0] == "action" and n[1] in void_actions)]
     titles = [s.detail["title"] for s in own if s.kind in ("Synthesised", "Reworded")]

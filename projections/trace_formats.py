@@ -235,7 +235,7 @@ def _prov_step(
     if s.subject_kind == "action" and s.subject not in t_actions:
         return  # an annulled action is gone from the graph of entities
     if s.subject_kind in ("proposal", "action"):
-        if s.kind in ("Synthesised", "Assigned"):
+        if s.kind in ("Synthesised", "Assigned", "ResultRecorded"):
             doc.wasGeneratedBy(subject, step)
         else:
             doc.used(step, subject)

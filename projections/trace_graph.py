@@ -92,7 +92,7 @@ def trace_graph(t: Trace, lang: Lang, founders: Mapping[str, str] | None = None)
     for s in t.steps:
         if s.subject_kind == "proposal" and s.kind in ("Synthesised", "Reworded"):
             titles[f"proposal/{s.subject}"] = str(s.detail["title"])
-        if s.subject_kind == "action" and s.kind == "Assigned":
+        if s.subject_kind == "action" and s.kind in ("Assigned", "ResultRecorded"):
             titles[f"action/{s.subject}"] = str(s.detail["title"])
     for c in t.contributions:
         previous = None

@@ -197,6 +197,11 @@ def record_programme(service: Registre) -> None:
         ),
         ctx(),
     )
+    s.handle(c.AttestTally(programme=slug, proposal="P-1", count=12, source="p.csv:2"), ctx())
+    s.handle(
+        c.RecordResult(programme=slug, key="R-1", proposals=["P-1"], title="Fait", lead="Ville"),
+        ctx(),
+    )
 
 
 def stored_lines(service: Registre) -> list[str]:

@@ -167,6 +167,11 @@ def record_every_kind_of_event() -> list[CanMutateAggregate[UUID]]:
     budget.close(audit())
     budget.select_funding({"P-1": (3, 3), "P-5": (2, 2)}, audit())
 
+    # Facts a source attests (added after the golden file was first written).
+    p7 = Proposal.synthesise(prog, "P-7", "Pistes", "", None, [cite(c1, 2)], audit())
+    p7.attest_tally(128, "proposals.csv:2", audit(source="proposals.csv:2"))
+    result = Action.record_result([p7], "R-1", "Réseau", "Ville", audit(source="results.csv:2"))
+
     events: list[CanMutateAggregate[UUID]] = []
     for aggregate in (
         prog,
@@ -186,6 +191,8 @@ def record_every_kind_of_event() -> list[CanMutateAggregate[UUID]]:
         a2,
         sole,
         budget,
+        p7,
+        result,
     ):
         events.extend(aggregate.collect_events())
     for i, e in enumerate(events):

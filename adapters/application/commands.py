@@ -368,6 +368,29 @@ class ReportProgress(Command):
     note: OptionalText = ""
 
 
+class AttestTally(Command):
+    """The number of supports a source states for a proposal (a platform that
+    publishes counts, not votes): recorded as the source's count, never as votes."""
+
+    ACTION: ClassVar[str] = "proposal attest"
+
+    proposal: Key
+    count: int = Field(ge=0, le=MAX_STORED_INTEGER)
+    source: Name
+
+
+class RecordResult(Command):
+    """An action as the body accounts for it (a result of its accountability),
+    with the proposals it was carried out for."""
+
+    ACTION: ClassVar[str] = "action result"
+
+    key: Key
+    proposals: list[Key] = Field(min_length=1)
+    title: Name
+    lead: Name
+
+
 class CorrectRecord(Command):
     ACTION: ClassVar[str] = "correct"
 

@@ -365,6 +365,24 @@ def assign_action(cmd: c.AssignAction, u: UnitOfWork) -> str:
     return f"assigned action {cmd.key} for priority {cmd.priority} to {cmd.lead}"
 
 
+def record_result(cmd: c.RecordResult, u: UnitOfWork) -> str:
+    proposals = [u.get(Proposal, key) for key in dict.fromkeys(cmd.proposals)]
+    u.require_absent(Action, cmd.key)
+    u.add(Action.record_result(proposals, cmd.key, cmd.title, cmd.lead, u.audit))
+    return f"recorded result {cmd.key} for {', '.join(p.key for p in proposals)}"
+
+
+def attest_tally(cmd: c.AttestTally, u: UnitOfWork) -> str:
+    proposal = u.get(Proposal, cmd.proposal)
+    if proposal.attested_tallies.get(cmd.source) == cmd.count:
+        raise Unchanged(
+            f"proposal {cmd.proposal} already has {cmd.count} supports attested by {cmd.source}",
+            note="tally already attested",
+        )
+    proposal.attest_tally(cmd.count, cmd.source, u.audit)
+    return f"{cmd.count} supports of proposal {cmd.proposal} attested by {cmd.source}"
+
+
 def report_progress(cmd: c.ReportProgress, u: UnitOfWork) -> str:
     action = u.get(Action, cmd.key)
     action.report(cmd.status, cmd.percent, cmd.note, u.audit)
@@ -421,6 +439,8 @@ COMMAND_HANDLERS: dict[type[c.Command], Handler] = {
     c.ValidateProposal: validate,
     c.DecideOnPriority: decide,
     c.AssignAction: assign_action,
+    c.RecordResult: record_result,
+    c.AttestTally: attest_tally,
     c.ReportProgress: report_progress,
     c.CorrectRecord: correct,
 }
