@@ -69,9 +69,7 @@ class Action(RegistreAggregate):
         chose them. The record says it is the body's account (``ResultRecorded``)."""
         check_key(key, "action key")
         if not proposals:
-            raise InvalidInput(
-                "a result is linked to at least one proposal", field="proposals"
-            )
+            raise InvalidInput("a result is linked to at least one proposal", field="proposals")
         for proposal in proposals:
             proposal.require_live()
         keys = list(dict.fromkeys(p.key for p in proposals))
