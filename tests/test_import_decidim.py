@@ -198,3 +198,22 @@ def test_the_command_line_imports_an_export_and_refuses_a_folder_without_one(
     empty = runner.invoke(main, [*base, "import", "decidim", P, str(tmp_path), "--as", "c"])
     assert empty.exit_code == 2 and "no Decidim open-data file" in empty.stderr
     assert "Traceback" not in empty.output
+
+
+def test_the_site_shows_a_result_on_the_page_of_each_proposal_behind_it(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    base = ["--database", sqlite_url]
+    programme = ["programme", "open", P, "--title", "T", "--organiser", "O", "--founder"]
+    assert (
+        runner.invoke(main, [*base, *programme, "v=V", "--rule", "any", "--as", "c"]).exit_code == 0
+    )
+    assert (
+        runner.invoke(main, [*base, "import", "decidim", P, str(FIXTURES), "--as", "c"]).exit_code
+        == 0
+    )
+    out = tmp_path / "site"
+    assert runner.invoke(main, [*base, "publish", P, "--out", str(out)]).exit_code == 0
+    showing = sorted(p.name for p in out.glob("proposition-*.html") if "dc-r501" in p.read_text())
+    assert showing == ["proposition-dc-p101.html", "proposition-dc-p104.html"]
