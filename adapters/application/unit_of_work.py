@@ -186,12 +186,16 @@ class UnitOfWork:
         store's IntegrityError if another writer saved the same aggregates first
         (nothing is then written).
 
-        The key of a person whose data is erased is destroyed first: a failure
+        The key of a person whose data is erased is destroyed first, and the
+        keys of the persons whose data it seals are made durable: a failure
         afterwards can leave their sealed row unreadable, never their key
         behind (the erasure, run again, deletes the row)."""
         for change in self.personal:
             if change.sealed is None:
                 self.store.keys.destroy(change.programme, change.participant)
+        # The keys this commit seals with are on disk, and those it erases are
+        # gone, before it commits.
+        self.store.keys.sync()
         # What this unit changes itself is checked by the store's unique keys.
         changed = {e.originator_id for e in self.events}
         relied = [(i, v) for i, v in self.relied.items() if i not in changed]
