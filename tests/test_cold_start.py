@@ -60,6 +60,29 @@ def test_help_imports_neither_the_domain_nor_the_heavy_libraries(tmp_path: Path)
     assert imported(modules, "pydantic", "eventsourcing", "registre.projections") == set()
 
 
+def test_a_recording_command_on_sqlite_imports_only_what_it_needs(tmp_path: Path) -> None:
+    env = {"REGISTRE_KEY_DIR": str(tmp_path / "keys"), "REGISTRE_ACTOR": "clerk"}
+    db = str(tmp_path / "r.db")
+    run_cli(["--database", db, "init"], tmp_path, env)
+    opened, _ = run_cli(
+        [
+            *("--database", db, "programme", "open", "p", "--title", "P", "--organiser", "O"),
+            *("--founder", "m=Métropole", "--rule", "any"),
+        ],
+        tmp_path,
+        env,
+    )
+    assert "opened programme p" in opened
+    output, modules = run_cli(
+        ["--database", db, "programme", "axis", "p", "a1", "--title", "Axe"], tmp_path, env
+    )
+    assert "added axis a1" in output
+    assert "registre.domain.programme" in modules  # it did record, through the domain
+    read_models = ("plan", "tallies", "participation", "provenance", "audit_log")
+    assert imported(modules, *HEAVY, "eventsourcing.postgres") == set()
+    assert imported(modules, *(f"registre.projections.{m}" for m in read_models)) == set()
+
+
 @pytest.mark.parametrize("limit", [20, 45, 74, 200])
 def test_the_listed_summaries_are_the_commands_own(limit: int) -> None:
     ctx = click.Context(main)

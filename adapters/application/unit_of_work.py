@@ -31,8 +31,6 @@ from registre.adapters.stores.recorders import PERSONAL, UNCHANGED
 from registre.domain import Audit, CommandReceipt, Participant, Programme, RegistreAggregate
 from registre.domain.errors import AlreadyExists, NotFound, RuleViolation
 from registre.domain.ids import entity_id, programme_id
-from registre.projections import projector_for
-from registre.projections.tallies import read_tallies
 
 A = TypeVar("A", bound=RegistreAggregate)
 C = TypeVar("C")
@@ -143,6 +141,10 @@ class UnitOfWork:
         """A round's tally as recorded so far (proposal -> (voters, total)), from
         the tallies projection, brought up to the head of the log first: only
         what is stored counts, never what this unit of work holds unsaved."""
+        # Imported here: most commands never read a projection.
+        from registre.projections import projector_for
+        from registre.projections.tallies import read_tallies
+
         projector = projector_for(self.store)
         projector.catch_up(["tallies"])
         with projector.reading("tallies") as db:

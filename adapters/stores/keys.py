@@ -22,10 +22,6 @@ import secrets
 import sys
 from pathlib import Path
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from registre.adapters.stores.config import StoreConfig
 
 KEY_DIR_ENV = "REGISTRE_KEY_DIR"
@@ -169,6 +165,11 @@ def _syncfs(fd: int) -> bool:
 
 
 def _subkey(key: bytes, purpose: str) -> bytes:
+    # The cryptography library is imported by the commands that seal or open
+    # personal data, not by every command.
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(
         algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose.encode()
     ).derive(key)
@@ -178,11 +179,15 @@ def seal(key: bytes, plaintext: bytes, context: str) -> bytes:
     """AES-256-GCM: a random nonce, then the ciphertext and its tag; ``context``
     (the programme and participant) is authenticated, so a row moved to another
     person does not open."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     nonce = secrets.token_bytes(NONCE_BYTES)
     return nonce + AESGCM(_subkey(key, "registre seal")).encrypt(nonce, plaintext, context.encode())
 
 
 def unseal(key: bytes, sealed: bytes, context: str) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     nonce, body = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
     return AESGCM(_subkey(key, "registre seal")).decrypt(nonce, body, context.encode())
 
