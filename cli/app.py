@@ -15,7 +15,6 @@ from pydantic import BaseModel, ValidationError
 from registre.adapters.application import Registre, Result
 from registre.adapters.application import commands as c
 from registre.adapters.stores import Store, StoreConfig, open_store, parse_url, resolve_url
-from registre.adapters.stores.config import ENV_VAR
 from registre.cli.output import CliError, invalid, option_names, problem_lines, show_result
 from registre.domain.bounds import MAX_STORED_INTEGER
 from registre.domain.errors import RegistreError
@@ -110,11 +109,6 @@ class App:
 def choices(enum: type[StrEnum]) -> str:
     """The allowed values, shown in --help; pydantic checks them and names the option."""
     return "|".join(member.value for member in enum)
-
-
-def example(*lines: str) -> str:
-    """An epilog for --help; ``\\b`` keeps click from rewrapping the command lines."""
-    return "\b\nExample:\n" + "\n".join(f"  {line}" for line in lines)
 
 
 # -- recording commands ------------------------------------------------------------------------
@@ -228,10 +222,3 @@ def pairs(values: tuple[str, ...], option: str, example_value: str) -> list[tupl
 def split_list(values: tuple[str, ...]) -> list[str]:
     """Repeated options that also take comma-separated values: --by a,b --by c."""
     return [part.strip() for value in values for part in value.split(",") if part.strip()]
-
-
-def database_help() -> str:
-    return (
-        f"Store URL: a SQLite file or postgresql://USER@HOST:PORT/DB?schema=S "
-        f"(or set {ENV_VAR}; default registre.db here)."
-    )

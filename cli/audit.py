@@ -23,9 +23,10 @@ from registre.adapters.ledger.offline_verify import Unreadable, read_public_key,
 from registre.adapters.ledger.tables import AuditTables, exported_events
 from registre.adapters.ledger.verify import verify as verify_store
 from registre.adapters.stores import Store
-from registre.cli.app import STORED, App, example
+from registre.cli.app import STORED, App
 from registre.cli.exports import write_out
 from registre.cli.output import EXIT_TAMPERED, CliError, emit_json
+from registre.cli.texts import example
 from registre.domain.bounds import shown
 from registre.domain.errors import NotFound
 

@@ -6,8 +6,9 @@ import click
 
 from registre.adapters.application import commands as c
 from registre.adapters.ledger.checkpoints import publish_plan_with_checkpoint
-from registre.cli.app import Recording, choices, chosen, example, one_of, record, recording
+from registre.cli.app import Recording, choices, chosen, one_of, record, recording
 from registre.cli.output import invalid
+from registre.cli.texts import example
 from registre.domain import ActionStatus
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from registre.adapters.application import commands as c
-from registre.cli.app import Recording, example, pairs, record, recording, split_list
+from registre.cli.app import Recording, pairs, record, recording, split_list
+from registre.cli.texts import example
 
 
 @click.group(

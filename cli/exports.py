@@ -11,9 +11,10 @@ import click
 from click.core import ParameterSource
 
 from registre.adapters.exporters import FORMATS, KINDS, build, render
-from registre.cli.app import App, example
+from registre.cli.app import App
 from registre.cli.output import CliError
 from registre.cli.queries import projector
+from registre.cli.texts import example
 
 
 @click.group(

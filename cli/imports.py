@@ -17,8 +17,9 @@ from registre.adapters.importers.pabulib import plan_pabulib
 from registre.adapters.importers.polis import plan_polis
 from registre.adapters.importers.runner import ImportReport, Plan, Progress, run
 from registre.adapters.importers.sheet import KINDS, plan_sheet, write_template
-from registre.cli.app import ACTOR_ENV_VAR, App, example
+from registre.cli.app import ACTOR_ENV_VAR, App
 from registre.cli.output import emit_json, invalid, problem_lines
+from registre.cli.texts import example
 
 
 @click.group("import", epilog=example("registre import template ./modeles"))

@@ -1,36 +1,153 @@
-"""The ``registre`` console script: global options, the error boundary, and the command tree."""
+"""The ``registre`` console script: global options, the error boundary, and the command tree.
+
+A clerk runs one command per line of paper: the tree is lazy, so that
+``registre --help`` lists the commands without importing their modules, and a
+command imports only what it needs (the site, the spreadsheet reader, the
+signing library and the PostgreSQL driver are imported where they are used).
+"""
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 import traceback
 from typing import Any
 
 import click
-from pydantic import ValidationError
 
-from registre.adapters.stores import schema
-from registre.adapters.stores.config import ENV_VAR
-from registre.cli import audit, decision, deliberation, programme, queries, voting
-from registre.cli.app import App, add_json_option, database_help, example
-from registre.cli.exports import export
-from registre.cli.imports import import_
 from registre.cli.output import (
     EXIT_INPUT,
     EXIT_INTERNAL,
     EXIT_PIPE,
     CliError,
-    emit_json,
     invalid,
     problem_lines,
 )
-from registre.cli.publish import publish
-from registre.cli.stats import stats
-from registre.cli.trace import trace
-from registre.domain.bounds import shown, text_problem
-from registre.domain.errors import RegistreError
+from registre.cli.texts import DATABASE_ENV, database_help, example
+
+# The commands in the order a programme unfolds: (module of registre.cli, its
+# attribute, the first paragraph of its help, which `registre --help` lists).
+# tests/test_cold_start.py checks each against the command it names.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": (
+        "start",
+        "init",
+        "Create or upgrade the store, and say which it is; create its signing key if missing.",
+    ),
+    "demo": (
+        "start",
+        "demo",
+        "Record a worked example: Fabrik MedVallée (2021–22), and sign a checkpoint "
+        "of the ledger when it publishes its plan.",
+    ),
+    "programme": ("programme", "programme", "Open a programme and set its axes."),
+    "participant": (
+        "programme",
+        "participant",
+        "Register participants; erase their personal data.",
+    ),
+    "session": ("programme", "session", "Schedule sessions and record who attended."),
+    "contribution": (
+        "deliberation",
+        "contribution",
+        "Submit, amend and withdraw contributions.",
+    ),
+    "proposal": ("deliberation", "proposal", "Synthesise, reword, merge and split proposals."),
+    "round": ("voting", "round_", "Open and close voting rounds."),
+    "vote": ("voting", "vote", "Cast and retract votes while a round is open."),
+    "validate": (
+        "decision",
+        "validate",
+        "Record a body's validation of a proposal as a priority.",
+    ),
+    "decide": ("decision", "decide", "Record a founder's decision on a validated priority."),
+    "action": ("decision", "action", "Assign actions and follow their progress."),
+    "correct": ("decision", "correct", "Annul a mistaken record by its position (#N)."),
+    "plan": ("decision", "plan", "Publish versions of the action plan."),
+    "history": (
+        "queries",
+        "history",
+        "List every recorded event of a programme in store order: when it happened, "
+        "what it did, who recorded it, for whom, when, and its source.",
+    ),
+    "status": (
+        "queries",
+        "status",
+        "Show the store, and each projection's position and lag behind the log.",
+    ),
+    "replay": (
+        "queries",
+        "replay",
+        "Rebuild one projection (or all, in one pass over the log) from the first event "
+        "into fresh tables, then swap them in at once; readers never see a half-built view. "
+        "An interrupted replay resumes where it stopped.",
+    ),
+    "follow": (
+        "queries",
+        "follow",
+        "Keep every projection up to date with the log, until interrupted.",
+    ),
+    "trace": (
+        "trace",
+        "trace",
+        "Trace a proposal back to the contributions and versions it came from, and forward "
+        "through merges, votes, validation, each founder's decision, adoption and actions: "
+        "every step with who recorded it, for whom, when, and from which source.",
+    ),
+    "stats": (
+        "stats",
+        "stats",
+        "Show who took part (by organisation type, session and axis), the tally of each "
+        "voting round, and how many kinds of organisation fed each proposal.",
+    ),
+    "export": (
+        "exports",
+        "export",
+        "Export open data of a programme: the plan, proposals, contributions (each text "
+        "version) and tallies, as CSV or JSON, without names or contacts.",
+    ),
+    "publish": (
+        "publish",
+        "publish",
+        "Write the restitution site of a programme: the action plan by axis, a page per "
+        "proposal with its timeline and provenance graph, participation charts, how to "
+        "verify the record, and the open data. The pages work offline from the folder "
+        "and load nothing from elsewhere.",
+    ),
+    "import": (
+        "imports",
+        "import_",
+        "Import workshop sheets (CSV, XLSX), Pol.is exports and Pabulib budgets.",
+    ),
+    "audit": (
+        "audit",
+        "audit",
+        "Check that nothing in the record was altered: signed checkpoints of the audit "
+        "ledger (a Merkle tree of every event), verification, and proofs.",
+    ),
+}
+
+
+def load_command(name: str) -> click.Command:
+    """The command ``name`` of the tree, importing its module, with the
+    subcommands other modules give it and ``--json`` after its name."""
+    from registre.cli.app import add_json_option
+
+    module, attribute, _ = COMMANDS[name]
+    command: click.Command = getattr(importlib.import_module(f"registre.cli.{module}"), attribute)
+    if isinstance(command, click.Group):
+        if name == "plan" and "show" not in command.commands:
+            from registre.cli.queries import plan_show
+
+            command.add_command(plan_show)
+        if name == "export" and "events" not in command.commands:
+            from registre.cli.audit import export_events
+
+            command.add_command(export_events)
+    add_json_option(command)
+    return command
 
 
 class RegistreGroup(click.Group):
@@ -38,12 +155,30 @@ class RegistreGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         # In the order a programme unfolds, not alphabetically.
-        return list(self.commands)
+        return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            self.add_command(load_command(cmd_name), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Listed from their summaries, as click words them, without importing them.
+        shown = {
+            name: self.commands.get(name) or click.Command(name, help=COMMANDS[name][2])
+            for name in self.list_commands(ctx)
+        }
+        rows = [(name, command) for name, command in shown.items() if not command.hidden]
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, c.get_short_help_str(limit)) for name, c in rows])
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # Every argument is text before any command reads it: a shell passes bytes
         # that are not UTF-8 as lone surrogates, which no store can keep.
-        if ctx.parent is None:
+        if ctx.parent is None and not all(arg.isascii() and "\x00" not in arg for arg in args):
+            # Plain ASCII without NUL is text: only other arguments need the rule.
             problem = argument_problem(args)
             if problem is not None:
                 raise CliError(problem, EXIT_INPUT)
@@ -75,6 +210,8 @@ class RegistreGroup(click.Group):
 def argument_problem(args: list[str]) -> str | None:
     """The first argument that is not text (a NUL, bytes that are not UTF-8), said
     with the option it belongs to and a short prefix of it; None if all are."""
+    from registre.domain.bounds import shown, text_problem
+
     for n, arg in enumerate(args):
         problem = text_problem(arg)
         if problem is None:
@@ -98,6 +235,10 @@ def _usage(error: click.UsageError) -> CliError:
 
 
 def _translate(error: Exception, debug: bool) -> CliError:
+    from pydantic import ValidationError
+
+    from registre.domain.errors import RegistreError
+
     if isinstance(error, RegistreError):
         return CliError(str(error), error.exit_code)
     if isinstance(error, ValidationError):
@@ -117,7 +258,7 @@ def _translate(error: Exception, debug: bool) -> CliError:
         "registre --json programme open fabrik --as clerk --title 'Fabrik MedVallée' ...",
     ),
 )
-@click.option("--database", envvar=ENV_VAR, metavar="URL", help=database_help())
+@click.option("--database", envvar=DATABASE_ENV, metavar="URL", help=database_help())
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of failures.")
 @click.version_option(package_name="registre")
@@ -128,78 +269,9 @@ def main(ctx: click.Context, database: str | None, as_json: bool, debug: bool) -
     Nothing recorded is ever edited or deleted; a mistake is annulled with
     `registre correct`, and the trail shows both.
     """
+    from registre.cli.app import App
+
     ctx.obj = App(database=database, json=as_json, debug=debug)
-
-
-@main.command(epilog=example("registre --database postgresql://clerk@db:5432/registre init"))
-@audit.key_dir_option
-@click.option(
-    "--create-role",
-    metavar="NAME",
-    help="PostgreSQL: create or update the role the application runs as, with SELECT "
-    "and INSERT only on the record (run as the tables' owner).",
-)
-def init(key_dir: str | None, create_role: str | None) -> None:
-    """Create or upgrade the store, and say which it is; create its signing key if missing."""
-    app = App.current()
-    config = app.config()
-    if create_role and config.kind != "postgres":
-        raise CliError("--create-role is for PostgreSQL stores", 2)
-    with app.store() as store:
-        # Opening a store creates its schema if it is new; init upgrades it
-        # even when it says it is current, so a damaged one is mended.
-        schema.upgrade(store)
-        if create_role:
-            schema.grant_application_role(store, create_role)
-        key_file, created = audit.ensure_deployment_key(store, key_dir)
-        deployment = store.deployment
-    if app.json:
-        emit_json(
-            {
-                "store": config.display,
-                "kind": config.kind,
-                "key_file": str(key_file),
-                "deployment": deployment,
-            }
-        )
-    else:
-        click.echo(f"store ready: {config.display} ({config.kind}), deployment {deployment}")
-        click.echo(f"signing key {'created' if created else 'found'}: {key_file}")
-
-
-@main.command(epilog=example("registre --database demo.db demo"))
-def demo() -> None:
-    """Record a worked example: Fabrik MedVallée (2021–22), and sign a checkpoint
-    of the ledger when it publishes its plan."""
-    from registre.adapters.demo import record_fabrik_medvallee
-
-    app = App.current()
-    with app.registre() as registre:
-        # As `init` does: the published plan is pinned by a signed checkpoint.
-        audit.ensure_deployment_key(registre.store, None)
-        lines = record_fabrik_medvallee(registre)
-    if app.json:
-        emit_json({"store": registre.config.display, "lines": lines})
-    else:
-        for line in lines:
-            click.echo(line)
-
-
-for group in (programme, deliberation, voting, decision):
-    for command in group.COMMANDS:
-        main.add_command(command)
-decision.plan.add_command(queries.plan_show)
-for command in (queries.history, queries.status, queries.replay, queries.follow):
-    main.add_command(command)
-main.add_command(trace)
-main.add_command(stats)
-main.add_command(export)
-main.add_command(publish)
-main.add_command(import_)
-main.add_command(audit.audit)
-export.add_command(audit.export_events)
-for command in main.commands.values():
-    add_json_option(command)
 
 
 if __name__ == "__main__":  # pragma: no cover

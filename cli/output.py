@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
-from pydantic import ValidationError
 
-from registre.adapters.application import Result
-from registre.domain.bounds import shown as quoted
+if TYPE_CHECKING:  # what --help never needs is imported when a command runs
+    from pydantic import ValidationError
+
+    from registre.adapters.application import Result
 
 # Exit codes (see docs: 0 done, 1 refused by a rule, 2 bad input); 70 is sysexits' EX_SOFTWARE.
 EXIT_RULE = 1
@@ -102,6 +103,8 @@ def _explain(problem: Mapping[str, Any]) -> str:
     kind: str = problem["type"]
     ctx: Mapping[str, Any] = problem.get("ctx") or {}
     value = problem.get("input")
+    from registre.domain.bounds import shown as quoted
+
     shown = quoted(value) if isinstance(value, str) else ""
     if kind == "missing":
         return "is required"

@@ -9,8 +9,9 @@ import click
 
 from registre.adapters.application import commands as c
 from registre.adapters.application.subject_access import subject_access
-from registre.cli.app import App, Recording, choices, example, pairs, record, recording
+from registre.cli.app import App, Recording, choices, pairs, record, recording
 from registre.cli.output import emit_json, invalid
+from registre.cli.texts import example
 from registre.domain import DecisionRule, OrganisationType, SessionKind
 
 

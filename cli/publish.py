@@ -10,9 +10,10 @@ import click
 from registre.adapters.ledger.checkpoints import latest_checkpoint
 from registre.adapters.ledger.tiles import write_store_log
 from registre.adapters.site import build_site
-from registre.cli.app import App, example
+from registre.cli.app import App
 from registre.cli.output import CliError, emit_json
 from registre.cli.queries import projector
+from registre.cli.texts import example
 
 
 @click.command(

@@ -19,8 +19,9 @@ from typing import Any
 import click
 
 from registre.adapters.stores import Store
-from registre.cli.app import App, example
+from registre.cli.app import App
 from registre.cli.output import CliError, emit_json, warn
+from registre.cli.texts import example
 from registre.domain.errors import NotFound
 from registre.projections import projector_for
 from registre.projections.audit_log import has_events, read_history

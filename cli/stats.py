@@ -7,9 +7,10 @@ from typing import Any
 
 import click
 
-from registre.cli.app import App, example
+from registre.cli.app import App
 from registre.cli.output import emit_json
 from registre.cli.queries import projector
+from registre.cli.texts import example
 from registre.domain.errors import NotFound
 from registre.projections.participation import ParticipationReport, read_participation
 from registre.projections.tallies import RoundTally, read_tallies

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import click
 
-from registre.cli.app import App, example
+from registre.cli.app import App
 from registre.cli.output import CliError
 from registre.cli.queries import projector
+from registre.cli.texts import example
 from registre.domain.errors import NotFound
 from registre.projections.trace import has_programme, read_trace
 from registre.projections.trace_formats import FORMATS, render

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from registre.adapters.application import commands as c
-from registre.cli.app import Recording, choices, example, record, recording
+from registre.cli.app import Recording, choices, record, recording
+from registre.cli.texts import example
 from registre.domain import Method
 
 

@@ -5,15 +5,17 @@ provides; nothing here imports the adapters."""
 
 from __future__ import annotations
 
-from registre.projections.audit_log import AuditLog
-from registre.projections.participation import Participation
-from registre.projections.plan import Plan
-from registre.projections.provenance import Provenance
 from registre.projections.runner import LogStore, Projection, Projector, SkipFn
-from registre.projections.tallies import Tallies
 
 
 def all_projections() -> list[Projection]:
+    # Imported here: a command that only records never loads the read models.
+    from registre.projections.audit_log import AuditLog
+    from registre.projections.participation import Participation
+    from registre.projections.plan import Plan
+    from registre.projections.provenance import Provenance
+    from registre.projections.tallies import Tallies
+
     return [AuditLog(), Plan(), Tallies(), Participation(), Provenance()]
 
 

@@ -52,7 +52,8 @@ from eventsourcing.tests.persistence import (
 from eventsourcing.utils import Environment
 
 from registre.adapters.stores.config import parse_url
-from registre.adapters.stores.recorders import LedgeredPostgresRecorder, LedgeredSQLiteRecorder
+from registre.adapters.stores.postgres_recorder import LedgeredPostgresRecorder
+from registre.adapters.stores.recorders import LedgeredSQLiteRecorder
 
 LAYER = "integration"
 

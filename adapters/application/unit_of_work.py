@@ -31,8 +31,6 @@ from registre.adapters.stores.recorders import PERSONAL, UNCHANGED
 from registre.domain import Audit, CommandReceipt, Participant, Programme, RegistreAggregate
 from registre.domain.errors import AlreadyExists, NotFound, RuleViolation
 from registre.domain.ids import entity_id, programme_id
-from registre.projections import projector_for
-from registre.projections.tallies import read_tallies
 
 A = TypeVar("A", bound=RegistreAggregate)
 C = TypeVar("C")
@@ -143,6 +141,10 @@ class UnitOfWork:
         """A round's tally as recorded so far (proposal -> (voters, total)), from
         the tallies projection, brought up to the head of the log first: only
         what is stored counts, never what this unit of work holds unsaved."""
+        # Imported here: most commands never read a projection.
+        from registre.projections import projector_for
+        from registre.projections.tallies import read_tallies
+
         projector = projector_for(self.store)
         projector.catch_up(["tallies"])
         with projector.reading("tallies") as db:
@@ -186,12 +188,16 @@ class UnitOfWork:
         store's IntegrityError if another writer saved the same aggregates first
         (nothing is then written).
 
-        The key of a person whose data is erased is destroyed first: a failure
+        The key of a person whose data is erased is destroyed first, and the
+        keys of the persons whose data it seals are made durable: a failure
         afterwards can leave their sealed row unreadable, never their key
         behind (the erasure, run again, deletes the row)."""
         for change in self.personal:
             if change.sealed is None:
                 self.store.keys.destroy(change.programme, change.participant)
+        # The keys this commit seals with are on disk, and those it erases are
+        # gone, before it commits.
+        self.store.keys.sync()
         # What this unit changes itself is checked by the store's unique keys.
         changed = {e.originator_id for e in self.events}
         relied = [(i, v) for i, v in self.relied.items() if i not in changed]

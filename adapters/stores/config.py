@@ -24,6 +24,7 @@ from registre.domain.errors import InvalidInput
 DEFAULT_URL = "registre.db"
 ENV_VAR = "REGISTRE_DATABASE_URL"
 RECORDERS = "registre.adapters.stores.recorders:"
+PG_RECORDERS = "registre.adapters.stores.postgres_recorder:"
 SCHEMA_PATTERN = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -121,7 +122,7 @@ def _postgres(url: str) -> StoreConfig:
         )
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "APPLICATION_RECORDER_TOPIC": RECORDERS + "LedgeredPostgresRecorder",
+        "APPLICATION_RECORDER_TOPIC": PG_RECORDERS + "LedgeredPostgresRecorder",
         "CREATE_TABLE": "n",
         # The library's insert function would bypass the ledger's leaves: never
         # let an inherited environment variable turn it on.

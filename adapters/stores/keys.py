@@ -19,11 +19,8 @@ import hashlib
 import hmac
 import os
 import secrets
+import sys
 from pathlib import Path
-
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from registre.adapters.stores.config import StoreConfig
 
@@ -57,10 +54,17 @@ class KeyMissing(Exception):
 class PersonalKeys:
     """One key per (programme, participant), one file each, in
     ``<key dir>/<deployment>.people/``; the file is named after a digest of
-    the programme and participant key (both public in the record)."""
+    the programme and participant key (both public in the record).
+
+    Keys are written (and destroyed) as a command needs them, and made durable
+    together by ``sync``, which the unit of work calls before the transaction
+    that uses or erases them commits: one sync of the key folder per commit,
+    not one per person."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        # Key files made, used or destroyed since the last ``sync``.
+        self._unsynced: set[Path] = set()
 
     @classmethod
     def for_deployment(cls, deployment: str, folder: Path | None = None) -> PersonalKeys:
@@ -78,45 +82,94 @@ class PersonalKeys:
         return key if len(key) == KEY_BYTES else None
 
     def ensure(self, programme: str, participant: str) -> bytes:
-        """The person's key, made if missing (two writers at once get the same one)."""
+        """The person's key, made if missing (two writers at once get the same
+        one); on disk for good once ``sync`` returns."""
+        path = self.path(programme, participant)
         found = self.get(programme, participant)
         if found is not None:
+            # Another process may have made it and not synced it yet.
+            self._unsynced.add(path)
             return found
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = self.path(programme, participant)
         key = secrets.token_bytes(KEY_BYTES)
         partial = path.with_suffix(f".{secrets.token_hex(6)}.tmp")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(key)
-                f.flush()
-                os.fsync(f.fileno())
             # A hard link fails if another writer made the key first: theirs is kept.
             os.link(partial, path)
         except FileExistsError:
             pass
         finally:
             partial.unlink(missing_ok=True)
+        self._unsynced.add(path)
         found = self.get(programme, participant)
         if found is None:  # pragma: no cover - the file was removed at once
             raise KeyMissing(f"the key of participant {participant} could not be kept")
         return found
 
     def destroy(self, programme: str, participant: str) -> None:
-        """Overwrites and removes the person's key (nothing to do if it is gone)."""
+        """Overwrites and removes the person's key (nothing to do if it is gone);
+        its folder entry is gone for good once ``sync`` returns."""
         path = self.path(programme, participant)
         try:
             with path.open("r+b") as f:
                 f.write(b"\0" * KEY_BYTES)
                 f.flush()
+                # The zeros reach the disk before the file is unlinked, which
+                # would leave them unwritten.
                 os.fsync(f.fileno())
         except FileNotFoundError:
             return
         path.unlink(missing_ok=True)
+        self._unsynced.add(path)
+
+    def sync(self) -> None:
+        """Makes every key written, used or destroyed since the last call durable,
+        with the folder's entries, in one pass: one ``syncfs`` of the key
+        folder's file system where the system has it, else each file, then
+        the folder."""
+        if not self._unsynced:
+            return
+        folder = os.open(self.folder, os.O_RDONLY)
+        try:
+            if not _syncfs(folder):
+                for path in sorted(self._unsynced):
+                    try:
+                        fd = os.open(path, os.O_RDONLY)
+                    except FileNotFoundError:
+                        continue  # destroyed
+                    try:
+                        os.fdatasync(fd)
+                    finally:
+                        os.close(fd)
+                os.fsync(folder)
+        finally:
+            os.close(folder)
+        self._unsynced.clear()
+
+
+def _syncfs(fd: int) -> bool:
+    """Linux's syncfs(2) of the file system holding ``fd``: True if done, False
+    where the system has no such call; OSError if it failed."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.syncfs(fd) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, os.strerror(errno))
+    return True
 
 
 def _subkey(key: bytes, purpose: str) -> bytes:
+    # The cryptography library is imported by the commands that seal or open
+    # personal data, not by every command.
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(
         algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=purpose.encode()
     ).derive(key)
@@ -126,11 +179,15 @@ def seal(key: bytes, plaintext: bytes, context: str) -> bytes:
     """AES-256-GCM: a random nonce, then the ciphertext and its tag; ``context``
     (the programme and participant) is authenticated, so a row moved to another
     person does not open."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     nonce = secrets.token_bytes(NONCE_BYTES)
     return nonce + AESGCM(_subkey(key, "registre seal")).encrypt(nonce, plaintext, context.encode())
 
 
 def unseal(key: bytes, sealed: bytes, context: str) -> bytes:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     nonce, body = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
     return AESGCM(_subkey(key, "registre seal")).decrypt(nonce, body, context.encode())
 

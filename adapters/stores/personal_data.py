@@ -140,6 +140,7 @@ def migrate_plain(cursor: Any, dialect: Dialect, keys: PersonalKeys) -> int:
         )
         for row in rows
     ]
+    keys.sync()
     write(cursor, dialect, changes)
     if dialect.kind == "sqlite":
         # The table's pages are overwritten with zeros as they are freed.

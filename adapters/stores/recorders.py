@@ -16,6 +16,8 @@ Only public parts of the library are used: ``insert_events``, the datastore's
 ``transaction``, the recorder's statements and ``construct_pg_stored_event``.
 The application selects these classes through ``APPLICATION_RECORDER_TOPIC``
 (see ``config``); the tables, triggers and functions are made by ``schema``.
+The PostgreSQL recorder is in ``postgres_recorder``, so that a SQLite store
+never imports the PostgreSQL driver.
 """
 
 from __future__ import annotations
@@ -25,9 +27,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
-from psycopg.sql import SQL, Identifier
 
 from registre.adapters.ledger.leaves import LEDGER_TABLE, event_leaf_hash
 from registre.adapters.stores import personal_data
@@ -96,12 +96,12 @@ def write_leaves(cursor: Any, dialect: Dialect, rows: Sequence[tuple[int, bytes]
     )
 
 
-def _changes(kwargs: dict[str, Any]) -> Sequence[Change]:
+def personal_changes(kwargs: dict[str, Any]) -> Sequence[Change]:
     changes: Sequence[Change] = kwargs.get(PERSONAL) or ()
     return changes
 
 
-def _unchanged(kwargs: dict[str, Any]) -> Sequence[tuple[UUID, int]]:
+def relied_versions(kwargs: dict[str, Any]) -> Sequence[tuple[UUID, int]]:
     expected: Sequence[tuple[UUID, int]] = kwargs.get(UNCHANGED) or ()
     return expected
 
@@ -136,60 +136,6 @@ class LedgeredSQLiteRecorder(SQLiteApplicationRecorder):
                 )
                 positions.append(cursor.lastrowid)
             write_leaves(cursor, self.dialect, leaves(stored_events, positions))
-            personal_data.write(cursor, self.dialect, _changes(kwargs))
-            check_unchanged(cursor, self.dialect, self.events_table_name, _unchanged(kwargs))
-        return positions
-
-
-class LedgeredPostgresRecorder(PostgresApplicationRecorder):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        schema = self.datastore.schema
-        self.dialect = Dialect("postgres", schema)
-        events = SQL("{}.{}").format(Identifier(schema), Identifier(self.events_table_name))
-        lock = SQL("{}.{}").format(Identifier(schema), Identifier(LOCK_FUNCTION))
-        self.sql_create_statements += [
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {}.{} "
-                "(position BIGINT PRIMARY KEY, leaf_hash BYTEA NOT NULL)"
-            ).format(Identifier(schema), Identifier(LEDGER_TABLE)),
-            *self.dialect.append_only(self.events_table_name),
-            *self.dialect.append_only(LEDGER_TABLE),
-            # LOCK TABLE ... IN EXCLUSIVE MODE needs UPDATE, DELETE or TRUNCATE
-            # privilege (PostgreSQL 15 and earlier), which the application role
-            # must not have. This function, owned by the tables' owner, takes
-            # the same lock for it: it runs with the owner's rights and does
-            # nothing else. Its search_path is fixed so a role with CREATE on the
-            # schema cannot substitute objects.
-            SQL(
-                "CREATE OR REPLACE FUNCTION {}() RETURNS void LANGUAGE plpgsql "
-                "SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ "
-                "BEGIN LOCK TABLE {} IN EXCLUSIVE MODE; END $$"
-            ).format(lock, events),
-            SQL("REVOKE ALL ON FUNCTION {}() FROM PUBLIC").format(lock),
-        ]
-        # The library's statements are [SET LOCAL lock_timeout, LOCK TABLE]:
-        # the timeout still applies to the lock taken inside the function.
-        self.lock_table_statements = [
-            *self.lock_table_statements[:-1],
-            SQL("SELECT {}()").format(lock),
-        ]
-        self.notify_statement = SQL("NOTIFY {}").format(Identifier(self.channel_name))
-
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
-        """As the library does it (the table lock orders the log; NOTIFY wakes
-        its followers), with the ledger's leaves and the personal data."""
-        rows = [
-            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
-            for e in stored_events
-        ]
-        with self.datastore.transaction(commit=True) as cursor, cursor.connection.pipeline():
-            for statement in self.lock_table_statements:
-                cursor.execute(statement, prepare=True)
-            cursor.execute(self.notify_statement)
-            cursor.execute(self.insert_events_statement, (rows,))
-            positions = [row["notification_id"] for row in cursor.fetchall()]
-            write_leaves(cursor, self.dialect, leaves(stored_events, positions))
-            personal_data.write(cursor, self.dialect, _changes(kwargs))
-            check_unchanged(cursor, self.dialect, self.events_table_name, _unchanged(kwargs))
+            personal_data.write(cursor, self.dialect, personal_changes(kwargs))
+            check_unchanged(cursor, self.dialect, self.events_table_name, relied_versions(kwargs))
         return positions
