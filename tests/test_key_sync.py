@@ -3,6 +3,7 @@ the transaction that seals with them (or erases them) commits."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -99,9 +100,13 @@ def test_without_syncfs_each_key_file_and_the_folder_are_synced(
 ) -> None:
     monkeypatch.setattr(keys_module, "_syncfs", lambda fd: False)
     synced: list[int] = []
-    real_fdatasync, real_fsync = keys_module.os.fdatasync, keys_module.os.fsync
-    monkeypatch.setattr(keys_module.os, "fdatasync", lambda fd: synced.append(fd) or None)
-    monkeypatch.setattr(keys_module.os, "fsync", lambda fd: synced.append(fd) or None)
+    real_fdatasync, real_fsync = os.fdatasync, os.fsync
+
+    def record(fd: int) -> None:
+        synced.append(fd)
+
+    monkeypatch.setattr(os, "fdatasync", record)
+    monkeypatch.setattr(os, "fsync", record)
     keys = PersonalKeys(tmp_path / "people")
     first = keys.ensure("p", "a")
     keys.ensure("p", "b")
@@ -110,6 +115,6 @@ def test_without_syncfs_each_key_file_and_the_folder_are_synced(
     assert len(synced) == 3  # two key files, then the folder
     keys.sync()
     assert len(synced) == 3  # nothing left to sync
-    monkeypatch.setattr(keys_module.os, "fdatasync", real_fdatasync)
-    monkeypatch.setattr(keys_module.os, "fsync", real_fsync)
+    monkeypatch.setattr(os, "fdatasync", real_fdatasync)
+    monkeypatch.setattr(os, "fsync", real_fsync)
     assert keys.ensure("p", "a") == first
