@@ -9,8 +9,6 @@ these first; the domain checks them again for what reaches it another way.
 
 from __future__ import annotations
 
-from registre.domain.errors import InvalidInput
-
 # The largest integer both stores keep (SQLite INTEGER, PostgreSQL BIGINT).
 MAX_STORED_INTEGER = 2**63 - 1
 # The most dots a participant can be given in one round: more than any room
@@ -43,16 +41,3 @@ def text_problem(value: str) -> str | None:
             return f"is not valid UTF-8 (byte 0x{code - 0xDC00:02x})"
         return "is not valid UTF-8"
     return None
-
-
-def check_text(value: str, what: str, field: str | None = None) -> str:
-    problem = text_problem(value)
-    if problem is not None:
-        raise InvalidInput(f"{what} {problem}", field=field)
-    return value
-
-
-def check_integer(value: int, what: str, field: str | None = None, *, low: int = 0) -> int:
-    if not low <= value <= MAX_STORED_INTEGER:
-        raise InvalidInput(f"{what} must be between {low} and {MAX_STORED_INTEGER:,}", field=field)
-    return value

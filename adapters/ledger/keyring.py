@@ -96,10 +96,6 @@ class Keyring:
     operator: dict[str, KeyRow]  # key id -> row, the anchor first
     problems: list[str]
 
-    @property
-    def anchor(self) -> KeyRow | None:
-        return next(iter(self.operator.values()), None)
-
 
 def keyring(store: Store) -> Keyring:
     """The keys whose chain of endorsements holds from the anchor; a key added

@@ -114,9 +114,6 @@ class Note:
                 return _valid(public_key, s.signature, self.body.encode())
         return False
 
-    def with_signature(self, signature: Signature) -> Note:
-        return Note(self.body, (*self.signatures, signature))
-
 
 def sign(body: str, name: str, key: Ed25519PrivateKey) -> Signature:
     public = _raw(key.public_key())

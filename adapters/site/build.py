@@ -76,7 +76,9 @@ def gather(views: Projector, programme: str) -> Site:
         participation = read_participation(db, programme)
     with views.reading("tallies") as db:
         rounds = read_tallies(db, programme)
-    sessions = {s.session: s.title for s in participation.sessions} if participation else {}
+    sessions = (
+        {s.session: s.title or s.session for s in participation.sessions} if participation else {}
+    )
     return Site(
         programme,
         plan,
@@ -181,7 +183,9 @@ def _charts(site: Site) -> list[dict[str, Any]]:
     if report is None:
         return []
     by_type = [(words.organisation_type(t.org_type), t.took_part) for t in report.by_type]
-    by_session = [(f"{s.title} ({date_fr(s.held_on)})", s.attendees) for s in report.sessions]
+    by_session = [
+        (f"{s.title or s.session} ({date_fr(s.held_on)})", s.attendees) for s in report.sessions
+    ]
     by_axis = [(site.plan.axes.get(a.axis, a.axis), a.participants) for a in report.axes]
     charts = [
         ("types", "Participants par type d'organisation", "Type d'organisation", by_type),

@@ -22,8 +22,7 @@ from textwrap import wrap
 
 from markupsafe import Markup, escape
 
-from registre.projections.trace import Trace
-from registre.projections.trace_graph import TraceGraph, trace_graph
+from registre.projections.trace_graph import TraceGraph
 
 NODE_W, GAP_X, GAP_Y, MARGIN, SLOT_W = 196, 24, 58, 12, 18
 PAD, LINE_H, FONT, LABEL_FONT = 8, 15, 12.5, 11
@@ -265,12 +264,6 @@ def _curve(x1: float, y1: float, x2: float, y2: float) -> str:
     """From one row's bottom to the next row's top, within the gap between them."""
     k = (y2 - y1) / 2
     return f"C{x1:g},{y1 + k:g} {x2:g},{y2 - k:g} {x2:g},{y2:g}"
-
-
-def graph_svg(
-    t: Trace, ident: str, title: str, description: str, founders: Mapping[str, str] | None = None
-) -> Markup:
-    return draw(layout(trace_graph(t, "fr", founders)), ident, title, description)
 
 
 def draw(d: Drawing, ident: str, title: str, description: str) -> Markup:
