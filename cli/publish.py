@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from registre.adapters.ledger.checkpoints import latest_checkpoint
-from registre.adapters.ledger.tiles import write_store_log
+from registre.adapters.ledger.proofs import READABLE_LOG, PublishedLog
 from registre.adapters.site import build_site
 from registre.cli.app import App
 from registre.cli.output import CliError, emit_json
@@ -41,10 +41,13 @@ def publish(programme: str, out: str) -> None:
         raise CliError(f"--out {out} is a file, not a folder")
     with projector() as (store, views):
         checkpoint = latest_checkpoint(store)
+        log = PublishedLog(store)
         try:
-            written = build_site(views, programme, folder, checkpoint)
-            # The log itself, as C2SP tlog-tiles, for any transparency-log client.
-            written += write_store_log(store, folder / "donnees" / "journal")
+            written = build_site(views, programme, folder, checkpoint, log)
+            # The log itself, as C2SP tlog-tiles for any transparency-log client,
+            # and as the readable export of the same events.
+            data = folder / "donnees"
+            written += log.write(data / "journal", data / READABLE_LOG)
         except OSError as error:
             raise CliError(f"cannot write the site into {out}: {error.strerror or error}") from None
     pages = [p for p in written if p.suffix == ".html"]

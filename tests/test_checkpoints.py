@@ -187,6 +187,17 @@ def test_proofs_export_and_offline_verification(store_url: str, keys: Path, tmp_
         "audit", "verify", "--export", str(events), "--checkpoint", str(checkpoint)
     )
     assert code == 4 and "tampered: event #5 was altered" in out
+    # The readable copy is what a reader reads: a value changed in it is named.
+    altered = json.loads(lines[0])
+    altered["event"]["slug"] = "autre"
+    events.write_text("\n".join([json.dumps(altered), *lines[1:]]) + "\n")
+    code, out, err = cli(
+        "audit", "verify", "--export", str(events), "--checkpoint", str(checkpoint)
+    )
+    assert code == 4 and (
+        "tampered: event #1 was altered: its readable copy differs from its recorded "
+        "payload (slug)" in out
+    )
     events.write_text("\n".join(lines) + "\n")
     data = json.loads(checkpoint.read_text())
     data["label"] = "autre"

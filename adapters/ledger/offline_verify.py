@@ -7,12 +7,13 @@ it: one event per line, in store order, with its position, aggregate id,
 version, topic, payload (base64 of the stored bytes) and leaf hash.
 ``checkpoint.json`` is a signed checkpoint as ``registre audit checkpoint
 --export`` writes it. The verifier recomputes every leaf from the exported
-fields, compares it with the exported leaf hash, computes the Merkle root of
+fields, compares it with the exported leaf hash and the event's readable copy
+(``event``) with the payload the leaf hashes, computes the Merkle root of
 the first ``tree_size`` leaves, and checks the checkpoint's Ed25519
 signature: with the public key given separately (the one the public body
 published) if there is one, else with the key inside the checkpoint file.
 
-It needs only ``leaves`` and ``merkle`` of this package, ``rfc8785`` and
+It needs only ``leaves``, ``merkle`` and ``standalone`` of this package, ``rfc8785`` and
 ``cryptography``. Exit status: 0 verified, 4 something does not match, 2 the
 files cannot be read.
 
@@ -40,6 +41,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from registre.adapters.ledger import notes
 from registre.adapters.ledger.leaves import checkpoint_statement, event_leaf_hash
 from registre.adapters.ledger.merkle import EMPTY_ROOT, RootAccumulator
+from registre.adapters.ledger.standalone import readable_difference
 
 EXIT_OK, EXIT_INPUT, EXIT_TAMPERED = 0, 2, 4
 
@@ -122,16 +124,21 @@ def verify_export(
         try:
             e = json.loads(line)
             position = int(e["position"])
+            payload = base64.b64decode(e["payload"], validate=True)
             computed = event_leaf_hash(
-                position,
-                e["aggregate_id"],
-                int(e["version"]),
-                e["topic"],
-                base64.b64decode(e["payload"], validate=True),
+                position, e["aggregate_id"], int(e["version"]), e["topic"], payload
             )
             exported = bytes.fromhex(e["leaf_hash"]) if e["leaf_hash"] is not None else None
         except (KeyError, TypeError, ValueError, binascii.Error) as error:
             raise Unreadable(f"line {number} is not an exported event ({error})") from None
+        # The readable copy is what a reader reads: it must be the payload the leaf hashes.
+        differs = readable_difference(e["event"], payload) if "event" in e else None
+        if differs is not None:
+            fields = f" ({', '.join(differs)})" if differs else ""
+            verdict.problems.append(
+                f"event #{position} was altered: its readable copy differs from its "
+                f"recorded payload{fields}"
+            )
         if position <= last:
             verdict.problems.append(f"event #{position} is out of order (after #{last})")
         last = position

@@ -1,5 +1,7 @@
 """The public restitution site of a programme: static pages that work from
-the folder they are written to (file://), with no script and no outside asset.
+the folder they are written to (file://), with no outside asset. The one
+script, ``preuve.js``, checks in the browser the proofs each proposal's page
+carries (``ledger.proofs``); the pages read the same without it.
 
 Data comes from the projections, caught up first; pages are rendered by
 Jinja2 with autoescaping, so every recorded text is shown as text.
@@ -16,6 +18,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from registre.adapters.exporters import KINDS, build, render
+from registre.adapters.ledger.proofs import PublishedLog
 from registre.adapters.site import words
 from registre.adapters.site.svg import bar_chart, draw, layout
 from registre.domain.errors import NotFound
@@ -106,12 +109,17 @@ def environment() -> Environment:
 
 
 def build_site(
-    views: Projector, programme: str, out: Path, checkpoint: dict[str, Any] | None = None
+    views: Projector,
+    programme: str,
+    out: Path,
+    checkpoint: dict[str, Any] | None = None,
+    log: PublishedLog | None = None,
 ) -> list[Path]:
     """Writes the site into ``out`` (created if needed); returns the files written.
 
     ``checkpoint`` is the latest signed checkpoint of the ledger, shown on the
-    verification page and written beside the open data for offline checks."""
+    verification page and written beside the open data for offline checks;
+    ``log`` gives each proposal's page the proofs of the events of its trace."""
     site = gather(views, programme)
     site.checkpoint = checkpoint
     out.mkdir(parents=True, exist_ok=True)
@@ -129,10 +137,12 @@ def build_site(
     for p in site.proposals:
         trace = site.traces.get(p.key)
         if trace is not None:
+            proof = _proof(log, trace, out, p.key, written)
             write(
                 page_name(p.key),
                 "proposition.html",
                 current="propositions",
+                proof=proof,
                 **_page(site, p, trace),
             )
     write("participation.html", "participation.html", current="participation", charts=_charts(site))
@@ -142,10 +152,40 @@ def build_site(
         current="verifier",
         files=_open_data(views, site, out, written),
     )
-    css = importlib.resources.files("registre.adapters.site").joinpath("static/site.css")
-    (out / "site.css").write_text(css.read_text("utf-8"), "utf-8")
-    written.append(out / "site.css")
+    static = importlib.resources.files("registre.adapters.site").joinpath("static")
+    for name in ("site.css", "preuve.js"):
+        (out / name).write_text(static.joinpath(name).read_text("utf-8"), "utf-8")
+        written.append(out / name)
+    if log is not None and log.latest is not None:
+        # The verifier a citizen runs alone: one file, the standard library only.
+        source = importlib.resources.files("registre.adapters.ledger").joinpath("standalone.py")
+        (out / "verifier.py").write_text(source.read_text("utf-8"), "utf-8")
+        written.append(out / "verifier.py")
     return written
+
+
+def trace_positions(t: Trace) -> set[int]:
+    """The events a page's trace is read from: its steps, the votes behind its
+    tallies, and the corrections that annulled any of them."""
+    steps = [*t.steps, *(v.step for v in t.votes)]
+    return {s.position for s in steps} | {s.annulled_by for s in steps if s.annulled_by}
+
+
+def _proof(
+    log: PublishedLog | None, t: Trace, out: Path, key: str, written: list[Path]
+) -> str | None:
+    """The page's proof as JSON, safe inside a script element, also written to
+    ``donnees/preuves/`` for the offline verifier; None without a checkpoint."""
+    proof = log.page_proof(trace_positions(t)) if log is not None else None
+    if proof is None:
+        return None
+    text = json.dumps({"page": key, **proof}, ensure_ascii=False, separators=(",", ":"))
+    folder = out / "donnees" / "preuves"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{key}.json").write_text(text + "\n", "utf-8")
+    written.append(folder / f"{key}.json")
+    # "<" escaped: no text in the proof can close the script element.
+    return text.replace("<", "\\u003c")
 
 
 def _page(site: Site, p: ProposalRow, t: Trace) -> dict[str, Any]:
