@@ -59,7 +59,19 @@
   const LEAF = Uint8Array.of(0);
   const NODE = Uint8Array.of(1);
   const leafHash = (entry) => sha256(concat(LEAF, entry));
-  const nodeHash = (left, right) => sha256(concat(NODE, left, right));
+  // The paths of a page's events meet near the root: each interior node is
+  // hashed once, and every path that reaches it with the same children shares
+  // the result (keyed by the children themselves, so no path borrows another's).
+  const nodes = new Map();
+  const nodeHash = (left, right) => {
+    const key = String.fromCharCode(...left, ...right);
+    let hash = nodes.get(key);
+    if (hash === undefined) {
+      hash = sha256(concat(NODE, left, right));
+      nodes.set(key, hash);
+    }
+    return hash;
+  };
   const odd = (n) => n % 2 === 1;
   const half = (n) => Math.floor(n / 2);
 
