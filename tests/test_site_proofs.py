@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from chromium_support import Browser
+from chromium_support import Browser, find_chromium
 from click.testing import CliRunner
 from conftest import Recordings, record_demo
 from site_support import SLUG
@@ -183,10 +183,21 @@ def test_each_proposals_page_verifies_its_proofs_in_the_browser(
     tmp_path: Path,
 ) -> None:
     site, key = published
+    browser.page("Network.enable")
     for page in sorted(site.glob("proposition-*.html")):
         said = verdict(browser, page.as_uri())
         assert said.startswith("Vérifié : les "), (page.name, said)
         assert f"par la clé {key}, qui prolonge le point de contrôle précédent" in said
+        # Nothing but the page's own files: no outside asset, no network.
+        asked = {
+            e["params"]["request"]["url"]
+            for e in browser.events
+            if e.get("method") == "Network.requestWillBeSent"
+        }
+        assert asked == {
+            page.as_uri(),
+            *(f"{site.as_uri()}/{f}" for f in ("site.css", "preuve.js")),
+        }
     said = verdict(browser, (site / PAGE).as_uri())
     rows = browser.evaluate(
         "[...document.querySelectorAll('#preuve-inscriptions tr')].map(r => r.textContent)"
@@ -266,5 +277,35 @@ def test_a_page_with_one_byte_changed_reports_the_failure(
     expected = _alter_page(copy / PAGE, change)
     said = verdict(browser, (copy / PAGE).as_uri())
     assert said.startswith("Échec : ") and expected in said, said
+    assert browser.evaluate("document.querySelector('details.proof-detail').open")
     if change is _flip_entry:
         shoot(browser, "proof-failed.png", tmp_path)
+
+
+def test_a_browser_without_ed25519_says_it_cannot_verify(
+    published: tuple[Path, str],
+    browser: Browser,  # noqa: F811  (skips, or fails in CI, without Chromium)
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Neither a success nor a failure: the page says it could not check. A
+    browser of its own, whose WebCrypto refuses Ed25519."""
+    site, _ = published
+    executable = find_chromium()
+    assert executable is not None
+    folder = tmp_path_factory.mktemp("no-ed25519")
+    b = Browser(executable, folder / "profile", folder / "chromium.log")
+    try:
+        b.page(
+            "Page.addScriptToEvaluateOnNewDocument",
+            {
+                "source": """const original = crypto.subtle.importKey.bind(crypto.subtle);
+crypto.subtle.importKey = (format, key, algorithm, ...rest) =>
+  algorithm && algorithm.name === "Ed25519"
+    ? Promise.reject(new DOMException("no Ed25519", "NotSupportedError"))
+    : original(format, key, algorithm, ...rest);"""
+            },
+        )
+        said = verdict(b, (site / PAGE).as_uri())
+    finally:
+        b.close()
+    assert said.startswith("Vérification impossible : ce navigateur ne sait pas vérifier"), said

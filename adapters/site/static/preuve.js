@@ -267,6 +267,8 @@
   // -- what the page shows --------------------------------------------------------------
 
   function say(kind, text) {
+    const detail = document.querySelector("details.proof-detail");
+    if (detail && kind === "echec") detail.open = true;
     for (const id of ["verification", "verification-detail"]) {
       const element = document.getElementById(id);
       if (!element) continue;
