@@ -91,6 +91,12 @@ def test_the_published_verifier_passes_alone_and_says_which_key_it_trusted(
     pem = site.parent / "registre.pub"
     pem.write_text(run("--database", str(site.parent / "demo.db"), "audit", "key", "--export"))
     assert verify(site, "--cle", str(pem)).returncode == 0
+    vkey = json.loads(run("--database", str(site.parent / "demo.db"), "--json", "audit", "key"))
+    assert verify(site, "--cle", vkey["vkey"]).returncode == 0
+    # Another key than the organiser's: the log is not the one it vouches for.
+    other = base64.b64encode(bytes(range(32))).decode()
+    done = verify(site, "--cle", other)
+    assert done.returncode == 4 and "n'est signé par aucune clé de confiance" in done.stdout
 
 
 def test_the_verifier_concludes_nothing_without_the_organisers_key(

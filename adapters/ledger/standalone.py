@@ -37,6 +37,7 @@ import binascii
 import contextlib
 import hashlib
 import json
+import re
 import struct
 import sys
 import uuid
@@ -287,8 +288,9 @@ def read_key(text: str) -> bytes:
             if not der.startswith(_SPKI_PREFIX) or len(der) != len(_SPKI_PREFIX) + 32:
                 raise ValueError("ce n'est pas une clé publique Ed25519")
             return der[len(_SPKI_PREFIX) :]
-        if text.count("+") >= 2 and not text.endswith("="):
-            raw = base64.b64decode(text.rsplit("+", 1)[1], validate=True)
+        parts = text.split("+", 2)  # a verifier key: name+key ID+base64(0x01 || key)
+        if len(parts) == 3 and parts[0] and re.fullmatch("[0-9a-f]{8}", parts[1]):
+            raw = base64.b64decode(parts[2], validate=True)
             if len(raw) != 33 or raw[0] != 1:
                 raise ValueError("cette clé de vérification n'est pas une clé Ed25519")
             return raw[1:]
