@@ -211,6 +211,16 @@ def test_each_proposals_page_verifies_its_proofs_in_the_browser(
     proof = json.loads((site / "donnees" / "preuves" / "P-03.json").read_text("utf-8"))
     assert len(rows) == len(proof["events"]) + len(proof["not_covered"]) > 20
     assert all("Vérifiée" in r for r in rows[: len(proof["events"])])
+    # What an event says is decoded from the bytes just verified, when asked.
+    browser.evaluate("document.querySelector('#preuve-inscriptions details').open = true")
+    shown = ""
+    for _ in range(100):
+        shown = browser.evaluate("document.querySelector('#preuve-inscriptions pre').textContent")
+        if shown:
+            break
+        time.sleep(0.02)
+    first = json.loads(base64.b64decode(proof["events"][0]["entry"]))
+    assert json.loads(shown) == json.loads(base64.b64decode(first["payload"]))
     history = browser.evaluate("document.getElementById('preuve-historique').textContent")
     assert "Vérifié : le point de contrôle du" in history and "est prolongé par" in history
     shoot(browser, "proof-verified.png", tmp_path)

@@ -248,6 +248,7 @@
       return found;
     }
     found.ok = true;
+    found.payload = leaf.payload;  // read only once verified, and only if asked
     return found;
   }
 
@@ -291,13 +292,33 @@
     return element;
   }
 
+  /* The event as recorded, decoded from the very bytes whose leaf was just
+     verified: the readable copy is derived here, never taken on trust. */
+  function readable(payload) {
+    const box = document.createElement("details");
+    const summary = document.createElement("summary");
+    summary.textContent = "ce qu'elle dit";
+    const pre = document.createElement("pre");
+    box.append(summary, pre);
+    box.addEventListener("toggle", () => {
+      if (!box.open || pre.textContent) return;
+      try {
+        pre.textContent = JSON.stringify(JSON.parse(decoder.decode(fromBase64(payload))), null, 2);
+      } catch (e) {
+        pre.textContent = "(ce contenu n'est pas du JSON)";
+      }
+    });
+    return box;
+  }
+
   function showEvents(results, later) {
     const body = document.getElementById("preuve-inscriptions");
     const rows = document.createDocumentFragment();
     for (const r of results) {
       const row = document.createElement("tr");
       cell(row, `n° ${r.position}`, true);
-      cell(row, r.nature);
+      const nature = cell(row, r.nature);
+      if (r.ok) nature.append(" ", readable(r.payload));
       cell(row, String(r.index + 1));
       cell(row, r.ok ? "Vérifiée" : `Échec : ${r.why}`).className = r.ok ? "ok" : "echec";
       rows.append(row);
