@@ -77,7 +77,11 @@ def sheet(
 
     \b
     Columns (see `registre import template`); lists are separated by ;
-      axes:          key, title, date
+      programme:     title, organiser, founders (ville=Ville de Nantes;
+                     metropole=Nantes Métropole), rule, part_of, date
+                     (opens the programme SLUG: one row)
+      axes:          key, title, parent (the part it hangs under), level
+                     (thème, axe de travail, concept...; default axe), date
       sessions:      key, kind, on, title, axes, facilitators, date
       participants:  key, name, organisation, organisation_type, contact,
                      organisation_is_person, date

@@ -43,9 +43,20 @@ def programme() -> None:
 @click.option(
     "--rule", required=True, metavar=choices(DecisionRule), help="How founders' decisions combine."
 )
+@click.option(
+    "--part-of",
+    metavar="SLUG",
+    help="The larger programme, already open in this store, that this one is part of.",
+)
 @recording
 def open_programme(
-    how: Recording, programme: str, title: str, organiser: str, founders: tuple[str, ...], rule: str
+    how: Recording,
+    programme: str,
+    title: str,
+    organiser: str,
+    founders: tuple[str, ...],
+    rule: str,
+    part_of: str | None,
 ) -> None:
     """Open a consultation programme with its founders and their decision rule."""
     given = pairs(founders, "--founder", "metropole=Montpellier Méditerranée Métropole")
@@ -61,20 +72,40 @@ def open_programme(
         organiser=organiser,
         founders=dict(given),
         rule=rule,
+        part_of=part_of,
     )
 
 
 @programme.command(
     "axis",
-    epilog=example("registre programme axis fabrik sante --as clerk --title 'Santé'"),
+    epilog=example(
+        "registre programme axis fabrik sante --as clerk --title 'Santé'",
+        "registre programme axis labo T1 --as clerk --title 'Financer' --level thème",
+        "registre programme axis labo T1-A2 --as clerk --title 'Prêts d'honneur' \\",
+        "  --parent T1 --level 'axe de travail'",
+    ),
 )
 @click.argument("programme", metavar="SLUG")
 @click.argument("key", metavar="KEY")
 @click.option("--title", required=True, help="The axis, theme or sector, as people call it.")
+@click.option("--parent", metavar="KEY", help="The part it hangs under (default: the top).")
+@click.option(
+    "--level",
+    metavar="WORD",
+    help="What the programme calls this level: thème, axe de travail, concept... (default: axe).",
+)
 @recording
-def add_axis(how: Recording, programme: str, key: str, title: str) -> None:
-    """Add an axis (theme, sector, challenge) that structures the work."""
-    record(c.AddAxis, how, programme=programme, key=key, title=title)
+def add_axis(
+    how: Recording,
+    programme: str,
+    key: str,
+    title: str,
+    parent: str | None,
+    level: str | None,
+) -> None:
+    """Add a part of the programme's structure: an axis, or a theme, work axis,
+    concept or challenge under another."""
+    record(c.AddAxis, how, programme=programme, key=key, title=title, parent=parent, level=level)
 
 
 @click.group(epilog=example("registre session attend fabrik A1 P-001 P-002 --as clerk"))

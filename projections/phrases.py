@@ -290,6 +290,31 @@ def _programme_opened(s: Said) -> tuple[str, str]:
     )
 
 
+@_entry(
+    "programme", "PartOfRecorded", "rattachement à un programme plus large", "part of a programme"
+)
+def _part_of_recorded(s: Said) -> tuple[str, str]:
+    larger = s.detail.get("part_of")
+    return (
+        f"Programme {s.subject} rattaché au programme {larger}, dont il fait partie",
+        f"part of programme {larger}",
+    )
+
+
+@_entry("programme", "PartAdded", "ajout d'une partie de la structure", "part added")
+def _part_added(s: Said) -> tuple[str, str]:
+    d = s.detail
+    level = str(d.get("level") or "axe")
+    parent = d.get("parent")
+    key = f" {d['key']}" if d.get("key") else ""
+    under_fr = f", sous {parent}" if parent else ""
+    under_en = f" under {parent}" if parent else ""
+    return (
+        f"{level[:1].upper()}{level[1:]}{key} ajouté{under_fr} : {_quote(d['title'], 'fr')}",
+        f"{level}{key} added{under_en}: {_quote(d['title'])}",
+    )
+
+
 @_entry("programme", "AxisAdded", "ajout d'un axe", "axis added")
 def _axis_added(s: Said) -> tuple[str, str]:
     d = s.detail

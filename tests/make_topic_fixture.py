@@ -202,6 +202,22 @@ def record_programme(service: Registre) -> None:
         c.RecordResult(programme=slug, key="R-1", proposals=["P-1"], title="Fait", lead="Ville"),
         ctx(),
     )
+    # A structure that nests, and a programme within a larger one.
+    s.handle(
+        c.AddAxis(programme=slug, key="soins", title="Soins", parent="health", level="concept"),
+        ctx(),
+    )
+    s.handle(
+        c.OpenProgramme(
+            programme="medvallee-sud",
+            title="Fabrik MedVallée, quartiers sud",
+            organiser="Montpellier Métropole",
+            founders={"m": "Métropole"},
+            rule=DecisionRule.ANY,
+            part_of=slug,
+        ),
+        ctx(),
+    )
 
 
 def stored_lines(service: Registre) -> list[str]:

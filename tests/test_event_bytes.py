@@ -173,6 +173,19 @@ def record_every_kind_of_event() -> list[CanMutateAggregate[UUID]]:
     result = Action.record_result([p7], "R-1", "Réseau", "Ville", audit(source="results.csv:2"))
 
     events: list[CanMutateAggregate[UUID]] = []
+    # A programme within a larger one, with a structure that nests.
+    sud = Programme.open(
+        "medvallee-sud",
+        "Quartiers sud",
+        "Montpellier Métropole",
+        {"m": "Métropole"},
+        DecisionRule.ANY,
+        audit(),
+        part_of="medvallee",
+    )
+    sud.add_axis("vivre", "Bien vivre", audit(), level="thème")
+    sud.add_axis("soins", "Soins de proximité", audit(), parent="vivre", level="concept")
+
     for aggregate in (
         prog,
         receipt,
@@ -193,6 +206,7 @@ def record_every_kind_of_event() -> list[CanMutateAggregate[UUID]]:
         budget,
         p7,
         result,
+        sud,
     ):
         events.extend(aggregate.collect_events())
     for i, e in enumerate(events):

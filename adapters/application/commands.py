@@ -109,6 +109,12 @@ class OpenProgramme(Command):
     organiser: Name
     founders: dict[Key, Name] = Field(min_length=1)
     rule: DecisionRule
+    # The larger programme, in the same store, that this one is part of.
+    part_of: Key | None = None
+
+
+# A level of a programme's structure, in its own words: "thème", "axe de travail".
+Level = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
 
 
 class AddAxis(Command):
@@ -116,6 +122,9 @@ class AddAxis(Command):
 
     key: Key
     title: Name
+    # The part it hangs under (none: the top of the structure), and its level.
+    parent: Key | None = None
+    level: Level | None = None
 
 
 class ScheduleSession(Command):

@@ -51,14 +51,35 @@ Handler = Callable[[Any, UnitOfWork], str]
 def open_programme(cmd: c.OpenProgramme, u: UnitOfWork) -> str:
     if u.load(programme_id(cmd.programme)) is not None:
         raise AlreadyExists(f"programme {cmd.programme!r} is already open in this store")
-    u.add(Programme.open(cmd.programme, cmd.title, cmd.organiser, cmd.founders, cmd.rule, u.audit))
+    within = ""
+    if cmd.part_of is not None and cmd.part_of != cmd.programme:
+        larger = u.load(programme_id(cmd.part_of))
+        if not isinstance(larger, Programme) or larger.void:
+            raise NotFound(
+                f"no programme {cmd.part_of!r} in this store to be part of; open it first",
+                field="part_of",
+            )
+        within = f", part of {cmd.part_of}"
+    u.add(
+        Programme.open(
+            cmd.programme,
+            cmd.title,
+            cmd.organiser,
+            cmd.founders,
+            cmd.rule,
+            u.audit,
+            part_of=cmd.part_of,
+        )
+    )
     founders = ", ".join(cmd.founders.values())
-    return f"opened programme {cmd.programme} ({cmd.rule.value} of {founders})"
+    return f"opened programme {cmd.programme} ({cmd.rule.value} of {founders}{within})"
 
 
 def add_axis(cmd: c.AddAxis, u: UnitOfWork) -> str:
-    u.programme().add_axis(cmd.key, cmd.title, u.audit)
-    return f"added axis {cmd.key} ({cmd.title}) to {cmd.programme}"
+    u.programme().add_axis(cmd.key, cmd.title, u.audit, parent=cmd.parent, level=cmd.level)
+    what = cmd.level or "axis"
+    under = f" under {cmd.parent}" if cmd.parent else ""
+    return f"added {what} {cmd.key} ({cmd.title}){under} to {cmd.programme}"
 
 
 def publish_plan(cmd: c.PublishPlan, u: UnitOfWork) -> str:

@@ -87,20 +87,28 @@ class Result:
 
 
 # Fields added to commands after receipts were first written, the latest
-# first. A fingerprint leaves out the latest while it has its default, so
-# receipts of commands without personal data are the ones the previous version
-# wrote; a receipt of an earlier version is compared leaving out every field
-# added since (stores recorded before ``existing_ok`` hold such receipts).
+# first. A fingerprint leaves out the ``LEFT_OUT`` latest while they have their
+# default, so receipts of commands that do not use them are the ones the
+# previous version wrote; a receipt of an earlier version is compared leaving
+# out every field added since (stores recorded before ``existing_ok`` hold such
+# receipts).
 ADDED_FIELDS: tuple[tuple[str, object], ...] = (
+    ("part_of", None),
+    ("parent", None),
+    ("level", None),
     ("organisation_is_person", False),
     ("existing_ok", False),
 )
+# The fields of a structure that nests (a programme's larger one, a part's
+# parent and level) came together, each on its own command, after
+# ``organisation_is_person``: all four are left out at their default.
+LEFT_OUT = 4
 # A fingerprint of a command that carries personal data: the digest of what
 # stays public, then a digest of the personal data keyed with the person's key.
 KEYED = "k1"
 
 
-def _json(command: c.Command, leave_out: set[str], added: int = 1) -> bytes:
+def _json(command: c.Command, leave_out: set[str], added: int = LEFT_OUT) -> bytes:
     """The command as a fingerprint reads it, without ``leave_out`` nor the
     ``added`` latest fields added since, where they have their default."""
     later = {f for f, default in ADDED_FIELDS[:added] if getattr(command, f, None) == default}

@@ -1,4 +1,5 @@
-"""Sheets of a programme: axes, sessions, participants, attendance,
+"""Sheets of a programme: the programme itself, its structure (axes, or parts
+that nest), sessions, participants, attendance,
 contributions, proposals, rounds, votes, validations, founders' decisions,
 actions and their progress, from CSV files (one kind per file, told by its
 columns) or an XLSX workbook (one sheet per kind, imported in the order a
@@ -40,7 +41,8 @@ from registre.domain.errors import InvalidInput
 # The kinds are told apart by their columns; a workbook's sheets are imported
 # in this order, the order in which a programme unfolds.
 COLUMNS: dict[str, tuple[list[str], list[str]]] = {
-    "axes": (["key", "title"], ["date"]),
+    "programme": (["title", "organiser", "founders", "rule"], ["part_of", "date"]),
+    "axes": (["key", "title"], ["parent", "level", "date"]),
     "sessions": (["key", "kind", "on"], ["title", "axes", "facilitators", "date"]),
     "participants": (
         ["key", "name", "organisation", "organisation_type"],
@@ -71,7 +73,15 @@ COLUMNS: dict[str, tuple[list[str], list[str]]] = {
 KINDS = list(COLUMNS)  # also the order in which a workbook's sheets are imported
 
 EXAMPLES: dict[str, list[str]] = {
-    "axes": ["financement", "Financement", "2019-03-01"],
+    "programme": [
+        "Labo258 entrepreneuriat",
+        "Ville de Nantes",
+        "ville=Ville de Nantes; metropole=Nantes Métropole",
+        "any",
+        "",
+        "2019-03-01",
+    ],
+    "axes": ["financement", "Financement", "", "thème", "2019-03-01"],
     "sessions": [
         "A1",
         "workshop",
@@ -152,6 +162,8 @@ def plan_sheet(programme: str, file: str, kind: str | None, name: str | None = N
     closings: list[Row] = []  # rounds closed once their votes are in
     for sheet_kind, records in sheets:
         build = ROW_BUILDERS[sheet_kind]
+        if sheet_kind == "axes":
+            records = parents_first(records)
         for source, values in records:
             closed = values.pop("closed", "") if sheet_kind == "rounds" else ""
             row = _row(programme, source, values, build, RENAMED.get(sheet_kind, {}))
@@ -162,6 +174,31 @@ def plan_sheet(programme: str, file: str, kind: str | None, name: str | None = N
             plan.rows.extend(closings)
             closings = []
     return plan
+
+
+def parents_first(records: list[Record]) -> list[Record]:
+    """The rows of a structure, each part after the part it hangs under when
+    that part is defined in the same sheet; otherwise in the sheet's order. A
+    parent defined nowhere (nor already recorded) is reported at its row."""
+    rows_of: dict[str, list[int]] = {}
+    for n, (_, values) in enumerate(records):
+        rows_of.setdefault(values.get("key", "").strip(), []).append(n)
+    placed: set[int] = set()
+    ordered: list[Record] = []
+
+    def place(n: int, seen: set[int]) -> None:
+        if n in placed or n in seen:
+            return  # placed already, or a cycle: the handler refuses its row
+        seen.add(n)
+        parent = records[n][1].get("parent", "").strip()
+        for m in rows_of.get(parent, [])[:1]:
+            place(m, seen)
+        placed.add(n)
+        ordered.append(records[n])
+
+    for n in range(len(records)):
+        place(n, set())
+    return ordered
 
 
 def _votes_follow(kind: str, sheets: list[tuple[str, list[Record]]]) -> bool:
@@ -372,6 +409,23 @@ def _axis(programme: str, fields: dict[str, Any]) -> c.Command:
     return parse_model(c.AddAxis, fields)
 
 
+def _programme(programme: str, fields: dict[str, Any]) -> c.Command:
+    # The founders as "key=Name; key=Name": a name may hold commas, not ';'.
+    founders: dict[str, str] = {}
+    for item in _list(fields.get("founders"), commas=False):
+        key, equals, name = item.partition("=")
+        key, name = key.strip(), name.strip()
+        if not equals or not key or not name:
+            raise InvalidInput(
+                f"{item!r} is not KEY=NAME (e.g. ville=Ville de Nantes)", field="founders"
+            )
+        if key in founders:
+            raise InvalidInput(f"{key} given more than once", field="founders")
+        founders[key] = name
+    fields["founders"] = founders
+    return parse_model(c.OpenProgramme, fields)
+
+
 def _session(programme: str, fields: dict[str, Any]) -> c.Command:
     fields["axes"] = _list(fields.get("axes"))
     fields["facilitators"] = _list(fields.get("facilitators"), commas=False)
@@ -433,6 +487,7 @@ def _flag(cell: str, column: str) -> bool:
 
 
 ROW_BUILDERS: dict[str, Build] = {
+    "programme": _programme,
     "axes": _axis,
     "sessions": _session,
     "participants": _participant,
