@@ -105,11 +105,11 @@ def _record_source(app: App, name: str) -> None:
     say = not app.json
 
     def announce(slug: str, n: int, total: int) -> None:
+        if say and n == 1:
+            click.echo(f"Recording {source.summary}")
         if say:
             click.echo(f"[{n}/{total}] registre import sheet {slug} {slug}.xlsx", err=True)
 
-    if say:
-        click.echo(f"Recording {source.summary}")
     with app.registre() as registre, _progress(say) as progress:
         reports = record_programme(registre, name, progress, announce)
     if app.json:

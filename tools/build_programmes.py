@@ -501,11 +501,19 @@ def approvals(
             b.add("votes", round=round_key, participant=voter, proposal=proposal, date=on)
 
 
-def sources(made: dict[str, list[str]], part: str, i: int, n: int = 3) -> list[str]:
-    """The contributions a proposal cites: ``n`` of its part's, from the i-th."""
+def _words(text: str) -> set[str]:
+    cleaned = re.sub(r"[^\w]+", " ", text.lower())
+    return {w for w in cleaned.split() if len(w) > 3}
+
+
+def sources(b: Book, made: dict[str, list[str]], part: str, about: str, n: int = 3) -> list[str]:
+    """The contributions a proposal cites: the ``n`` of its part that say most of
+    what it says (the facilitators' synthesis gathers like ideas)."""
+    texts = {row[0]: row[3] for row in b.rows["contributions"]}
+    wanted = _words(about)
     keys = made[part]
-    picked = [keys[(i * n + j) % len(keys)] for j in range(min(n, len(keys)))]
-    return sorted(set(picked))
+    ranked = sorted(keys, key=lambda k: -len(wanted & _words(texts[k])))
+    return sorted(ranked[:n])
 
 
 # -- Fabrik MedVallée (Montpellier, 2021–2022) -------------------------------------------
@@ -818,7 +826,6 @@ def medvallee() -> Book:
             kind="workshop",
             on=on,
             title=title,
-            axes=list(MEDVALLEE_PARTS),
             facilitators=facilitators,
             date=opened,
         )
@@ -971,19 +978,23 @@ def medvallee() -> Book:
     )
     for axis, keys in online.items():
         contributions[axis] += keys
+    # Who took part on the platform: the authors of its threads, and their readers.
+    writers = {a for row in b.rows["contributions"] if row[1] == "plateforme" for a in row[2]}
+    readers = set(rng.sample(everyone, 60))
+    attend(b, "plateforme", sorted(writers | readers), date(2021, 11, 30))
 
     synthesis = date(2022, 1, 20)
     proposals: list[str] = []
     n = 0
     for axis in axes:
-        for i, (title, text) in enumerate(MEDVALLEE_PROPOSALS[axis]):
+        for title, text in MEDVALLEE_PROPOSALS[axis]:
             n += 1
             key = f"P-{n:02d}"
             b.add(
                 "proposals",
                 key=key,
                 title=title,
-                sources=sources(contributions, axis, i),
+                sources=sources(b, contributions, axis, f"{title} {text}"),
                 text=text,
                 axis=axis,
                 date=synthesis,
@@ -1514,7 +1525,6 @@ def labo258() -> list[Book]:
         kind="forum",
         on=date(2019, 2, 2),
         title="Première session du Labo258",
-        axes=[k for k, _ in LABO258_AXES],
         date=opened,
     )
     books = [umbrella]
@@ -1663,12 +1673,11 @@ def entreprendre() -> Book:
         table="Prototype",
     )
     for i, (key, title, text, axis) in enumerate(concepts, 1):
-        picked = made[axis][i % 2 :: 2] or made[axis]
         b.add(
             "proposals",
             key=f"K-{i:02d}",
             title=title,
-            sources=picked[:4],
+            sources=sources(b, made, axis, f"{title} {text}", 3),
             text=text,
             axis=key,
             date=date(2019, 4, 25),
@@ -1932,7 +1941,7 @@ def industrie_positive() -> Book:
             kind="council",
             on=on,
             title=title,
-            axes=axes,
+            axes=axes if len(axes) == 1 else [],  # a council on one axis names it
             facilitators=["Direction de l'économie de la Métropole"],
             date=opened,
         )
@@ -1957,7 +1966,7 @@ def industrie_positive() -> Book:
             "proposals",
             key=key,
             title=title,
-            sources=sources(made, theme, i % 2, 2),
+            sources=sources(b, made, theme, title + " " + INDUSTRIE_IDEAS[theme][i % 2], 2),
             text="Action proposée pour la feuille de route de Montpellier, l'Industrie Positive.",
             axis=theme,
             date=date(2020, 1, 28),
@@ -2132,7 +2141,6 @@ def cite_economie() -> Book:
     )
     for key, title, _ in DEFIS:
         b.add("axes", key=key, title=title, level="défi", date=date(2018, 10, 1))
-    defis = [k for k, _, _ in DEFIS]
     b.add(
         "sessions",
         key="enquete",
@@ -2147,7 +2155,6 @@ def cite_economie() -> Book:
         kind="forum",
         on=date(2018, 11, 5),
         title="Forum des partenaires de la Cité",
-        axes=defis,
         facilitators=["Lab' de la Région"],
         date=opened,
     )
@@ -2229,7 +2236,7 @@ def cite_economie() -> Book:
                 "proposals",
                 key=key,
                 title=text,
-                sources=sources(made, defi, i, 4),
+                sources=sources(b, made, defi, text, 4),
                 text="Idée du cahier d'idées, issue des tables du forum.",
                 axis=defi,
                 date=date(2018, 11, 5),
@@ -2500,7 +2507,6 @@ def assemblee_territoires() -> Book:
         kind="forum",
         on=day,
         title="Séance plénière de l'Assemblée des Territoires",
-        axes=themes,
         facilitators=["Présidence de la Région"],
         date=opened,
     )
@@ -2552,7 +2558,7 @@ def assemblee_territoires() -> Book:
                 "proposals",
                 key=key,
                 title=text,
-                sources=sources(made, theme, i, 3),
+                sources=sources(b, made, theme, text, 3),
                 text="Proposition des ateliers de production, présentée en plénière.",
                 axis=theme,
                 date=day,
