@@ -15,7 +15,6 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
 from conftest import Recordings
 
@@ -73,7 +72,9 @@ class Record:
                 self.sessions[s["session"]] = session
             self.participants: list[Participant] = []
             history = as_json(url, "history", slug)
-            for key in sorted({e["subject"] for e in history if e["subject_kind"] == "participant"}):
+            for key in sorted(
+                {e["subject"] for e in history if e["subject_kind"] == "participant"}
+            ):
                 participant = registre.load(Participant, slug, key)
                 assert participant is not None
                 self.participants.append(participant)
@@ -126,9 +127,7 @@ def check_trace(url: str, slug: str, key: str, founders: list[str], revised: boo
         steps.append("revised the decision of")
     for step in steps:
         assert step in trace, f"the trace of {key} in {slug} has no {step!r}"
-    order = [
-        timeline.index(s) for s in ("synthesised", "validated by", "adopted as a priority")
-    ]
+    order = [timeline.index(s) for s in ("synthesised", "validated by", "adopted as a priority")]
     assert order == sorted(order)
     assert "contributions\n" in trace and "organisations that fed it" in trace
     return trace
@@ -253,7 +252,7 @@ def test_industrie_positive(recordings: Recordings, store_kind: str) -> None:
     priorities = plan_under_parts(url, "industrie-positive", r)
     top = {p["axis"]: r.programme.parts[p["axis"]].parent for p in priorities}
     assert set(top.values()) == {"image", "projets", "intelligence-collective"}
-    check_trace(url, "industrie-positive", "F-04", ["metropole"], revised=True)
+    check_trace(url, "industrie-positive", "F-08", ["metropole"], revised=True)
 
 
 def test_cite_de_l_economie(recordings: Recordings, store_kind: str) -> None:

@@ -1729,8 +1729,8 @@ def entreprendre() -> Book:
                 proposal=k,
                 founder="ville",
                 decision="reject",
-                rationale="La Ville n'a pas la compétence ; la proposition est transmise "
-                "à Nantes Métropole.",
+                rationale="Relève de Nantes Métropole, compétente pour le développement "
+                "économique ; la proposition lui est transmise.",
                 date=date(2019, 7, 4),
             )
         elif k == "K-28":
@@ -1739,7 +1739,7 @@ def entreprendre() -> Book:
                 proposal=k,
                 founder="ville",
                 decision="amend",
-                rationale="Étendre les trophées à toutes les formes d'entrepreneuriat.",
+                rationale="Ouvrir les portraits aux entrepreneurs de l'ESS et des quartiers.",
                 date=date(2019, 7, 4),
             )
         else:
@@ -1757,7 +1757,7 @@ def entreprendre() -> Book:
         founder="ville",
         decision="approve",
         revise="oui",
-        rationale="Le règlement des trophées est étendu comme demandé.",
+        rationale="La série inclut désormais l'ESS et les quartiers prioritaires.",
         date=date(2019, 9, 12),
     )
     titles = {f"K-{i:02d}": t for i, (_, t, _, _) in enumerate(concepts, 1)}
@@ -2005,7 +2005,7 @@ def industrie_positive() -> Book:
         date=date(2020, 3, 10),
     )
     for p in retained:
-        if p == retained[2]:
+        if p == "F-08":  # the guichet industriel
             b.add(
                 "decisions",
                 proposal=p,
@@ -2220,6 +2220,7 @@ def cite_economie() -> Book:
     assert 190 <= len(keys) <= 200, len(keys)
     asked = attend(b, "enquete", sorted(rng.sample(keys, 60)), date(2018, 9, 17))
     forum = attend(b, "forum", keys, date(2018, 11, 5))
+    attend(b, "cahier-idees", sorted(rng.sample(keys, 84)), date(2018, 12, 18))
     ideas = {k: texts for k, _, texts in DEFIS}
     made = contribute(
         b, rng, "E", "enquete", asked, ideas, 36, date(2018, 9, 28), table="Entretien", tables=60
@@ -2281,7 +2282,7 @@ def cite_economie() -> Book:
                 proposal=p,
                 founder="region",
                 decision="reject",
-                rationale="Relève du service public régional de l'orientation, déjà en place.",
+                rationale="Les chambres consulaires tiennent déjà ces permanences.",
                 date=date(2019, 2, 8),
             )
         elif p == retained[8]:
@@ -2620,7 +2621,7 @@ def assemblee_territoires() -> Book:
                 proposal=p,
                 founder="region",
                 decision="reject",
-                rationale="La Région n'a pas compétence sur la construction communale.",
+                rationale="Déjà financées par l'aide régionale à la logistique des producteurs.",
                 date=date(2017, 2, 3),
             )
         else:
