@@ -27,7 +27,7 @@ from registre.projections import projector_for
 from registre.projections.audit_log import has_events, read_history
 from registre.projections.history import kinds, what
 from registre.projections.phrases import plural
-from registre.projections.plan import ActionPlan, read_plan
+from registre.projections.plan import ActionPlan, PlanPriority, read_plan
 from registre.projections.runner import ProgressFn, Projector
 
 
@@ -188,29 +188,60 @@ def plan_show(programme: str, at: int | None, as_of: str | None, by_occurrence: 
     adopted = plural(len(plan.priorities), "adopted priority", "adopted priorities", "en")
     click.echo(f"{plan.title} — action plan ({adopted})")
     click.echo(f"decision rule: {plan.rule} of {', '.join(plan.founders.values())}")
-    for axis, priorities in plan.by_axis().items():
-        click.echo("")
-        click.echo(f"{plan.axes.get(axis, axis) if axis else '(no axis)'}")
-        for p in priorities:
-            click.echo(f"  {p.key}  {p.title}")
-            if p.adopted_on:
-                click.echo(
-                    f"      adopted on {p.adopted_on[:10]}, when the {plan.rule} rule was met"
-                )
-            if p.validated_by:
-                click.echo(f"      validated by {p.validated_by} (minutes {p.minutes})")
-            else:  # at a position inside the command that annulled its validation
-                click.echo("      its validation was just annulled")
-            for founder, d in p.decisions.items():
-                name = plan.founders.get(founder, founder)
-                click.echo(f"      {name}: {d['decision']} — {d['rationale']}")
-            for a in p.actions:
-                due = f", due {a.due}" if a.due else ""
-                click.echo(
-                    f"      action {a.key}: {a.title} — {a.lead}, {a.status} {a.progress}%{due}"
-                )
+    structure = plan.structure
+    if plan.part_of is not None:
+        click.echo(f"part of programme {plan.part_of[0]} ({plan.part_of[1]})")
+    if plan.sub_programmes:
+        within = ", ".join(f"{slug} ({title})" for slug, title in plan.sub_programmes)
+        click.echo(f"programmes within it: {within}")
+    if structure.nested:
+        click.echo(f"structure: {structure.levels_phrase()}")
+        _print_tree(plan)
+    else:
+        for axis, priorities in plan.by_axis().items():
+            click.echo("")
+            click.echo(f"{plan.axes.get(axis, axis) if axis else '(no axis)'}")
+            for p in priorities:
+                _print_priority(plan, p, "  ")
     if not plan.priorities:
         click.echo("no priority has been adopted yet")
+
+
+def _print_tree(plan: ActionPlan) -> None:
+    """The priorities under the parts of a structure that nests: each part that
+    holds one, or leads to one, with its level word, indented by its depth."""
+    grouped = plan.by_axis()
+    structure = plan.structure
+    for part, depth in structure.leading_to(k for k in grouped if k is not None):
+        indent = "  " * depth
+        if depth == 0:
+            click.echo("")
+        click.echo(f"{indent}{part.level} {part.key}: {part.title}")
+        for p in grouped.get(part.key, []):
+            _print_priority(plan, p, indent + "  ")
+    elsewhere = [p for a, ps in grouped.items() if a is None or a not in structure for p in ps]
+    if elsewhere:
+        click.echo("")
+        click.echo("(no axis)")
+        for p in elsewhere:
+            _print_priority(plan, p, "  ")
+
+
+def _print_priority(plan: ActionPlan, p: PlanPriority, indent: str) -> None:
+    more = indent + "    "
+    click.echo(f"{indent}{p.key}  {p.title}")
+    if p.adopted_on:
+        click.echo(f"{more}adopted on {p.adopted_on[:10]}, when the {plan.rule} rule was met")
+    if p.validated_by:
+        click.echo(f"{more}validated by {p.validated_by} (minutes {p.minutes})")
+    else:  # at a position inside the command that annulled its validation
+        click.echo(f"{more}its validation was just annulled")
+    for founder, d in p.decisions.items():
+        name = plan.founders.get(founder, founder)
+        click.echo(f"{more}{name}: {d['decision']} — {d['rationale']}")
+    for a in p.actions:
+        due = f", due {a.due}" if a.due else ""
+        click.echo(f"{more}action {a.key}: {a.title} — {a.lead}, {a.status} {a.progress}%{due}")
 
 
 def _plan_at(views: Projector, programme: str, position: int) -> ActionPlan | None:
@@ -229,14 +260,46 @@ def _describe(stands: dict[str, Any]) -> str:
 
 
 def _as_json(plan: ActionPlan) -> dict[str, Any]:
+    structure = plan.structure
+
+    def path(axis: str | None) -> list[dict[str, str]]:
+        chain = structure.path(axis) if axis else []
+        return [{"key": p.key, "title": p.title, "level": p.level} for p in chain]
+
     return {
         "programme": plan.programme,
         "title": plan.title,
         "rule": plan.rule,
         "founders": plan.founders,
         "axes": plan.axes,
+        "part_of": (
+            {"programme": plan.part_of[0], "title": plan.part_of[1]} if plan.part_of else None
+        ),
+        "sub_programmes": [{"programme": k, "title": t} for k, t in plan.sub_programmes],
+        "structure": {
+            "levels": [{"level": level, "parts": n} for level, n in structure.levels()],
+            "parts": [
+                {
+                    "key": part.key,
+                    "title": part.title,
+                    "level": part.level,
+                    "parent": part.parent,
+                    "depth": depth,
+                    "path": structure.path_title(part.key),
+                }
+                for part, depth in structure.walk()
+            ],
+        },
         "priorities": [
-            vars(p) | {"actions": [vars(a) for a in p.actions]} for p in plan.priorities
+            vars(p)
+            | {
+                "actions": [vars(a) for a in p.actions],
+                "axis_path": path(p.axis),
+                "axis_level": structure.parts[p.axis].level
+                if p.axis is not None and p.axis in structure
+                else None,
+            }
+            for p in plan.priorities
         ],
     }
 

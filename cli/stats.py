@@ -13,6 +13,7 @@ from registre.cli.queries import projector
 from registre.cli.texts import example
 from registre.domain.errors import NotFound
 from registre.projections.participation import ParticipationReport, read_participation
+from registre.projections.plan import ActionPlan, read_plan
 from registre.projections.tallies import RoundTally, read_tallies
 
 
@@ -31,9 +32,12 @@ def stats(programme: str, round_key: str | None) -> None:
     A vote stored after its round closed is listed as late and not counted."""
     app = App.current()
     with projector() as (_, views):
-        views.catch_up(["participation", "tallies"])
+        views.catch_up(["participation", "tallies", "plan"])
+        with views.reading("plan") as db:
+            plan = read_plan(db, programme)
+        structure = plan.structure if plan is not None else None
         with views.reading("participation") as db:
-            report = read_participation(db, programme)
+            report = read_participation(db, programme, structure)
         with views.reading("tallies") as db:
             rounds = read_tallies(db, programme, round_key)
     if report is None:
@@ -41,9 +45,9 @@ def stats(programme: str, round_key: str | None) -> None:
     if round_key is not None and not rounds:
         raise NotFound(f"programme {programme} has no round {round_key!r}")
     if app.json:
-        emit_json(_as_json(report, rounds))
+        emit_json(_as_json(report, rounds) | _structure_json(plan))
         return
-    _print_participation(report)
+    _print_participation(report, plan)
     for r in rounds:
         _print_round(r)
     _print_diversity(report)
@@ -58,6 +62,22 @@ def _as_json(report: ParticipationReport, rounds: list[RoundTally]) -> dict[str,
         "axes": [vars(a) for a in report.axes],
         "rounds": [r.as_dict() for r in rounds],
         "proposals": [vars(p) | {"kinds": p.kinds} for p in report.proposals],
+        "parts": [vars(p) for p in report.parts],
+    }
+
+
+def _structure_json(plan: ActionPlan | None) -> dict[str, Any]:
+    """What a programme's structure adds: its larger programme, the programmes
+    within it, and the number of parts at each level (each part is under
+    ``parts``, with what happened under it)."""
+    if plan is None:
+        return {}
+    return {
+        "part_of": (
+            {"programme": plan.part_of[0], "title": plan.part_of[1]} if plan.part_of else None
+        ),
+        "sub_programmes": [{"programme": k, "title": t} for k, t in plan.sub_programmes],
+        "levels": [{"level": level, "parts": n} for level, n in plan.structure.levels()],
     }
 
 
@@ -65,8 +85,16 @@ def _types(counts: dict[str, int]) -> str:
     return ", ".join(f"{t} {n}" for t, n in counts.items()) or "-"
 
 
-def _print_participation(report: ParticipationReport) -> None:
+def _print_participation(report: ParticipationReport, plan: ActionPlan | None) -> None:
     click.echo(f"{report.programme}: {report.participants} participants")
+    structure = plan.structure if plan is not None else None
+    if plan is not None and plan.part_of is not None:
+        click.echo(f"part of programme {plan.part_of[0]} ({plan.part_of[1]})")
+    if plan is not None and plan.sub_programmes:
+        within = ", ".join(f"{slug} ({title})" for slug, title in plan.sub_programmes)
+        click.echo(f"programmes within it: {within}")
+    if structure is not None and structure.nested:
+        click.echo(f"structure: {structure.levels_phrase()}")
     click.echo("")
     click.echo("by organisation type (registered, took part, of whom erased)")
     for t in report.by_type:
@@ -76,9 +104,23 @@ def _print_participation(report: ParticipationReport) -> None:
     for s in report.sessions:
         click.echo(f"  {s.held_on}  {s.session:<22} {s.attendees:>4}  {_types(s.by_type)}")
     click.echo("")
+    if structure is not None and structure.nested:
+        _print_parts(report)
+        return
     click.echo("by axis (contributed under it or attended one of its sessions)")
     for a in report.axes:
         click.echo(f"  {a.axis:<22} {a.participants:>4}  {_types(a.by_type)}")
+
+
+def _print_parts(report: ParticipationReport) -> None:
+    click.echo(
+        "by part of the structure (contributed under it or below it, or attended their "
+        "sessions; the sessions dedicated to it)"
+    )
+    for p in report.parts:
+        label = f"{'  ' * p.depth}{p.level} {p.axis}"
+        sessions = f"  sessions {', '.join(p.sessions)}" if p.sessions else ""
+        click.echo(f"  {label:<34} {p.participants:>4}  {_types(p.by_type)}{sessions}")
 
 
 def _print_round(r: RoundTally) -> None:

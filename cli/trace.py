@@ -10,6 +10,7 @@ from registre.cli.output import CliError
 from registre.cli.queries import projector
 from registre.cli.texts import example
 from registre.domain.errors import NotFound
+from registre.projections.plan import read_parts
 from registre.projections.trace import has_programme, read_trace
 from registre.projections.trace_formats import FORMATS, render
 
@@ -39,10 +40,12 @@ def trace(programme: str, proposal: str, fmt: str | None) -> None:
     if app.json and fmt not in (None, "json"):
         raise CliError(f"--json and --format {fmt} contradict each other: give only one of them")
     with projector() as (_, views):
-        views.catch_up(["provenance"])
+        views.catch_up(["provenance", "plan"])
+        with views.reading("plan") as db:
+            structure = read_parts(db, programme)
         with views.reading("provenance") as db:
             known = has_programme(db, programme)
-            found = read_trace(db, programme, proposal) if known else None
+            found = read_trace(db, programme, proposal, structure) if known else None
     if not known:
         raise NotFound(f"no programme {programme!r} in this store")
     if found is None:

@@ -146,14 +146,25 @@ class Structure:
                 yield part, depth
                 stack.extend((c, depth + 1) for c in reversed(self.children(part.key)))
 
+    def leading_to(self, keys: Iterable[str]) -> Iterator[tuple[Part, int]]:
+        """The walk of the structure kept to the parts among ``keys`` and the parts
+        above them: the headings under which a list of things (priorities,
+        sessions) is shown, each thing under its own part."""
+        kept: set[str] = set()
+        for key in keys:
+            kept.update(p.key for p in self.path(key))
+        return ((part, depth) for part, depth in self.walk() if part.key in kept)
+
     def under(self, key: str) -> list[str]:
         """The keys of every part under ``key``, at any depth (not itself)."""
         found: list[str] = []
+        seen = {key}
         stack = [c.key for c in reversed(self.children(key))]
         while stack:
             current = stack.pop()
-            if current in found or current == key:
+            if current in seen:
                 continue
+            seen.add(current)
             found.append(current)
             stack.extend(c.key for c in reversed(self.children(current)))
         return found

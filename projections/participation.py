@@ -27,6 +27,7 @@ from registre.domain.reading import (
     fed_by,
     organisation_types,
 )
+from registre.domain.structure import Structure
 from registre.projections.audit_log import describe
 from registre.projections.dispatch import call
 from registre.projections.runner import SUBJECTS, Db, Projection
@@ -202,6 +203,21 @@ class AxisParticipation:
 
 
 @dataclass
+class PartParticipation:
+    """One part of a structure that nests, with what happened under it."""
+
+    axis: str
+    title: str
+    level: str
+    depth: int
+    path: str  # "Thème > Axe > Concept"
+    participants: int  # contributed under it or a part below it, or attended their sessions
+    by_type: dict[str, int]
+    sessions: list[str]  # the sessions dedicated to this part itself
+    contributions: int  # under it or a part below it
+
+
+@dataclass
 class ProposalDiversity:
     proposal: str
     title: str
@@ -222,6 +238,10 @@ class ParticipationReport:
     sessions: list[SessionAttendance]
     axes: list[AxisParticipation]
     proposals: list[ProposalDiversity] = field(default_factory=list)
+    # With the programme's structure: each part, from the top down, and the
+    # number of parts at each level.
+    parts: list[PartParticipation] = field(default_factory=list)
+    levels: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _by_type(keys: set[str], types: dict[str, str]) -> dict[str, int]:
@@ -231,9 +251,12 @@ def _by_type(keys: set[str], types: dict[str, str]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def read_participation(db: Db, programme: str) -> ParticipationReport | None:
+def read_participation(
+    db: Db, programme: str, structure: Structure | None = None
+) -> ParticipationReport | None:
     """Participation in a programme, or None if it has no participant, session
-    or proposal on record."""
+    or proposal on record; with the programme's ``structure`` (the plan's),
+    each part's participation, counting what happened under the parts below it."""
     p = (programme,)
     people = db.rows(
         "SELECT key, org_type, erased FROM {participants} WHERE programme = ? AND void = 0", p
@@ -298,7 +321,7 @@ def read_participation(db: Db, programme: str) -> ParticipationReport | None:
         )
         for t in sorted(set(types.values()))
     ]
-    return ParticipationReport(
+    report = ParticipationReport(
         programme,
         len(people),
         by_type,
@@ -306,6 +329,45 @@ def read_participation(db: Db, programme: str) -> ParticipationReport | None:
         [AxisParticipation(a, len(ks), _by_type(ks, types)) for a, ks in sorted(by_axis.items())],
         _diversity(db, programme, proposals, contributions, authors, types),
     )
+    if structure is not None and len(structure):
+        report.levels = structure.levels()
+        report.parts = _parts(structure, by_axis, session_rows, contributions, types)
+    return report
+
+
+def _parts(
+    structure: Structure,
+    by_axis: dict[str, set[str]],
+    sessions: list[SessionAttendance],
+    contributions: dict[str, str | None],
+    types: dict[str, str],
+) -> list[PartParticipation]:
+    dedicated: dict[str, list[str]] = defaultdict(list)
+    for s in sessions:
+        for axis in s.axes:
+            dedicated[axis].append(s.session)
+    contributed: dict[str, int] = defaultdict(int)
+    for cited in contributions.values():
+        if cited is not None:
+            contributed[cited] += 1
+    result = []
+    for part, depth in structure.walk():
+        keys = [part.key, *structure.under(part.key)]
+        people: set[str] = set().union(*(by_axis.get(k, set()) for k in keys))
+        result.append(
+            PartParticipation(
+                part.key,
+                part.title,
+                part.level,
+                depth,
+                structure.path_title(part.key),
+                len(people),
+                _by_type(people, types),
+                dedicated.get(part.key, []),
+                sum(contributed.get(k, 0) for k in keys),
+            )
+        )
+    return result
 
 
 def _diversity(

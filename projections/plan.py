@@ -1,5 +1,6 @@
-"""The action plan: adopted priorities by axis, their founders' decisions and
-their actions, now and as it stood at any position of the record.
+"""The action plan: adopted priorities under the parts of the programme's
+structure (themes, axes, concepts...), their founders' decisions and their
+actions, now and as it stood at any position of the record.
 
 Rows keep each validation, decision and progress report with the record
 version it came from, so an annulment marks exactly the row it annuls; the
@@ -23,6 +24,7 @@ from typing import Any, ClassVar
 
 from registre.domain import Action, Programme, Proposal, RegistreAggregate
 from registre.domain.reading import DecisionFact, ValidationFact, read_proposal
+from registre.domain.structure import DEFAULT_LEVEL, Part, Structure
 from registre.projections.dispatch import call, handles
 from registre.projections.runner import SUBJECTS, Db, Projection, Subject
 
@@ -42,8 +44,14 @@ def _names(columns: str) -> str:
 _HISTORY = {
     "programmes": (
         "programme TEXT NOT NULL, title TEXT NOT NULL, organiser TEXT NOT NULL, "
-        "rule TEXT NOT NULL, founders TEXT NOT NULL, axes TEXT NOT NULL",
+        "rule TEXT NOT NULL, founders TEXT NOT NULL, axes TEXT NOT NULL, part_of TEXT",
         "programme",
+    ),
+    # The programme's structure: one row per part, at any level.
+    "parts": (
+        "programme TEXT NOT NULL, key TEXT NOT NULL, title TEXT NOT NULL, parent TEXT, "
+        "level TEXT NOT NULL, position BIGINT NOT NULL",
+        "programme, key",
     ),
     "proposals": (
         "programme TEXT NOT NULL, key TEXT NOT NULL, title TEXT NOT NULL, axis TEXT, "
@@ -84,7 +92,8 @@ class Plan(Projection):
     # 2: every row holds from a position to a position (the plan at any position).
     # 3: indexed by programme and valid_from.
     # 4: proposals keep the position they were synthesised at (the order of listings).
-    version = 4
+    # 5: the structure's parts, at any level, and the larger programme.
+    version = 5
     tables: ClassVar[dict[str, str]] = {"subjects": SUBJECTS} | {
         table: _temporal(columns, key) for table, (columns, key) in _HISTORY.items()
     }
@@ -157,7 +166,9 @@ class Plan(Projection):
         )
 
     @_on.register
-    def _programme_axis_added(self, e: Programme.AxisAdded, db: Db, pos: int, s: Subject) -> None:
+    def _programme_axis_added(
+        self, e: Programme.AxisAdded | Programme.PartAdded, db: Db, pos: int, s: Subject
+    ) -> None:
         p = s.programme
         axes = json.loads(
             db.rows("SELECT axes FROM {programmes} WHERE programme = ? AND valid_to IS NULL", (p,))[
@@ -166,6 +177,16 @@ class Plan(Projection):
         )
         axes[e.key] = e.title
         self._revise(db, "programmes", (p,), pos, "axes = ?", (json.dumps(axes),))
+        parent, level = getattr(e, "parent", None), getattr(e, "level", DEFAULT_LEVEL)
+        db.execute(
+            "INSERT INTO {parts} (programme, key, title, parent, level, position, valid_from) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (p, e.key, e.title, parent, level, pos, pos),
+        )
+
+    @_on.register
+    def _programme_part_of(self, e: Programme.PartOfRecorded, db: Db, pos: int, s: Subject) -> None:
+        self._revise(db, "programmes", (s.programme,), pos, "part_of = ?", (e.part_of,))
 
     # -- proposals ---------------------------------------------------------------
 
@@ -314,6 +335,15 @@ class ActionPlan:
     founders: dict[str, str]
     axes: dict[str, str]
     priorities: list[PlanPriority]
+    # The structure's parts at every level, in the order they were recorded.
+    parts: list[Part] = field(default_factory=list)
+    # The larger programme this one is part of (slug, title), and its own parts.
+    part_of: tuple[str, str] | None = None
+    sub_programmes: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def structure(self) -> Structure:
+        return Structure(self.parts)
 
     def by_axis(self) -> dict[str | None, list[PlanPriority]]:
         grouped: dict[str | None, list[PlanPriority]] = {a: [] for a in self.axes}
@@ -337,7 +367,8 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
     One query per table, whatever the size of the plan."""
     held, when = holding(at)
     rows = db.rows(
-        f"SELECT title, rule, founders, axes FROM {{programmes}} WHERE programme = ? AND {held}",
+        "SELECT title, rule, founders, axes, part_of FROM {programmes} "
+        f"WHERE programme = ? AND {held}",
         (programme, *when),
     )
     if not rows:
@@ -350,6 +381,9 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
         json.loads(head["founders"]),
         json.loads(head["axes"]),
         [],
+    )
+    plan.parts, plan.part_of, plan.sub_programmes = read_structure(
+        db, programme, head["part_of"], held, when
     )
     # Which proposals are adopted priorities is read from their validations and
     # founders' decisions by the programme's rule (registre.domain.reading), so
@@ -421,6 +455,43 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
         )
     plan.priorities = list(priorities.values())
     return plan
+
+
+def read_parts(db: Db, programme: str, at: int | None = None) -> Structure:
+    """A programme's structure as it stood at ``at`` (None: now), from the plan's views."""
+    held, when = holding(at)
+    return Structure(read_structure(db, programme, None, held, when)[0])
+
+
+def read_structure(
+    db: Db, programme: str, part_of: str | None, held: str, when: Sequence[Any]
+) -> tuple[list[Part], tuple[str, str] | None, list[tuple[str, str]]]:
+    """A programme's parts, its larger programme and the programmes that are part
+    of it, from the rows that held (``held`` and ``when``, see ``holding``)."""
+    parts = [
+        Part(r["key"], r["title"], r["parent"], r["level"])
+        for r in db.rows(
+            "SELECT key, title, parent, level FROM {parts} "
+            f"WHERE programme = ? AND {held} ORDER BY position",
+            (programme, *when),
+        )
+    ]
+    larger: tuple[str, str] | None = None
+    if part_of is not None:
+        found = db.rows(
+            f"SELECT title FROM {{programmes}} WHERE programme = ? AND {held}",
+            (part_of, *when),
+        )
+        larger = (part_of, found[0]["title"] if found else part_of)
+    within = [
+        (r["programme"], r["title"])
+        for r in db.rows(
+            f"SELECT programme, title FROM {{programmes}} WHERE part_of = ? AND {held} "
+            "ORDER BY programme",
+            (programme, *when),
+        )
+    ]
+    return parts, larger, within
 
 
 def recorded_facts(

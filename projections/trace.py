@@ -26,6 +26,7 @@ from registre.domain.reading import (
     read_proposal,
     vote_statuses,
 )
+from registre.domain.structure import Structure
 from registre.projections.runner import Db
 
 LINEAGE = ("cites", "merged-into", "split-into")
@@ -124,6 +125,10 @@ class Trace:
     decisions: dict[str, dict[str, Any]] = field(default_factory=dict)  # founder -> standing
     rejected_by: list[str] = field(default_factory=list)  # founders barring its adoption
     adopted_on: str | None = None  # when the decision that met the rule happened
+    # The part of the programme's structure it sits under, and that part's path
+    # from the top (key, title, level of each part), when the structure is known.
+    axis: str | None = None
+    axis_path: list[dict[str, str]] = field(default_factory=list)
 
 
 def _steps(db: Db, where: str, params: tuple[Any, ...]) -> list[Step]:
@@ -193,8 +198,11 @@ def has_programme(db: Db, programme: str) -> bool:
     )
 
 
-def read_trace(db: Db, programme: str, proposal: str) -> Trace | None:
-    """The lineage of one proposal, from the provenance projection's views."""
+def read_trace(
+    db: Db, programme: str, proposal: str, structure: Structure | None = None
+) -> Trace | None:
+    """The lineage of one proposal, from the provenance projection's views;
+    with the programme's ``structure`` (the plan's), the path of its part."""
     own = _steps(
         db, "programme = ? AND subject_kind = 'proposal' AND subject = ?", (programme, proposal)
     )
@@ -261,6 +269,8 @@ def read_trace(db: Db, programme: str, proposal: str) -> Trace | None:
     }
     kept = [n for n in nodes if not (n[0] == "action" and n[1] in void_actions)]
     titles = [s.detail["title"] for s in own if s.kind in ("Synthesised", "Reworded")]
+    axis = next((s.detail.get("axis") for s in own if s.kind == "Synthesised"), None)
+    path = structure.path(axis) if structure is not None and axis else []
     reading = _reading(db, programme, own)
     return Trace(
         programme,
@@ -293,6 +303,8 @@ def read_trace(db: Db, programme: str, proposal: str) -> Trace | None:
         },
         reading.rejected_by,
         reading.adopted_on.occurred_at if reading.adopted_on else None,
+        axis,
+        [{"key": p.key, "title": p.title, "level": p.level} for p in path],
     )
 
 

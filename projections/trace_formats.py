@@ -55,6 +55,10 @@ def who(s: Step) -> str:
 def to_text(t: Trace) -> str:
     state = "adopted priority" if t.adopted else "proposal"
     lines = [f"{t.proposal}  {t.title} — {state} of {t.programme}"]
+    if t.axis_path:
+        lines.append(f"under: {path_line(t)}")
+    elif t.axis:
+        lines.append(f"axis: {t.axis}")
     lines.append(f"state: {state_line(t)}")
     lines.append(f"proposals in its lineage: {_names(t.proposals)}")
     lines += ["", "contributions"]
@@ -102,6 +106,12 @@ def to_text(t: Trace) -> str:
     if not t.tallies:
         lines.append("  not voted on")
     return "\n".join(lines)
+
+
+def path_line(t: Trace) -> str:
+    """The part it sits under, from the top of the structure: "thème T1 Financer >
+    concept C1 Un guichet"."""
+    return " > ".join(f"{p['level']} {p['key']} {p['title']}" for p in t.axis_path)
 
 
 def state_line(t: Trace) -> str:

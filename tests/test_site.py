@@ -62,7 +62,14 @@ def test_pages_of_the_site(site: Path) -> None:
     pages = sorted(p.name for p in site.glob("*.html"))
     proposals = [f"proposition-P-0{i}.html" for i in range(1, 9)]
     assert pages == sorted(
-        ["index.html", "propositions.html", "participation.html", "verifier.html", *proposals]
+        [
+            "index.html",
+            "structure.html",
+            "propositions.html",
+            "participation.html",
+            "verifier.html",
+            *proposals,
+        ]
     )
     assert (site / "site.css").is_file() and (site / "donnees" / "plan.csv").is_file()
 

@@ -27,6 +27,7 @@ from registre.adapters.application import commands as c
 from registre.adapters.ledger.verify import verify
 from registre.adapters.stores import parse_url, schema
 from registre.cli.main import main
+from registre.domain import Programme
 
 LAYER = "e2e"
 
@@ -69,6 +70,42 @@ def test_the_store_is_upgraded_in_place_and_takes_new_records(old_store: str) ->
         assert not result.already_recorded
         report = verify(registre.store)
     assert report.ok and report.events == result.recorded[-1].position
+
+
+def test_its_axes_read_as_a_structure_and_parts_nest_under_them(old_store: str) -> None:
+    # The axes the earlier version recorded (AxisAdded) are parts at the top, at
+    # the default level; a part recorded now hangs under one of them.
+    config = parse_url(old_store)
+    with Registre.open(config) as registre:
+        registre.handle(
+            c.AddAxis(
+                programme="fabrik-medvallee",
+                key="essais",
+                title="Essais cliniques",
+                parent="sante",
+                level="concept",
+            ),
+            c.Context(actor="greffe", command_id="nested-after-upgrade"),
+        )
+        programme = registre.load(Programme, "fabrik-medvallee", "fabrik-medvallee")
+        assert programme is not None
+        assert [(p.key, p.level) for p, _ in programme.structure.walk()] == [
+            ("sante", "axe"),
+            ("essais", "concept"),
+            ("environnement", "axe"),
+            ("alimentation", "axe"),
+        ]
+    result = CliRunner().invoke(
+        main, ["--database", old_store, "--json", "plan", "show", "fabrik-medvallee"]
+    )
+    assert result.exit_code == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["structure"]["levels"] == [
+        {"level": "axe", "parts": 3},
+        {"level": "concept", "parts": 1},
+    ]
+    essais = next(p for p in plan["structure"]["parts"] if p["key"] == "essais")
+    assert (essais["path"], essais["depth"]) == ("Santé > Essais cliniques", 1)
 
 
 def test_an_import_the_earlier_version_recorded_is_recognised(old_store: str) -> None:

@@ -19,6 +19,7 @@ from registre.adapters.exporters import KINDS, build, render
 from registre.adapters.site import words
 from registre.adapters.site.svg import bar_chart, draw, layout
 from registre.domain.errors import NotFound
+from registre.domain.structure import Part, plural_level
 from registre.projections.listings import (
     ContributionVersion,
     ProposalRow,
@@ -26,9 +27,13 @@ from registre.projections.listings import (
     read_organiser,
     read_proposals,
 )
-from registre.projections.participation import ParticipationReport, read_participation
+from registre.projections.participation import (
+    ParticipationReport,
+    SessionAttendance,
+    read_participation,
+)
 from registre.projections.phrases import date_fr
-from registre.projections.plan import ActionPlan, read_plan
+from registre.projections.plan import ActionPlan, PlanPriority, read_plan
 from registre.projections.runner import Projector
 from registre.projections.tallies import RoundTally, read_tallies
 from registre.projections.trace import Trace, read_trace
@@ -42,6 +47,16 @@ GRAPH_FRAME = 2 * 16 + 2 * (1 + 4)
 def page_name(proposal: str) -> str:
     # Keys are letters, digits, '.', '_' and '-': safe as file names everywhere.
     return f"proposition-{proposal}.html"
+
+
+def part_id(key: str) -> str:
+    """The anchor of a part on the structure's page (keys are safe in ids)."""
+    return f"partie-{key}"
+
+
+def capital(text: str) -> str:
+    """ "Thème", "Axe de travail": a level word at the start of a label."""
+    return text[:1].upper() + text[1:]
 
 
 @dataclass
@@ -69,11 +84,12 @@ def gather(views: Projector, programme: str) -> Site:
         proposals = read_proposals(db, programme)
     if plan is None or organiser is None:
         raise NotFound(f"no programme {programme!r} in this store")
+    structure = plan.structure
     with views.reading("provenance") as db:
-        traces = {p.key: t for p in proposals if (t := read_trace(db, programme, p.key))}
+        traces = {p.key: t for p in proposals if (t := read_trace(db, programme, p.key, structure))}
         contributions = read_contributions(db, programme)
     with views.reading("participation") as db:
-        participation = read_participation(db, programme)
+        participation = read_participation(db, programme, structure)
     with views.reading("tallies") as db:
         rounds = read_tallies(db, programme)
     sessions = (
@@ -101,7 +117,9 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["date_fr"] = date_fr
-    env.globals.update(words=words, page_name=page_name, plural=words.plural)
+    env.globals.update(
+        words=words, page_name=page_name, plural=words.plural, part_id=part_id, capital=capital
+    )
     return env
 
 
@@ -124,8 +142,16 @@ def build_site(
         path.write_text(env.get_template(template).render(**common, **context), "utf-8")
         written.append(path)
 
-    write("index.html", "index.html", current="index")
+    write("index.html", "index.html", current="index", groups=_groups(site), **_levels(site))
     write("propositions.html", "propositions.html", current="propositions")
+    if site.plan.parts:
+        write(
+            "structure.html",
+            "structure.html",
+            current="structure",
+            **_structure_page(site),
+            **_levels(site),
+        )
     for p in site.proposals:
         trace = site.traces.get(p.key)
         if trace is not None:
@@ -146,6 +172,75 @@ def build_site(
     (out / "site.css").write_text(css.read_text("utf-8"), "utf-8")
     written.append(out / "site.css")
     return written
+
+
+@dataclass
+class Group:
+    """The priorities under one part at the top of the structure (None: under none)."""
+
+    part: Part | None
+    title: str
+    # Each priority with the parts between the top one and its own (its own last).
+    priorities: list[tuple[PlanPriority, list[Part]]]
+
+
+def _groups(site: Site) -> list[Group]:
+    """The plan's priorities under the parts at the top of the structure, in the
+    structure's order; each with the rest of its path."""
+    structure = site.plan.structure
+    grouped: dict[str | None, Group] = {}
+    for priority in site.plan.priorities:
+        path = structure.path(priority.axis) if priority.axis else []
+        top = path[0] if path else None
+        key = top.key if top else priority.axis
+        if key not in grouped:
+            title = top.title if top else site.plan.axes.get(key or "", key or "")
+            grouped[key] = Group(top, title, [])
+        grouped[key].priorities.append((priority, path[1:]))
+    order = {part.key: n for n, (part, _) in enumerate(structure.walk())}
+
+    def place(g: Group) -> tuple[int, int]:
+        # The structure's order; then parts it does not hold; then no part at all.
+        if g.part is not None:
+            return 0, order[g.part.key]
+        return (1, 0) if g.title else (2, 0)
+
+    return sorted(grouped.values(), key=place)
+
+
+def _levels(site: Site) -> dict[str, Any]:
+    """How the structure is said in a sentence: "12 thèmes, 17 axes de travail et
+    29 concepts", and the level its top parts share, if they share one."""
+    structure = site.plan.structure
+    counts = [plural_level(level, n) for level, n in structure.levels()]
+    said = ", ".join(counts[:-1]) + (" et " if len(counts) > 1 else "") + (counts[-1:] or [""])[0]
+    tops = {part.level for part in structure.children()}
+    return {"levels_said": said, "top_level": tops.pop() if len(tops) == 1 else None}
+
+
+def _structure_page(site: Site) -> dict[str, Any]:
+    """What the structure's page shows of each part: its proposals and adopted
+    priorities, the sessions dedicated to it, and who took part under it."""
+    structure = site.plan.structure
+    proposals: dict[str, list[ProposalRow]] = {}
+    for p in site.proposals:
+        if p.axis:
+            proposals.setdefault(p.axis, []).append(p)
+    adopted = {p.key for p in site.plan.priorities}
+    sessions: dict[str, list[SessionAttendance]] = {}
+    people: dict[str, int] = {}
+    if site.participation is not None:
+        for s in site.participation.sessions:
+            for axis in s.axes:
+                sessions.setdefault(axis, []).append(s)
+        people = {p.axis: p.participants for p in site.participation.parts}
+    return {
+        "structure": structure,
+        "proposals_of": proposals,
+        "adopted": adopted,
+        "sessions_of": sessions,
+        "people_of": people,
+    }
 
 
 def _page(site: Site, p: ProposalRow, t: Trace) -> dict[str, Any]:
@@ -186,12 +281,18 @@ def _charts(site: Site) -> list[dict[str, Any]]:
     by_session = [
         (f"{s.title or s.session} ({date_fr(s.held_on)})", s.attendees) for s in report.sessions
     ]
-    by_axis = [(site.plan.axes.get(a.axis, a.axis), a.participants) for a in report.axes]
     charts = [
         ("types", "Participants par type d'organisation", "Type d'organisation", by_type),
         ("seances", "Présents à chaque séance", "Séance", by_session),
-        ("axes", "Participants par axe", "Axe", by_axis),
     ]
+    if site.plan.structure.nested and report.parts:
+        # One chart per level: each part counts who took part under it or below it.
+        for n, (level, _) in enumerate(report.levels, start=1):
+            rows = [(p.title, p.participants) for p in report.parts if p.level == level]
+            charts.append((f"niveau-{n}", f"Participants par {level}", capital(level), rows))
+    else:
+        by_axis = [(site.plan.axes.get(a.axis, a.axis), a.participants) for a in report.axes]
+        charts.append(("axes", "Participants par axe", "Axe", by_axis))
     return [
         {
             "id": ident,
