@@ -57,6 +57,7 @@ class Record:
     """The aggregates of one programme, read back from the store."""
 
     def __init__(self, url: str, slug: str) -> None:
+        self.url = url
         self.slug = slug
         registre = Registre.open(parse_url(url))
         try:
@@ -70,14 +71,6 @@ class Record:
                 session = registre.load(Session, slug, s["session"])
                 assert session is not None
                 self.sessions[s["session"]] = session
-            self.participants: list[Participant] = []
-            history = as_json(url, "history", slug)
-            for key in sorted(
-                {e["subject"] for e in history if e["subject_kind"] == "participant"}
-            ):
-                participant = registre.load(Participant, slug, key)
-                assert participant is not None
-                self.participants.append(participant)
         finally:
             registre.close()
 
@@ -94,7 +87,15 @@ class Record:
         }
 
     def organisations(self) -> set[str]:
-        return {p.organisation for p in self.participants if p.organisation}
+        """The organisations of the participants, as registered (by the record's history)."""
+        history = as_json(self.url, "history", self.slug)
+        keys = {e["subject"] for e in history if e["subject_kind"] == "participant"}
+        registre = Registre.open(parse_url(self.url))
+        try:
+            participants = [registre.load(Participant, self.slug, key) for key in sorted(keys)]
+        finally:
+            registre.close()
+        return {p.organisation for p in participants if p is not None and p.organisation}
 
     def kinds_of_session(self) -> Counter[str]:
         return Counter(s.kind.value for s in self.sessions.values())
