@@ -17,7 +17,7 @@ import random
 import re
 import sys
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -432,7 +432,7 @@ def contribute(
     prefix: str,
     session: str,
     present: Sequence[str],
-    ideas: dict[str, Sequence[str]],
+    ideas: Mapping[str, Sequence[str]],
     count: int,
     on: date,
     table: str = "Table",
@@ -962,9 +962,9 @@ def medvallee() -> Book:
     present: dict[str, list[str]] = {}
     for i, (key, on, _) in enumerate(workshops):
         share = (0.34, 0.30, 0.30, 0.28, 0.32, 0.26)[i]
-        chosen = {p for p in everyone if rng.random() < share}
-        chosen |= set(everyone[i::6])  # no actor of the listing left out
-        present[key] = attend(b, key, sorted(chosen), on)
+        came = {p for p in everyone if rng.random() < share}
+        came |= set(everyone[i::6])  # no actor of the listing left out
+        present[key] = attend(b, key, sorted(came), on)
     present["visio-restitution"] = attend(
         b, "visio-restitution", sorted(rng.sample(everyone, 96)), date(2021, 11, 18)
     )
@@ -2545,9 +2545,9 @@ def assemblee_territoires() -> Book:
     made: dict[str, list[str]] = {t: [] for t in themes}
     for i, (key, theme) in enumerate(workshops):
         present = attend(b, key, sorted(shuffled[i::8]), day)
-        texts = {theme: next(ts for k, _, ts in TERRITOIRES_THEMES if k == theme)}
+        theme_ideas = {theme: next(ts for k, _, ts in TERRITOIRES_THEMES if k == theme)}
         for t, ks in contribute(
-            b, rng, f"C{i + 1}", key, present, texts, 20, day, table="Groupe", tables=4
+            b, rng, f"C{i + 1}", key, present, theme_ideas, 20, day, table="Groupe", tables=4
         ).items():
             made[t] += ks
     attend(b, "pleniere", keys, day)
@@ -2660,7 +2660,7 @@ def assemblee_territoires() -> Book:
     return b
 
 
-PROGRAMMES = {
+PROGRAMMES: dict[str, Callable[[], list[Book]]] = {
     "medvallee": lambda: [medvallee()],
     "labo258": labo258,
     "industrie-positive": lambda: [industrie_positive()],
