@@ -42,6 +42,8 @@ from registre.projections.trace_graph import trace_graph
 # The page's margins around the graph (main's padding, the frame's border and
 # padding), in CSS pixels: the graph fits a screen wider than its width plus these.
 GRAPH_FRAME = 2 * 16 + 2 * (1 + 4)
+# Beyond this many bars a chart is no longer read: its table is shown alone.
+CHART_ROWS = 40
 
 
 def page_name(proposal: str) -> str:
@@ -198,6 +200,9 @@ def _groups(site: Site) -> list[Group]:
             grouped[key] = Group(top, title, [])
         grouped[key].priorities.append((priority, path[1:]))
     order = {part.key: n for n, (part, _) in enumerate(structure.walk())}
+    for g in grouped.values():
+        # Within a group, in the structure's order (a part's own before its parts').
+        g.priorities.sort(key=lambda pair: order.get(pair[0].axis or "", len(order)))
 
     def place(g: Group) -> tuple[int, int]:
         # The structure's order; then parts it does not hold; then no part at all.
@@ -281,27 +286,48 @@ def _charts(site: Site) -> list[dict[str, Any]]:
     by_session = [
         (f"{s.title or s.session} ({date_fr(s.held_on)})", s.attendees) for s in report.sessions
     ]
+    # (anchor, title, heading of the labels, rows, how many rows, said in words)
     charts = [
-        ("types", "Participants par type d'organisation", "Type d'organisation", by_type),
-        ("seances", "Présents à chaque séance", "Séance", by_session),
+        (
+            "types",
+            "Participants par type d'organisation",
+            "Type d'organisation",
+            by_type,
+            words.plural(len(by_type), "type d'organisation", "types d'organisation"),
+        ),
+        (
+            "seances",
+            "Présents à chaque séance",
+            "Séance",
+            by_session,
+            words.plural(len(by_session), "séance"),
+        ),
     ]
     if site.plan.structure.nested and report.parts:
         # One chart per level: each part counts who took part under it or below it.
-        for n, (level, _) in enumerate(report.levels, start=1):
+        for n, (level, count) in enumerate(report.levels, start=1):
             rows = [(p.title, p.participants) for p in report.parts if p.level == level]
-            charts.append((f"niveau-{n}", f"Participants par {level}", capital(level), rows))
+            title = f"Participants par {level}"
+            charts.append((f"niveau-{n}", title, capital(level), rows, plural_level(level, count)))
     else:
         by_axis = [(site.plan.axes.get(a.axis, a.axis), a.participants) for a in report.axes]
-        charts.append(("axes", "Participants par axe", "Axe", by_axis))
+        said = words.plural(len(by_axis), "axe")
+        charts.append(("axes", "Participants par axe", "Axe", by_axis, said))
     return [
         {
             "id": ident,
             "title": title,
             "heading": heading,
             "rows": rows,
-            "svg": bar_chart(rows, f"graphique-{ident}", title, "participants"),
+            "count": said,
+            # A chart of many bars is not read: its table is shown alone.
+            "svg": (
+                bar_chart(rows, f"graphique-{ident}", title, "participants")
+                if len(rows) <= CHART_ROWS
+                else None
+            ),
         }
-        for ident, title, heading, rows in charts
+        for ident, title, heading, rows, said in charts
     ]
 
 
