@@ -426,6 +426,20 @@ def attend(b: Book, session: str, keys: Iterable[str], on: date) -> list[str]:
     return present
 
 
+# How a table would carry an idea out, noted after it (one in several says nothing more).
+HOW = [
+    "",
+    " ; à tester d'abord sur un site pilote",
+    " ; en s'appuyant sur ce qui existe déjà",
+    "",
+    " ; avec un référent identifié pour le suivre",
+    " ; en associant les usagers dès le départ",
+    "",
+    " ; avec un bilan public au bout d'un an",
+    " ; en mutualisant les moyens entre partenaires",
+]
+
+
 def contribute(
     b: Book,
     rng: random.Random,
@@ -453,7 +467,7 @@ def contribute(
             key=key,
             session=session,
             authors=authors,
-            text=f"{table} {i % tables + 1} : {text}",
+            text=f"{table} {i % tables + 1} : {text}{HOW[(existing + i) % len(HOW)]}",
             axis=part,
             date=on,
         )
@@ -509,7 +523,7 @@ def _words(text: str) -> set[str]:
 def sources(b: Book, made: dict[str, list[str]], part: str, about: str, n: int = 3) -> list[str]:
     """The contributions a proposal cites: the ``n`` of its part that say most of
     what it says (the facilitators' synthesis gathers like ideas)."""
-    texts = {row[0]: row[3] for row in b.rows["contributions"]}
+    texts = {row[0]: row[3].split(" ; ")[0] for row in b.rows["contributions"]}
     wanted = _words(about)
     keys = made[part]
     ranked = sorted(keys, key=lambda k: -len(wanted & _words(texts[k])))
