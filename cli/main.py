@@ -40,7 +40,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "start",
         "demo",
         "Record a worked example: Fabrik MedVallée (2021–22), and sign a checkpoint "
-        "of the ledger when it publishes its plan.",
+        "of the ledger when it publishes its plan; or, given a NAME, one of the five "
+        "source programmes at its published size, from its workbooks.",
     ),
     "programme": ("programme", "programme", "Open a programme and set its axes."),
     "participant": (

@@ -47,13 +47,44 @@ def init(key_dir: str | None, create_role: str | None) -> None:
         click.echo(f"signing key {'created' if created else 'found'}: {key_file}")
 
 
-@click.command(epilog=example("registre --database demo.db demo"))
-def demo() -> None:
+@click.command(
+    epilog=example(
+        "registre --database demo.db demo",
+        "registre --database labo258.db demo labo258",
+    )
+)
+@click.argument("name", required=False, metavar="[NAME]")
+def demo(name: str | None) -> None:
     """Record a worked example: Fabrik MedVallée (2021–22), and sign a checkpoint
-    of the ledger when it publishes its plan."""
+    of the ledger when it publishes its plan; or, given a NAME, one of the five
+    source programmes at its published size, from its workbooks.
+
+    \b
+    NAME is one of:
+      medvallee              Fabrik MedVallée (Montpellier, 2021–22): 3 founders,
+                             6 workshops, 431 actors, strategy and action plan
+      labo258                Labo258 (Nantes, 2019): 12 axes, 11 neighbourhood
+                             labs, and the entrepreneurship lab (40 people,
+                             12 themes, 17 work axes, 29 concepts)
+      industrie-positive     Industrie Positive (Montpellier, 2019–20): a council
+                             of 18 member organisations on 3 strategic axes
+      cite-economie          Cité de l'économie (Occitanie, 2018): 6 challenges,
+                             a forum of 193 partners
+      assemblee-territoires  Assemblée des Territoires (Occitanie, 2016):
+                             158 elected officials, 8 workshops, 3 themes
+    Each is recorded through `registre import sheet`, from the workbooks
+    installed with Registre (adapters/demo/programmes/ in the sources).
+    """
+    from registre.adapters.demo.programmes import NAMES
+
+    if name is not None and name not in NAMES:
+        raise CliError(f"no source programme {name!r}; choose one of {', '.join(NAMES)}", 2)
+    app = App.current()
+    if name is not None:
+        _record_source(app, name)
+        return
     from registre.adapters.demo import record_fabrik_medvallee
 
-    app = App.current()
     with app.registre() as registre:
         # As `init` does: the published plan is pinned by a signed checkpoint.
         audit.ensure_deployment_key(registre.store, None)
@@ -63,3 +94,39 @@ def demo() -> None:
     else:
         for line in lines:
             click.echo(line)
+
+
+def _record_source(app: App, name: str) -> None:
+    """One of the five source programmes, workbook by workbook, through the sheet importer."""
+    from registre.adapters.demo.programmes import PROGRAMMES, record_programme
+    from registre.cli.imports import _progress, _show
+
+    source = PROGRAMMES[name]
+    say = not app.json
+
+    def announce(slug: str, n: int, total: int) -> None:
+        if say and n == 1:
+            click.echo(f"Recording {source.summary}")
+        if say:
+            click.echo(f"[{n}/{total}] registre import sheet {slug} {slug}.xlsx", err=True)
+
+    with app.registre() as registre, _progress(say) as progress:
+        reports = record_programme(registre, name, progress, announce)
+    if app.json:
+        emit_json(
+            {
+                "store": registre.config.display,
+                "programme": name,
+                "imports": [r.as_dict() for r in reports],
+            }
+        )
+        return
+    for report in reports:
+        _show(report)
+    main = source.slugs[-1] if name == "labo258" else source.slugs[0]
+    click.echo(
+        f"Recorded {sum(r.events for r in reports):,} events from "
+        f"{len(reports)} workbook{'s' if len(reports) > 1 else ''} in {registre.config.display}. "
+        f"Next: registre stats {main}; registre plan show {main}; "
+        f"registre publish {main} --out site"
+    )

@@ -143,13 +143,15 @@ EXAMPLES: dict[str, list[str]] = {
 Record = tuple[str, dict[str, str]]  # (source, column -> cell text)
 
 
-def plan_sheet(programme: str, file: str, kind: str | None) -> Plan:
-    """Reads a CSV or XLSX file into the rows of an import."""
+def plan_sheet(programme: str, file: str, kind: str | None, name: str | None = None) -> Plan:
+    """Reads a CSV or XLSX file into the rows of an import; its rows cite it as
+    ``name`` if given (a file installed with Registre, by its name alone)."""
     path = Path(file)
     try:
         data = path.read_bytes()
     except OSError as error:
         raise InvalidInput(f"cannot read {file}: {error.strerror or error}") from None
+    file = name or file
     plan = Plan("import sheet", programme, file, digest("sheet", programme, kind or "", data))
     if path.suffix.lower() == ".xlsx":
         sheets = _xlsx(file, data, plan)
