@@ -32,7 +32,7 @@ trial first checking that it verifies untouched.
     python bench/tampering.py --store both --sqlite 1000 --postgres 200
 
 It prints a table per store and, unless ``--output -``, prepends them to
-docs/benchmarks.md. ``tests/test_tamper_campaign.py`` runs a small seeded
+docs/tampering.md. ``tests/test_tamper_campaign.py`` runs a small seeded
 sample of the same campaign and asserts that every trial is named.
 """
 
@@ -1054,7 +1054,7 @@ def table(campaign: Campaign) -> list[str]:
 @click.option("--seed", default="tampering", show_default=True)
 @click.option(
     "--output",
-    default=str(ROOT / "docs" / "benchmarks.md"),
+    default=str(ROOT / "docs" / "tampering.md"),
     show_default=True,
     help="Prepend the tables to this file; '-' writes nothing.",
 )
