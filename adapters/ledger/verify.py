@@ -235,24 +235,23 @@ def _leafless(
     says so."""
     if not leafless:
         return
-    confirmed = max(
-        (
-            c.tree_size
-            for c in checkpoints
-            if recomputed.roots.get(c.tree_size) == c.root_hash
-            and c.key_id in ring.operator
-            and c.signature_holds(ring.operator[c.key_id].public_key)
-        ),
-        default=0,
-    )
+    holding = [
+        c
+        for c in checkpoints
+        if recomputed.roots.get(c.tree_size) == c.root_hash
+        and c.key_id in ring.operator
+        and c.signature_holds(ring.operator[c.key_id].public_key)
+    ]
     covered = max((c.tree_size for c in checkpoints), default=0)
     for position, index in leafless:
-        if index < confirmed:
+        cp = _covering(holding, index)
+        if cp is not None:
             yield Finding(
                 "missing-leaf",
                 (position,),
-                f"the ledger leaf of event #{position} is missing; the event is as the "
-                "checkpoints signed it",
+                f"the ledger leaf of event #{position} is missing; the event is as "
+                f"checkpoint #{cp.id} signed it",
+                cp.id,
             )
         else:
             yield Finding(
