@@ -107,6 +107,7 @@ def verify_export(
     except (KeyError, TypeError, ValueError, binascii.Error) as error:
         raise Unreadable(f"the checkpoint file is not a Registre checkpoint ({error})") from None
     key = public_key or embedded
+    signed = not disagree and signature_valid(key, signature, statement)
     if public_key is not None and public_key != embedded:
         verdict.problems.append("the checkpoint names another public key than the one given")
     if not signature_valid(key, signature, statement):
@@ -118,6 +119,8 @@ def verify_export(
 
     acc = RootAccumulator()
     last = 0
+    leafless: list[tuple[int, int]] = []  # events exported without a leaf: position, index
+    confirmed = False  # the first ``size`` events give the signed root
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -143,16 +146,26 @@ def verify_export(
             verdict.problems.append(f"event #{position} is out of order (after #{last})")
         last = position
         if exported is None:
-            verdict.problems.append(f"event #{position} has no ledger leaf: it was inserted")
+            leafless.append((position, acc.size))
         elif computed != exported:
             verdict.problems.append(f"event #{position} was altered: it does not match its leaf")
         acc.append(computed)
         verdict.events += 1
-        if acc.size == size and acc.root() != root:
+        if acc.size == size:
+            confirmed = acc.root() == root
+            if not confirmed:
+                verdict.problems.append(
+                    f"the first {size} events do not give the checkpoint's root: "
+                    "the history diverges from the checkpoint"
+                )
+    for position, index in leafless:
+        if confirmed and signed and index < size:
             verdict.problems.append(
-                f"the first {size} events do not give the checkpoint's root: "
-                "the history diverges from the checkpoint"
+                f"the ledger leaf of event #{position} is missing; the event is as the "
+                "checkpoint signed it"
             )
+        else:
+            verdict.problems.append(f"event #{position} has no ledger leaf: it was inserted")
     if acc.size < size:
         verdict.problems.append(
             f"the export holds {acc.size} events and the checkpoint covers {size}: "

@@ -15,7 +15,8 @@ happened and not only that something did:
 - two rows whose recomputed leaves are each other's ledger leaves were
   swapped;
 - a ledger row without its event: the event is missing; an event without its
-  ledger row: it was inserted outside the recorder;
+  ledger row: it was inserted outside the recorder, unless a checkpoint the
+  events still match covers it (then its leaf was removed);
 - fewer leaves than a checkpoint covers: the log was truncated;
 - a checkpoint whose signature fails was altered;
 - a checkpoint whose root no longer matches although every event matches its
@@ -47,7 +48,7 @@ MAX_SWAP_CHECK = 60  # pairs of wrong rows tried as swaps (each try hashes two l
 
 @dataclass(frozen=True)
 class Finding:
-    # altered, ledger, swapped, missing, inserted, truncated, checkpoint, diverges,
+    # altered, ledger, swapped, missing, missing-leaf, inserted, truncated, checkpoint, diverges,
     # key (a key the store cannot trust), unknown-key (a checkpoint signed by one)
     kind: str
     positions: tuple[int, ...]
@@ -113,6 +114,9 @@ class _Tree:
             self.last_position[self.acc.size] = position
 
 
+BYTES_CHANGED = "its stored bytes were changed"
+
+
 def _hint(row: StoredRow, last_version: dict[str, int]) -> str:
     """Which field of an altered event looks changed, when its neighbours tell."""
     try:
@@ -121,7 +125,7 @@ def _hint(row: StoredRow, last_version: dict[str, int]) -> str:
         return "its topic was changed"
     if row.version != last_version.get(row.aggregate_id, 0) + 1:
         return "its version was changed"
-    return "its stored bytes were changed"
+    return BYTES_CHANGED
 
 
 def verify(store: Store, public_key: bytes | None = None, key_source: str = "") -> Report:
@@ -140,6 +144,7 @@ def verify(store: Store, public_key: bytes | None = None, key_source: str = "") 
     last_version: dict[str, int] = {}
     previous = 0
     gaps: list[int] = []
+    leafless: list[tuple[int, int]] = []  # events without a ledger leaf: position, index
 
     for position, row, leaf in merged(tables):
         if position > previous + 1 and len(gaps) < MAX_ROWS_KEPT:
@@ -174,15 +179,10 @@ def verify(store: Store, public_key: bytes | None = None, key_source: str = "") 
                     f"event #{position} is missing: its ledger leaf remains, the event is gone",
                 )
             )
-        elif leaf is None:
-            report.findings.append(
-                Finding(
-                    "inserted",
-                    (position,),
-                    f"event #{position} was inserted outside the recorder: it has no ledger leaf",
-                )
-            )
+        elif leaf is None and len(leafless) < MAX_ROWS_KEPT:
+            leafless.append((position, recomputed.acc.size - 1))
 
+    report.findings.extend(_leafless(leafless, checkpoints, recomputed, ring))
     report.findings.extend(_pairs(mismatches, checkpoints, recomputed, stored))
     report.findings.extend(_against_checkpoints(checkpoints, recomputed, report, ring, gaps))
     covered = max((c.tree_size for c in checkpoints), default=0)
@@ -220,6 +220,48 @@ def _keys(
             "deployment's published key (--public-key) to rule out a store whose keys "
             "were replaced"
         )
+
+
+def _leafless(
+    leafless: list[tuple[int, int]],
+    checkpoints: list[Checkpoint],
+    recomputed: _Tree,
+    ring: Keyring,
+) -> Iterator[Finding]:
+    """Events without a ledger leaf. One inside a checkpoint of the deployment
+    that the events still give the root of was there when it was signed: its
+    leaf was removed. Any other was inserted outside the recorder; past the
+    last checkpoint, nothing tells that from a removed leaf, and the message
+    says so."""
+    if not leafless:
+        return
+    holding = [
+        c
+        for c in checkpoints
+        if recomputed.roots.get(c.tree_size) == c.root_hash
+        and c.key_id in ring.operator
+        and c.signature_holds(ring.operator[c.key_id].public_key)
+    ]
+    covered = max((c.tree_size for c in checkpoints), default=0)
+    for position, index in leafless:
+        cp = _covering(holding, index)
+        if cp is not None:
+            yield Finding(
+                "missing-leaf",
+                (position,),
+                f"the ledger leaf of event #{position} is missing; the event is as "
+                f"checkpoint #{cp.id} signed it",
+                cp.id,
+            )
+        else:
+            yield Finding(
+                "inserted",
+                (position,),
+                f"event #{position} was inserted outside the recorder: it has no ledger leaf"
+                + (
+                    "" if index < covered else " (or its leaf was removed: no checkpoint covers it)"
+                ),
+            )
 
 
 def _covering(checkpoints: list[Checkpoint], index: int) -> Checkpoint | None:
@@ -276,6 +318,14 @@ def _pairs(
                 f"event #{m.position} was altered: {m.hint}; its ledger leaf, which "
                 f"checkpoint #{cp.id} confirms, no longer matches it",
                 cp.id,
+            )
+        elif cp is None and m.hint == BYTES_CHANGED:
+            # Nothing signed says which side is the original.
+            yield Finding(
+                "altered",
+                (m.position,),
+                f"event #{m.position} no longer matches its ledger leaf: the event or its "
+                "leaf was altered (no checkpoint covers it yet to tell which)",
             )
         else:
             yield Finding(
