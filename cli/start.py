@@ -25,7 +25,7 @@ def init(key_dir: str | None, create_role: str | None) -> None:
     config = app.config()
     if create_role and config.kind != "postgres":
         raise CliError("--create-role is for PostgreSQL stores", 2)
-    with app.store() as store:
+    with app.store(maintenance=True) as store:
         # Opening a store creates its schema if it is new; init upgrades it
         # even when it says it is current, so a damaged one is mended.
         schema.upgrade(store)
