@@ -114,7 +114,7 @@ def test_publishing_a_plan_signs_a_checkpoint_that_covers_it(store_url: str, key
     assert code == 0 and "verified: 4 events" in out
 
 
-def test_publishing_without_a_key_warns_and_still_publishes(store_url: str, keys: Path) -> None:
+def test_publishing_without_a_key_publishes_nothing(store_url: str, keys: Path) -> None:
     db, who = ["--database", store_url], ["--as", "greffe"]
     cli(
         *db,
@@ -132,8 +132,11 @@ def test_publishing_without_a_key_warns_and_still_publishes(store_url: str, keys
         *who,
     )
     code, out, err = cli(*db, "plan", "publish", "labo", "--label", "R", *who)
-    assert code == 0 and "published plan version 1" in out
-    assert "warning: no checkpoint was signed: no signing key" in err
+    assert code == 1 and out == ""
+    assert err.startswith("error: nothing published: a plan version is published with a ")
+    assert "no signing key of deployment" in err
+    code, out, _ = cli(*db, "history", "labo")
+    assert code == 0 and "PlanPublished" not in out
 
 
 def test_proofs_export_and_offline_verification(store_url: str, keys: Path, tmp_path: Path) -> None:
