@@ -14,10 +14,15 @@ happened and not only that something did:
   tree does: its ledger row was);
 - two rows whose recomputed leaves are each other's ledger leaves were
   swapped;
-- a ledger row without its event: the event is missing; an event without its
-  ledger row: it was inserted outside the recorder;
+- a ledger row without its event: the event is missing (``missing-event``);
+- an event without its ledger row: when a checkpoint covers it and the events
+  still give that checkpoint's root, the event is genuine and its leaf was
+  deleted (``missing-leaf``); when they no longer do, the event was inserted
+  outside the recorder (``inserted``); when no checkpoint covers it yet, the
+  two cannot be told apart, and the finding says so (``no-leaf``);
 - fewer leaves than a checkpoint covers: the log was truncated;
-- a checkpoint whose signature fails was altered;
+- a checkpoint whose signature fails was altered (``altered-checkpoint``);
+  one signed by a key the store does not pin is named so (``unknown-key``);
 - a checkpoint whose root no longer matches although every event matches its
   ledger row (an attacker changed both): the history diverges from there, and
   the previous checkpoint that still matches bounds where.
@@ -47,7 +52,13 @@ MAX_SWAP_CHECK = 60  # pairs of wrong rows tried as swaps (each try hashes two l
 
 @dataclass(frozen=True)
 class Finding:
-    # altered, ledger, swapped, missing, inserted, truncated, checkpoint, diverges,
+    # What was found, each named for what it is:
+    # altered (an event), altered-leaf (its ledger leaf), swapped (two events),
+    # missing-event (a leaf without its event), missing-leaf (an event a checkpoint
+    # vouches for, without its leaf), inserted (an event outside the recorder:
+    # no leaf, and the checkpoint covering it no longer holds), no-leaf (an event
+    # without a leaf that no checkpoint covers: deleted leaf or inserted event),
+    # truncated, altered-checkpoint, diverges (event and leaf changed together),
     # key (a key the store cannot trust), unknown-key (a checkpoint signed by one)
     kind: str
     positions: tuple[int, ...]
@@ -140,6 +151,7 @@ def verify(store: Store, public_key: bytes | None = None, key_source: str = "") 
     last_version: dict[str, int] = {}
     previous = 0
     gaps: list[int] = []
+    leafless: list[tuple[int, int]] = []  # (position, index in the recomputed tree)
 
     for position, row, leaf in merged(tables):
         if position > previous + 1 and len(gaps) < MAX_ROWS_KEPT:
@@ -169,20 +181,15 @@ def verify(store: Store, public_key: bytes | None = None, key_source: str = "") 
         if row is None:
             report.findings.append(
                 Finding(
-                    "missing",
+                    "missing-event",
                     (position,),
                     f"event #{position} is missing: its ledger leaf remains, the event is gone",
                 )
             )
-        elif leaf is None:
-            report.findings.append(
-                Finding(
-                    "inserted",
-                    (position,),
-                    f"event #{position} was inserted outside the recorder: it has no ledger leaf",
-                )
-            )
+        elif leaf is None and len(leafless) < MAX_ROWS_KEPT:
+            leafless.append((position, recomputed.acc.size - 1))
 
+    report.findings.extend(_leafless(leafless, checkpoints, recomputed, ring))
     report.findings.extend(_pairs(mismatches, checkpoints, recomputed, stored))
     report.findings.extend(_against_checkpoints(checkpoints, recomputed, report, ring, gaps))
     covered = max((c.tree_size for c in checkpoints), default=0)
@@ -220,6 +227,44 @@ def _keys(
             "deployment's published key (--public-key) to rule out a store whose keys "
             "were replaced"
         )
+
+
+def _leafless(
+    found: list[tuple[int, int]], checkpoints: list[Checkpoint], recomputed: _Tree, ring: Keyring
+) -> Iterator[Finding]:
+    """Events without a ledger leaf, named by what the checkpoint that covers
+    each (signed by a key the store pins) says of the events."""
+    trusted = [
+        c
+        for c in checkpoints
+        if (known := ring.operator.get(c.key_id)) is not None
+        and c.signature_holds(known.public_key)
+    ]
+    for position, index in found:
+        cp = _covering(trusted, index)
+        if cp is None:
+            yield Finding(
+                "no-leaf",
+                (position,),
+                f"event #{position} has no ledger leaf and no checkpoint covers it yet: its "
+                "leaf was deleted, or the event was inserted outside the recorder",
+            )
+        elif recomputed.roots.get(cp.tree_size) == cp.root_hash:
+            yield Finding(
+                "missing-leaf",
+                (position,),
+                f"the ledger leaf of event #{position} is missing: the event is the one "
+                f"checkpoint #{cp.id} covers, its leaf was deleted",
+                cp.id,
+            )
+        else:
+            yield Finding(
+                "inserted",
+                (position,),
+                f"event #{position} was inserted outside the recorder: it has no ledger leaf, "
+                f"and checkpoint #{cp.id} no longer holds with it",
+                cp.id,
+            )
 
 
 def _covering(checkpoints: list[Checkpoint], index: int) -> Checkpoint | None:
@@ -263,7 +308,7 @@ def _pairs(
         ledger_holds = cp is not None and stored.roots.get(cp.tree_size) == cp.root_hash
         if cp is not None and events_hold and not ledger_holds:
             yield Finding(
-                "ledger",
+                "altered-leaf",
                 (m.position,),
                 f"the ledger leaf of #{m.position} was altered; the event still matches "
                 f"checkpoint #{cp.id}",
@@ -296,7 +341,7 @@ def _against_checkpoints(
     matched: Checkpoint | None = None  # the largest checkpoint that still holds
     diverged = False
     leaf_findings = [p for f in report.findings for p in f.positions]
-    removed = sum(1 for f in report.findings if f.kind == "missing")
+    removed = sum(1 for f in report.findings if f.kind == "missing-event")
     for cp in sorted(checkpoints, key=lambda c: (c.tree_size, c.id)):
         known = ring.operator.get(cp.key_id)
         if known is None:
@@ -317,7 +362,7 @@ def _against_checkpoints(
             continue
         if not cp.signature_holds(known.public_key):
             yield Finding(
-                "checkpoint",
+                "altered-checkpoint",
                 (),
                 f"checkpoint #{cp.id} was altered: its signature does not match",
                 cp.id,
@@ -359,7 +404,7 @@ def _against_checkpoints(
             for gap in (g for g in gaps if start <= g <= end):
                 removed += 1
                 yield Finding(
-                    "missing",
+                    "missing-event",
                     (gap,),
                     f"event #{gap} is missing, with its ledger leaf",
                     cp.id,
