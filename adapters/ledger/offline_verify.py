@@ -1,6 +1,7 @@
 """Checks an exported record against a published checkpoint, with no database.
 
-    python -m registre.adapters.offline_verify events.jsonl checkpoint.json [--public-key KEY]
+    python -m registre.adapters.offline_verify events.jsonl checkpoint.json --public-key KEY
+    python -m registre.adapters.offline_verify events.jsonl checkpoint.json --key-id ID
 
 ``events.jsonl`` is the full log as ``registre export events --all`` writes
 it: one event per line, in store order, with its position, aggregate id,
@@ -9,8 +10,13 @@ version, topic, payload (base64 of the stored bytes) and leaf hash.
 --export`` writes it. The verifier recomputes every leaf from the exported
 fields, compares it with the exported leaf hash, computes the Merkle root of
 the first ``tree_size`` leaves, and checks the checkpoint's Ed25519
-signature: with the public key given separately (the one the public body
-published) if there is one, else with the key inside the checkpoint file.
+signature with a key it is given from elsewhere: the deployment's public key
+as the public body published it (``--public-key``), or the key inside the
+checkpoint file once its fingerprint matches one published (``--key-id``: the
+16 hex digits ``registre audit key`` shows, or the SHA-256 of the key). A
+checkpoint's own key proves nothing (anyone can sign with a key of their
+own), so without either the verifier refuses to say anything; it always says
+which key it trusted.
 
 It needs only ``leaves`` and ``merkle`` of this package, ``rfc8785`` and
 ``cryptography``. Exit status: 0 verified, 4 something does not match, 2 the
@@ -26,6 +32,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import hashlib
 import json
 import sys
 from collections.abc import Iterable, Sequence
@@ -70,10 +77,33 @@ def read_public_key(data: bytes) -> bytes:
     return raw
 
 
+class NoTrustedKey(Unreadable):
+    """Neither the deployment's public key nor its fingerprint was given."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "give the deployment's published public key (--public-key FILE) or its "
+            "fingerprint (--key-id ID): the key inside a checkpoint proves nothing on its own"
+        )
+
+
+def fingerprint(public_key: bytes) -> str:
+    """The key id ``registre audit key`` shows: 16 hex digits of the key's SHA-256."""
+    return hashlib.sha256(public_key).hexdigest()[:16]
+
+
+def fingerprint_matches(public_key: bytes, given: str) -> bool:
+    """Whether ``given`` is the key's id, or the whole SHA-256 of its raw bytes."""
+    digest = hashlib.sha256(public_key).hexdigest()
+    wanted = given.strip().lower()
+    return len(wanted) >= 16 and digest.startswith(wanted) and len(wanted) in (16, 64)
+
+
 @dataclass
 class Verdict:
     events: int = 0
     problems: list[str] = field(default_factory=list)
+    trusted: str = ""  # the key the signature was checked with, and why it was trusted
 
     @property
     def ok(self) -> bool:
@@ -81,8 +111,17 @@ class Verdict:
 
 
 def verify_export(
-    lines: Iterable[str], checkpoint: dict[str, Any], public_key: bytes | None = None
+    lines: Iterable[str],
+    checkpoint: dict[str, Any],
+    public_key: bytes | None = None,
+    key_id: str | None = None,
+    key_source: str = "",
 ) -> Verdict:
+    """Checks the export against the checkpoint, whose signature is checked with
+    ``public_key`` (from ``key_source``), or with the key inside the checkpoint
+    if its fingerprint is ``key_id``; ``NoTrustedKey`` with neither."""
+    if public_key is None and not key_id:
+        raise NoTrustedKey()
     verdict = Verdict()
     try:
         size = int(checkpoint["tree_size"])
@@ -105,8 +144,18 @@ def verify_export(
     except (KeyError, TypeError, ValueError, binascii.Error) as error:
         raise Unreadable(f"the checkpoint file is not a Registre checkpoint ({error})") from None
     key = public_key or embedded
-    if public_key is not None and public_key != embedded:
-        verdict.problems.append("the checkpoint names another public key than the one given")
+    if public_key is not None:
+        verdict.trusted = f"key {fingerprint(public_key)} ({key_source or 'given'})"
+        if public_key != embedded:
+            verdict.problems.append("the checkpoint names another public key than the one given")
+    else:
+        assert key_id is not None
+        verdict.trusted = f"key {fingerprint(embedded)} (its fingerprint given by --key-id)"
+        if not fingerprint_matches(embedded, key_id):
+            verdict.problems.append(
+                f"the checkpoint is signed by key {fingerprint(embedded)}, not by the key "
+                f"{key_id.strip()} given: it is not the deployment's"
+            )
     if not signature_valid(key, signature, statement):
         verdict.problems.append("the checkpoint's signature does not match: it was altered")
     elif disagree:
@@ -156,12 +205,20 @@ def verify_export(
     return verdict
 
 
-def run(export: Path, checkpoint_file: Path, public_key_file: Path | None = None) -> Verdict:
+def run(
+    export: Path,
+    checkpoint_file: Path,
+    public_key_file: Path | None = None,
+    key_id: str | None = None,
+) -> Verdict:
+    if public_key_file is None and not key_id:
+        raise NoTrustedKey()
     try:
         checkpoint = json.loads(checkpoint_file.read_text(encoding="utf-8"))
         key = read_public_key(public_key_file.read_bytes()) if public_key_file else None
+        source = f"given by --public-key {public_key_file}" if public_key_file else ""
         with export.open(encoding="utf-8") as lines:
-            return verify_export(lines, checkpoint, key)
+            return verify_export(lines, checkpoint, key, key_id, source)
     except OSError as error:
         raise Unreadable(f"cannot read {error.filename}: {error.strerror}") from None
     except ValueError as error:  # JSON or key
@@ -172,9 +229,12 @@ def summary(verdict: Verdict, checkpoint: dict[str, Any]) -> list[str]:
     if verdict.ok:
         return [
             f"verified: {verdict.events} events; the first {checkpoint.get('tree_size')} give "
-            f"root {checkpoint.get('root_hash')}, signed on {checkpoint.get('created_at')}"
+            f"root {checkpoint.get('root_hash')}, signed on {checkpoint.get('created_at')} "
+            f"by {verdict.trusted}"
         ]
-    return [f"tampered: {p}" for p in verdict.problems]
+    return [f"tampered: {p}" for p in verdict.problems] + [
+        f"note: the signature was checked with {verdict.trusted}"
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -184,10 +244,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("export", type=Path, help="events.jsonl (registre export events --all)")
     parser.add_argument("checkpoint", type=Path, help="checkpoint.json")
-    parser.add_argument("--public-key", type=Path, help="the published public key (PEM)")
+    trust = parser.add_mutually_exclusive_group()
+    trust.add_argument(
+        "--public-key", type=Path, help="the deployment's published public key (PEM or base64)"
+    )
+    trust.add_argument(
+        "--key-id", help="the published fingerprint of the deployment's key (16 hex digits)"
+    )
     args = parser.parse_args(argv)
     try:
-        verdict = run(args.export, args.checkpoint, args.public_key)
+        verdict = run(args.export, args.checkpoint, args.public_key, args.key_id)
         checkpoint = json.loads(args.checkpoint.read_text(encoding="utf-8"))
     except Unreadable as error:
         print(f"error: {error}", file=sys.stderr)

@@ -81,6 +81,8 @@ class Report:
     checkpoints: int = 0
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The key(s) the checkpoints were checked with, and why they were trusted.
+    trusted: str = ""
 
     @property
     def ok(self) -> bool:
@@ -94,6 +96,7 @@ class Report:
             "checkpoints": self.checkpoints,
             "findings": [f.as_dict() for f in self.findings],
             "notes": self.notes,
+            "trusted_keys": self.trusted,
         }
 
 
@@ -116,6 +119,10 @@ class _Tree:
     roots: dict[int, bytes] = field(default_factory=dict)
     positions: list[int] = field(default_factory=list)  # position of each leaf at a size
     last_position: dict[int, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if 0 in self.sizes:  # a checkpoint of the empty log
+            self.roots[0], self.last_position[0] = self.acc.root(), 0
 
     def add(self, leaf: bytes, position: int) -> None:
         self.acc.append(leaf)
@@ -207,7 +214,14 @@ def _keys(
     for problem in ring.problems:
         yield Finding("key", (), problem)
     pinned = ", ".join(ring.operator) or "none"
+    one = len(ring.operator) == 1
+    report.trusted = (
+        f"{'key' if one else 'keys'} {pinned} as this store pins {'it' if one else 'them'}, "
+        "and no key from elsewhere"
+    )
     if public_key is not None:
+        among = "" if one else f" among its keys {pinned}"
+        report.trusted = f"key {key_id(public_key)} ({source}), which this store pins{among}"
         if key_id(public_key) not in ring.operator:
             yield Finding(
                 "key",
@@ -216,16 +230,11 @@ def _keys(
                 f"pins ({pinned}): the store was restored under another key, or its keys "
                 "were replaced",
             )
-        else:
-            report.notes.append(
-                f"checkpoints checked with the keys this store pins ({pinned}), which include "
-                f"the key {key_id(public_key)} ({source})"
-            )
+            report.trusted = f"key {key_id(public_key)} ({source}), which this store does not pin"
     elif ring.operator:
         report.notes.append(
-            f"checkpoints checked with the keys this store pins ({pinned}); give the "
-            "deployment's published key (--public-key) to rule out a store whose keys "
-            "were replaced"
+            "no key from elsewhere vouches for the store's own: give the deployment's "
+            "published key (--public-key FILE) to rule out a store whose keys were replaced"
         )
 
 
