@@ -338,7 +338,8 @@ def grant_application_role(store: Store, role: str) -> list[str]:
     - the schema: USAGE, and CREATE for the read models it builds and drops;
     - every other table, view and sequence of the schema (projections,
       personal data): ownership, since replays drop and recreate them and
-      erasure deletes rows.
+      erasure deletes rows. Since the role may then put triggers on them, the
+      owner runs nothing on the store but ``init`` from now on (``guard_owner``).
     """
     from psycopg.sql import SQL, Identifier
 
@@ -385,7 +386,7 @@ def grant_application_role(store: Store, role: str) -> list[str]:
             ):
                 kind = SQL("VIEW" if row["relkind"] == "v" else "TABLE")
                 cursor.execute(SQL("ALTER {} {} OWNER TO {}").format(kind, name, r))
-        # Tables the owner creates later (a projection it rebuilds) open the same way.
+        # Tables the owner creates later (an upgrade's) open to it as the record does.
         cursor.execute(
             SQL(
                 "ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT SELECT, INSERT ON TABLES TO {}"
