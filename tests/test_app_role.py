@@ -125,7 +125,7 @@ def _arm(conn: psycopg.Connection[tuple[object, ...]], schema: str, role: str) -
     tables trapped."""
     conn.execute(TRAP.format(s=schema, role=role))
     owned = [
-        r[0]
+        str(r[0])
         for r in conn.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = %s AND c.relkind = 'r' AND pg_get_userbyid(c.relowner) = %s "
@@ -140,7 +140,7 @@ def _arm(conn: psycopg.Connection[tuple[object, ...]], schema: str, role: str) -
         )
     conn.execute(
         f"CREATE VIEW {schema}.registre_personal_data AS SELECT '' AS programme, "
-        "'' AS participant, '' AS name, '' AS contact WHERE " + f"{schema}.trap_read()"
+        f"'' AS participant, '' AS name, '' AS contact WHERE {schema}.trap_read()"
     )
     return owned
 
