@@ -160,6 +160,7 @@ class AppRole:
 
     name: str
     created: bool = False
+    password: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def url(self, owner_url: str) -> str:
         """``owner_url``'s store (created if new), granted to the role as ``registre
@@ -169,9 +170,12 @@ class AppRole:
 
         with open_store(parse_url(owner_url), maintenance=True) as store:
             grant_application_role(store, self.name)
+            with store.transaction(commit=True) as cursor:
+                # For a server that asks for one (the local one trusts 127.0.0.1).
+                cursor.execute(f"ALTER ROLE \"{self.name}\" PASSWORD '{self.password}'")
         self.created = True
         parts = urlsplit(owner_url)
-        netloc = f"{self.name}@{parts.hostname}:{parts.port or 5432}"
+        netloc = f"{self.name}:{self.password}@{parts.hostname}:{parts.port or 5432}"
         return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 

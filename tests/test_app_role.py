@@ -25,9 +25,10 @@ def _user(url: str) -> str | None:
 
 
 def test_the_command_line_tests_run_as_the_application_role(
-    store_url: str, app_role: AppRole
+    store_url: str, postgres_url: str, app_role: AppRole
 ) -> None:
     assert _user(store_url) == app_role.name
+    assert _user(postgres_url) != app_role.name
     schema = parse_url(store_url).env["POSTGRES_SCHEMA"]
     with (
         psycopg.connect(store_url.split("?")[0], autocommit=True) as conn,
@@ -149,6 +150,7 @@ def test_the_role_cannot_reach_the_owner_through_what_the_owner_runs(
     postgres_url: str, app_role: AppRole, tmp_path: Path
 ) -> None:
     owner = Registre(postgres_url)
+    owner_name = parse_url(postgres_url).env["POSTGRES_USER"]
     assert owner.plain("init").exit_code == 0
     role_url = app_role.url(postgres_url)
     role = Registre(role_url)
@@ -176,7 +178,7 @@ def test_the_role_cannot_reach_the_owner_through_what_the_owner_runs(
     ):
         refused = owner.plain(line)
         assert refused.exit_code == 2, line
-        assert refused.stderr.startswith("error: postgres owns the tables"), refused.stderr
+        assert refused.stderr.startswith(f"error: {owner_name} owns the tables"), refused.stderr
         assert f"run this command as that role (postgresql://{app_role.name}@" in refused.stderr
     refused = owner("contribution submit fabrik --key C-9 --session A1 --by P-001 --text Non")
     assert refused.exit_code == 2 and "owns the tables" in refused.stderr

@@ -63,15 +63,14 @@ def test_a_store_that_cannot_sign_publishes_nothing(store_url: str, tmp_path: Pa
 
 @pytest.mark.stores("postgres")
 def test_a_checkpoint_that_fails_after_the_publication_says_what_stands(
-    store_url: str, postgres_admin: psycopg.Connection[tuple[object, ...]], app_role: AppRole
+    store_url: str, postgres_url: str, app_role: AppRole
 ) -> None:
     registre = Registre(store_url)
     registre.plain("init")
     set_up(registre)
     schema = parse_url(store_url).env["POSTGRES_SCHEMA"]
-    database = store_url.split("?")[0].rsplit("/", 1)[1]
-    owner = f"postgresql://postgres@127.0.0.1:5432/{database}"
-    with psycopg.connect(owner, autocommit=True) as conn:
+    # The tables' owner, on the same store (the test runs as the application role).
+    with psycopg.connect(postgres_url.split("?")[0], autocommit=True) as conn:
         # The store refuses the checkpoint once the publication is committed.
         conn.execute(f"REVOKE INSERT ON {schema}.registre_checkpoints FROM {app_role.name}")
         published = registre(PUBLISH)
