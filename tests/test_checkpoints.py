@@ -134,7 +134,7 @@ def test_publishing_without_a_key_publishes_nothing(store_url: str, keys: Path) 
     code, out, err = cli(*db, "plan", "publish", "labo", "--label", "R", *who)
     assert code == 1 and out == ""
     assert err.startswith("error: nothing published: a plan version is published with a ")
-    assert "no signing key of deployment" in err
+    assert "has no signing key yet: run `registre init`" in err
     code, out, _ = cli(*db, "history", "labo")
     assert code == 0 and "PlanPublished" not in out
 
@@ -202,6 +202,15 @@ def test_proofs_export_and_offline_verification(store_url: str, keys: Path, tmp_
     events.write_text("\n".join([*lines[:4], json.dumps(altered), *lines[5:]]) + "\n")
     code, out, err = cli(*offline, "--key-id", key_id)
     assert code == 4 and "tampered: event #5 was altered" in out
+    # A leaf gone from the export: the checkpoint says the event is genuine.
+    leafless = json.loads(lines[4])
+    leafless["leaf_hash"] = None
+    events.write_text("\n".join([*lines[:4], json.dumps(leafless), *lines[5:]]) + "\n")
+    code, out, err = cli(*offline, "--key-id", key_id)
+    assert code == 4 and out.splitlines()[0] == (
+        "tampered: event #5 has no ledger leaf: its leaf was deleted: the event is the one "
+        "the checkpoint covers"
+    )
     events.write_text("\n".join(lines) + "\n")
     data = json.loads(checkpoint.read_text())
     data["label"] = "autre"

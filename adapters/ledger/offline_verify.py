@@ -165,6 +165,8 @@ def verify_export(
 
     acc = RootAccumulator()
     last = 0
+    leafless: list[tuple[int, bool]] = []  # (position, whether the checkpoint covers it)
+    holds = True  # whether the events give the checkpoint's root
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -185,16 +187,30 @@ def verify_export(
             verdict.problems.append(f"event #{position} is out of order (after #{last})")
         last = position
         if exported is None:
-            verdict.problems.append(f"event #{position} has no ledger leaf: it was inserted")
+            leafless.append((position, acc.size < size))
         elif computed != exported:
             verdict.problems.append(f"event #{position} was altered: it does not match its leaf")
         acc.append(computed)
         verdict.events += 1
         if acc.size == size and acc.root() != root:
+            holds = False
             verdict.problems.append(
                 f"the first {size} events do not give the checkpoint's root: "
                 "the history diverges from the checkpoint"
             )
+    for position, covered in leafless:
+        # The checkpoint tells a genuine event whose leaf was deleted from an
+        # inserted one; after it, nothing does.
+        if covered and holds and acc.size >= size:
+            said = "its leaf was deleted: the event is the one the checkpoint covers"
+        elif covered:
+            said = "it was inserted outside the recorder: the checkpoint does not hold with it"
+        else:
+            said = (
+                "the checkpoint does not cover it: its leaf was deleted, or it was inserted "
+                "outside the recorder"
+            )
+        verdict.problems.append(f"event #{position} has no ledger leaf: {said}")
     if acc.size < size:
         verdict.problems.append(
             f"the export holds {acc.size} events and the checkpoint covers {size}: "
