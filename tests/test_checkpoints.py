@@ -136,7 +136,7 @@ def test_publishing_without_a_key_publishes_nothing(store_url: str, keys: Path) 
     assert err.startswith("error: nothing published: a plan version is published with a ")
     assert "has no signing key yet: run `registre init`" in err
     code, out, _ = cli(*db, "history", "labo")
-    assert code == 0 and "PlanPublished" not in out
+    assert code == 0 and "plan published" not in out
 
 
 def test_proofs_export_and_offline_verification(store_url: str, keys: Path, tmp_path: Path) -> None:
