@@ -202,15 +202,15 @@ def verify_export(
         # The checkpoint tells a genuine event whose leaf was deleted from an
         # inserted one; after it, nothing does.
         if covered and holds and acc.size >= size:
-            said = "its leaf was deleted: the event is the one the checkpoint covers"
+            why = "its leaf was deleted: the event is the one the checkpoint covers"
         elif covered:
-            said = "it was inserted outside the recorder: the checkpoint does not hold with it"
+            why = "it was inserted outside the recorder: the checkpoint does not hold with it"
         else:
-            said = (
+            why = (
                 "the checkpoint does not cover it: its leaf was deleted, or it was inserted "
                 "outside the recorder"
             )
-        verdict.problems.append(f"event #{position} has no ledger leaf: {said}")
+        verdict.problems.append(f"event #{position} has no ledger leaf: {why}")
     if acc.size < size:
         verdict.problems.append(
             f"the export holds {acc.size} events and the checkpoint covers {size}: "
