@@ -264,14 +264,14 @@ def aggregate_id(s: Scene) -> Expected:
 def event_deleted(s: Scene, p: int | None = None) -> Expected:
     p = p or s.covered()
     s.rows("DELETE FROM {events} WHERE {key} = ?", (p,))
-    return Expected("missing", (p,))
+    return Expected("missing-event", (p,))
 
 
 def event_and_leaf_deleted(s: Scene) -> Expected:
     p = s.covered()
     s.rows("DELETE FROM {events} WHERE {key} = ?", (p,))
     s.rows("DELETE FROM {ledger} WHERE position = ?", (p,))
-    return Expected("missing", (p,))
+    return Expected("missing-event", (p,))
 
 
 def leaf_deleted(s: Scene, p: int | None = None) -> Expected:
@@ -289,7 +289,7 @@ def event_inserted(s: Scene) -> Expected:
         "VALUES (?, ?, 1, ?, ?)",
         (head + 1, s.aggregate(uuid.uuid4()), kind, state),
     )
-    return Expected("inserted", (head + 1,))
+    return Expected("no-leaf", (head + 1,))
 
 
 def rows_swapped(s: Scene) -> Expected:
@@ -317,7 +317,7 @@ def leaf_altered(s: Scene, p: int | None = None) -> Expected:
     (leaf,) = s.rows("SELECT leaf_hash FROM {ledger} WHERE position = ?", (p,))[0]
     changed = _flip(bytes(leaf), s.rng) if s.rng.random() < 0.5 else s.rng.randbytes(32)
     s.set_leaf(p, changed)
-    return Expected("ledger", (p,))
+    return Expected("altered-leaf", (p,))
 
 
 def event_and_leaf_rewritten(s: Scene, p: int | None = None) -> Expected:
@@ -336,7 +336,7 @@ def checkpoint_field(s: Scene) -> Expected:
         ["label = 'autre'", "created_at = '2020-01-01T00:00:00+00:00'", "tree_size = tree_size - 1"]
     )
     s.rows(f"UPDATE {{checkpoints}} SET {edit} WHERE id = ?", (ident,))
-    return Expected("checkpoint", checkpoint=ident)
+    return Expected("altered-checkpoint", checkpoint=ident)
 
 
 def _note_edited(note: str, line: int, value: str) -> str:
@@ -354,7 +354,7 @@ def checkpoint_root(s: Scene) -> Expected:
         "UPDATE {checkpoints} SET root_hash = ?, note = ? WHERE id = ?",
         (forged, _note_edited(note, 2, base64.b64encode(forged).decode()), ident),
     )
-    return Expected("checkpoint", checkpoint=ident)
+    return Expected("altered-checkpoint", checkpoint=ident)
 
 
 def checkpoint_size(s: Scene) -> Expected:
@@ -366,7 +366,7 @@ def checkpoint_size(s: Scene) -> Expected:
         "UPDATE {checkpoints} SET tree_size = ?, note = ? WHERE id = ?",
         (forged, _note_edited(note, 1, str(forged)), ident),
     )
-    return Expected("checkpoint", checkpoint=ident)
+    return Expected("altered-checkpoint", checkpoint=ident)
 
 
 def _signed_row(
@@ -492,7 +492,9 @@ def recent_leaf_altered(s: Scene) -> Expected:
 
 
 def recent_leaf_deleted(s: Scene) -> Expected:
-    return leaf_deleted(s, s.recent())
+    p = s.recent()
+    s.rows("DELETE FROM {ledger} WHERE position = ?", (p,))
+    return Expected("no-leaf", (p,))
 
 
 def recent_event_and_leaf_rewritten(s: Scene) -> Expected:
@@ -553,19 +555,19 @@ TAMPERINGS: tuple[Tampering, ...] = (
     T("topic", "record", "altered", topic, "a topic changed (to another, or one byte)"),
     T("version", "record", "altered", version, "an event's version changed"),
     T("aggregate id", "record", "altered", aggregate_id, "an event moved to another aggregate"),
-    T("event deleted", "record", "missing", event_deleted, "an event deleted, its leaf kept"),
+    T("event deleted", "record", "missing-event", event_deleted, "an event deleted, its leaf kept"),
     T(
         "event and leaf deleted",
         "record",
-        "missing",
+        "missing-event",
         event_and_leaf_deleted,
         "an event and its leaf deleted",
     ),
     T("leaf deleted", "record", MISSING_LEAF, leaf_deleted, "a leaf deleted, its event kept"),
-    T("event inserted", "record", "inserted", event_inserted, "a forged event, no leaf"),
+    T("event inserted", "record", "no-leaf", event_inserted, "a forged event, no leaf"),
     T("rows swapped", "record", "swapped", rows_swapped, "two events' rows swapped"),
     T("truncated", "record", "truncated", truncated, "the last 1-20 events and leaves deleted"),
-    T("leaf altered", "record", "ledger", leaf_altered, "a ledger leaf changed"),
+    T("leaf altered", "record", "altered-leaf", leaf_altered, "a ledger leaf changed"),
     T(
         "event and leaf rewritten",
         "record",
@@ -573,9 +575,9 @@ TAMPERINGS: tuple[Tampering, ...] = (
         event_and_leaf_rewritten,
         "a payload changed, its leaf recomputed",
     ),
-    T("checkpoint field", "checkpoints", "checkpoint", checkpoint_field, "label, time or size"),
-    T("checkpoint root", "checkpoints", "checkpoint", checkpoint_root, "root (row and note)"),
-    T("checkpoint size", "checkpoints", "checkpoint", checkpoint_size, "size (row and note)"),
+    T("checkpoint field", "checkpoints", "altered-checkpoint", checkpoint_field, "label, time or size"),
+    T("checkpoint root", "checkpoints", "altered-checkpoint", checkpoint_root, "root (row and note)"),
+    T("checkpoint size", "checkpoints", "altered-checkpoint", checkpoint_size, "size (row and note)"),
     T(
         "checkpoint forged",
         "checkpoints",
@@ -607,9 +609,9 @@ TAMPERINGS: tuple[Tampering, ...] = (
     T("key added", "keys", "key", key_added, "a signing key added, endorsement forged"),
     T("recent payload byte", "recent", "altered", recent_payload_byte, "one byte of a payload"),
     T("recent topic", "recent", "altered", recent_topic, "a topic changed"),
-    T("recent event deleted", "recent", "missing", recent_event_deleted, "an event, leaf kept"),
-    T("recent leaf altered", "recent", "ledger", recent_leaf_altered, "a ledger leaf changed"),
-    T("recent leaf deleted", "recent", MISSING_LEAF, recent_leaf_deleted, "a leaf, event kept"),
+    T("recent event deleted", "recent", "missing-event", recent_event_deleted, "an event, leaf kept"),
+    T("recent leaf altered", "recent", "altered-leaf", recent_leaf_altered, "a ledger leaf changed"),
+    T("recent leaf deleted", "recent", "no-leaf", recent_leaf_deleted, "a leaf, event kept"),
     T(
         "recent event and leaf rewritten",
         "recent",

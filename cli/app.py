@@ -94,9 +94,10 @@ class App:
         return parse_url(resolve_url(self.database))
 
     @contextmanager
-    def store(self) -> Iterator[Store]:
-        """The store the options name, open for this command (for reading it)."""
-        with open_store(self.config()) as store:
+    def store(self, maintenance: bool = False) -> Iterator[Store]:
+        """The store the options name, open for this command (for reading it);
+        ``maintenance`` is ``init``'s (see ``open_store``)."""
+        with open_store(self.config(), maintenance) as store:
             yield store
 
     @contextmanager

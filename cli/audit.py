@@ -112,20 +112,30 @@ def checkpoint(label: str, out: str | None, checkpoint_id: int | None, key_dir: 
 @click.option("--export", "export_file", metavar="FILE", help="Check this exported log offline.")
 @click.option("--checkpoint", "checkpoint_file", metavar="FILE", help="With --export.")
 @click.option("--public-key", metavar="FILE", help="The deployment's published public key.")
+@click.option(
+    "--key-id",
+    metavar="ID",
+    help="With --export: the published fingerprint of the deployment's key, if not its key.",
+)
 @key_dir_option
 def verify(
     export_file: str | None,
     checkpoint_file: str | None,
     public_key: str | None,
+    key_id: str | None,
     key_dir: str | None,
 ) -> None:
     """Recompute every leaf and the tree from the store and check them against
     the ledger and every signed checkpoint; exit 4 and say what was found if
-    anything was altered, removed, inserted or reordered."""
+    anything was altered, removed, inserted or reordered. Says which key the
+    checkpoints were checked with: --public-key, this machine's key file, or
+    the keys the store pins."""
     app = App.current()
     if export_file or checkpoint_file:
-        _verify_offline(app, export_file, checkpoint_file, public_key)
+        _verify_offline(app, export_file, checkpoint_file, public_key, key_id)
         return
+    if key_id:
+        raise CliError("--key-id is for --export; give the store's published key by --public-key")
     trusted = _read_key(public_key) if public_key else None
     source = f"given by --public-key {public_key}" if public_key else ""
     with app.store() as store:
@@ -142,7 +152,8 @@ def verify(
         if report.ok:
             click.echo(
                 f"verified: {report.events} events match their ledger leaves and "
-                f"{report.checkpoints} signed checkpoints"
+                f"{report.checkpoints} signed checkpoint{'' if report.checkpoints == 1 else 's'}, "
+                f"checked with {report.trusted}"
             )
     if not report.ok:
         raise CliError(
@@ -152,19 +163,35 @@ def verify(
 
 
 def _verify_offline(
-    app: App, export_file: str | None, checkpoint_file: str | None, public_key: str | None
+    app: App,
+    export_file: str | None,
+    checkpoint_file: str | None,
+    public_key: str | None,
+    key_id: str | None,
 ) -> None:
     if not (export_file and checkpoint_file):
         raise CliError("give both --export FILE and --checkpoint FILE to verify offline")
+    if public_key and key_id:
+        raise CliError("--public-key and --key-id both name the key to trust: give only one")
     try:
         verdict = run(
-            Path(export_file), Path(checkpoint_file), Path(public_key) if public_key else None
+            Path(export_file),
+            Path(checkpoint_file),
+            Path(public_key) if public_key else None,
+            key_id,
         )
         published = json.loads(Path(checkpoint_file).read_text(encoding="utf-8"))
     except Unreadable as error:
         raise CliError(str(error)) from None
     if app.json:
-        emit_json({"ok": verdict.ok, "events": verdict.events, "problems": verdict.problems})
+        emit_json(
+            {
+                "ok": verdict.ok,
+                "events": verdict.events,
+                "problems": verdict.problems,
+                "trusted_key": verdict.trusted,
+            }
+        )
     else:
         for line in summary(verdict, published):
             click.echo(line)

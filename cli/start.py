@@ -25,7 +25,7 @@ def init(key_dir: str | None, create_role: str | None) -> None:
     config = app.config()
     if create_role and config.kind != "postgres":
         raise CliError("--create-role is for PostgreSQL stores", 2)
-    with app.store() as store:
+    with app.store(maintenance=True) as store:
         # Opening a store creates its schema if it is new; init upgrades it
         # even when it says it is current, so a damaged one is mended.
         schema.upgrade(store)
@@ -40,11 +40,17 @@ def init(key_dir: str | None, create_role: str | None) -> None:
                 "kind": config.kind,
                 "key_file": str(key_file),
                 "deployment": deployment,
+                "application_role": create_role,
             }
         )
     else:
         click.echo(f"store ready: {config.display} ({config.kind}), deployment {deployment}")
         click.echo(f"signing key {'created' if created else 'found'}: {key_file}")
+        if create_role:
+            click.echo(
+                f"application role {create_role}: SELECT and INSERT only on the record; run "
+                "every other command as it (the tables' owner runs only `registre init`)"
+            )
 
 
 @click.command(

@@ -23,6 +23,12 @@ store kind, and each test gets a copy of its own (``Recordings``): a SQLite
 file copied, a PostgreSQL database made from the recording as a template. A
 test cannot change what another one reads.
 
+On PostgreSQL, the command line's tests (``e2e``) run as the application role
+that ``registre init --create-role`` makes, not as the tables' owner: the
+role of the run (``app_role``, dropped at the end) is granted each store the
+way ``init`` grants it, and the test gets a URL as that role (trust
+authentication on the test server). The other layers run as the owner.
+
 PostgreSQL is a real server: the one named by ``REGISTRE_TEST_POSTGRES_URL``
 (a URL to a maintenance database such as ``postgresql://postgres@host:5432/postgres``),
 or else the local one at 127.0.0.1:5432. The suite creates its own database for
@@ -148,8 +154,51 @@ def postgres_admin() -> Iterator[Any]:
         yield conn
 
 
+@dataclass
+class AppRole:
+    """The PostgreSQL role the command line's tests run as, made on first use."""
+
+    name: str
+    created: bool = False
+    password: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def url(self, owner_url: str) -> str:
+        """``owner_url``'s store (created if new), granted to the role as ``registre
+        init --create-role`` grants it; the same store as a URL of the role."""
+        from registre.adapters.stores import open_store
+        from registre.adapters.stores.schema import grant_application_role
+
+        with open_store(parse_url(owner_url), maintenance=True) as store:
+            grant_application_role(store, self.name)
+            with store.transaction(commit=True) as cursor:
+                # For a server that asks for one (the local one trusts 127.0.0.1).
+                cursor.execute(f"ALTER ROLE \"{self.name}\" PASSWORD '{self.password}'")
+        self.created = True
+        parts = urlsplit(owner_url)
+        netloc = f"{self.name}:{self.password}@{parts.hostname}:{parts.port or 5432}"
+        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
 @pytest.fixture(scope="session")
-def postgres_database(postgres_admin: Any) -> Iterator[str]:
+def app_role() -> Iterator[AppRole]:
+    """The application role of this run. The databases it owns objects in are
+    dropped before it (they depend on this fixture); then it is dropped."""
+    role = AppRole(f"registre_app_{os.getpid()}_{uuid.uuid4().hex[:6]}")
+    yield role
+    if role.created:
+        import psycopg
+
+        with psycopg.connect(_admin_url(), autocommit=True, connect_timeout=5) as admin:
+            admin.execute(f'DROP ROLE IF EXISTS "{role.name}"')
+
+
+def as_app_role(request: pytest.FixtureRequest, store_kind: str) -> bool:
+    """Whether the test's PostgreSQL store is used through the application role."""
+    return store_kind == "postgres" and layer_of(request.node) == "e2e"
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_admin: Any, app_role: AppRole) -> Iterator[str]:
     """A fresh database for this test run; yields its URL (no schema)."""
     name = _run_name()
     postgres_admin.execute(f'CREATE DATABASE "{name}"')
@@ -195,6 +244,9 @@ def store_url(store_kind: str, request: pytest.FixtureRequest) -> str:
         return str(folder / f"registre-{uuid.uuid4().hex[:12]}.db")
     name = "sqlite_url" if store_kind == "sqlite" else "postgres_url"
     url: str = request.getfixturevalue(name)
+    if as_app_role(request, store_kind):
+        role: AppRole = request.getfixturevalue("app_role")
+        return role.url(url)
     return url
 
 
@@ -232,6 +284,7 @@ class Recordings:
 
     folder: Path
     request: pytest.FixtureRequest
+    role: AppRole
     recorded: dict[tuple[str, str], Recording] = field(default_factory=dict)
     databases: list[str] = field(default_factory=list)
     admin: Any = None
@@ -254,12 +307,16 @@ class Recordings:
         return name
 
     def recording(self, name: str, kind: str, record: Callable[[str], Any]) -> Recording:
+        """``kind`` is sqlite, postgres, or postgres-role: recorded by the application
+        role (``AppRole``), which each copy then runs as."""
         key = (name, kind)
         if key not in self.recorded:
             if kind == "sqlite":
                 url = str(self.folder / f"{name}.db")
-            elif kind == "postgres":
+            elif kind in ("postgres", "postgres-role"):
                 url = _with_db(_admin_url(), self._new_database(), "schema=registre")
+                if kind == "postgres-role":
+                    url = self.role.url(url)
             else:
                 raise pytest.UsageError(f"a recording is kept on sqlite or postgres, not {kind}")
             self.recorded[key] = Recording(kind, url, record(url))
@@ -279,8 +336,13 @@ class Recordings:
                 if source.exists():
                     shutil.copyfile(source, url + suffix)
         else:
-            template = urlsplit(original.url).path.lstrip("/")
+            parts = urlsplit(original.url)
+            template = parts.path.lstrip("/")
             url = _with_db(_admin_url(), self._new_database(template), "schema=registre")
+            if kind == "postgres-role":
+                # The copy holds the grants and the role's read models: the role runs it.
+                copied = urlsplit(url)
+                url = urlunsplit((copied.scheme, parts.netloc, copied.path, copied.query, ""))
         # The copy is the same deployment: it finds the recording's keys by its name.
         return url, original.output
 
@@ -293,9 +355,9 @@ class Recordings:
 
 @pytest.fixture(scope="session")
 def recordings(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, app_role: AppRole
 ) -> Iterator[Recordings]:
-    shared = Recordings(tmp_path_factory.mktemp("recordings"), request)
+    shared = Recordings(tmp_path_factory.mktemp("recordings"), request, app_role)
     try:
         yield shared
     finally:
@@ -316,24 +378,28 @@ def record_demo(url: str) -> list[str]:
     return lines
 
 
+def _recording_kind(request: pytest.FixtureRequest, store_kind: str) -> str:
+    if store_kind == "ram":
+        return "sqlite"
+    return "postgres-role" if as_app_role(request, store_kind) else store_kind
+
+
 @pytest.fixture
-def demo_url(recordings: Recordings, store_kind: str) -> str:
+def demo_url(recordings: Recordings, store_kind: str, request: pytest.FixtureRequest) -> str:
     """A store of its own holding the demonstration programme, as `registre demo` records it.
 
     Unit tests read it from a SQLite file: the demo is recorded once per run."""
-    kind = "sqlite" if store_kind == "ram" else store_kind
-    url, _ = recordings.copy("demo", kind, record_demo)
+    url, _ = recordings.copy("demo", _recording_kind(request, store_kind), record_demo)
     return url
 
 
 @pytest.fixture
-def set_up_url(recordings: Recordings, store_kind: str) -> str:
+def set_up_url(recordings: Recordings, store_kind: str, request: pytest.FixtureRequest) -> str:
     """A store of its own holding the command line tests' programme up to its first
     vote (``cli_support.SETUP``), recorded once per run and kind."""
     from cli_support import record_set_up
 
-    kind = "sqlite" if store_kind == "ram" else store_kind
-    url, _ = recordings.copy("cli-set-up", kind, record_set_up)
+    url, _ = recordings.copy("cli-set-up", _recording_kind(request, store_kind), record_set_up)
     return url
 
 

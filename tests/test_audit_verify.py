@@ -27,7 +27,7 @@ from registre.cli.main import main
 
 LAYER = "integration"
 
-RUNS = 33  # per store: three of each kind of change
+RUNS = 39  # per store: three of each kind of change
 CTX = c.Context(actor="greffe")
 
 
@@ -148,7 +148,15 @@ def delete_event(url: str, rng: random.Random, size: int) -> tuple[str, tuple[in
     p = rng.randrange(1, size + 1)
     with attacker(url) as run:
         run(f"DELETE FROM {table} WHERE {pos} = ?", (p,))
-    return "missing", (p,)
+    return "missing-event", (p,)
+
+
+def delete_leaf(url: str, rng: random.Random, size: int) -> tuple[str, tuple[int, ...]]:
+    """A leaf gone, its event kept: a checkpoint covers it, so it is the leaf that is missing."""
+    p = rng.randrange(1, size + 1)
+    with attacker(url) as run:
+        run("DELETE FROM {ledger} WHERE position = ?", (p,))
+    return "missing-leaf", (p,)
 
 
 def delete_event_and_leaf(url: str, rng: random.Random, size: int) -> tuple[str, tuple[int, ...]]:
@@ -157,7 +165,7 @@ def delete_event_and_leaf(url: str, rng: random.Random, size: int) -> tuple[str,
     with attacker(url) as run:
         run(f"DELETE FROM {table} WHERE {pos} = ?", (p,))
         run("DELETE FROM {ledger} WHERE position = ?", (p,))
-    return "missing", (p,)
+    return "missing-event", (p,)
 
 
 def insert_forged(url: str, rng: random.Random, size: int) -> tuple[str, tuple[int, ...]]:
@@ -172,7 +180,26 @@ def insert_forged(url: str, rng: random.Random, size: int) -> tuple[str, tuple[i
             "VALUES (?, ?, 1, ?, ?)",
             (head + 1, aggregate, topic, state),
         )
-    return "inserted", (head + 1,)
+    # After the last checkpoint, nothing tells a forged event from a deleted leaf.
+    return "no-leaf", (head + 1,)
+
+
+def insert_in_place(url: str, rng: random.Random, size: int) -> tuple[str, tuple[int, ...]]:
+    """An event and its leaf removed, and a forged event put in its place, without a leaf."""
+    table, pos = names(url)
+    p = rng.randrange(1, size)
+    with attacker(url) as run:
+        (topic, state) = run(f"SELECT topic, state FROM {table} WHERE {pos} = ?", (p,))[0]
+        run(f"DELETE FROM {table} WHERE {pos} = ?", (p,))
+        run("DELETE FROM {ledger} WHERE position = ?", (p,))
+        forged = uuid.uuid4()
+        aggregate = forged.hex if parse_url(url).kind == "sqlite" else forged
+        run(
+            f"INSERT INTO {table} ({pos}, originator_id, originator_version, topic, state) "
+            "VALUES (?, ?, 1, ?, ?)",
+            (p, aggregate, topic, state),
+        )
+    return "inserted", (p,)
 
 
 def swap_rows(url: str, rng: random.Random, size: int) -> tuple[str, tuple[int, ...]]:
@@ -206,14 +233,14 @@ def edit_checkpoint(url: str, rng: random.Random, size: int) -> tuple[str, tuple
             ["tree_size = tree_size - 1", "label = 'autre'", "created_at = '2020-01-01'"]
         )
         run(f"UPDATE {{checkpoints}} SET {edit} WHERE id = ?", (ident,))
-    return "checkpoint", (ident,)
+    return "altered-checkpoint", (ident,)
 
 
 def alter_leaf(url: str, rng: random.Random, size: int) -> tuple[str, tuple[int, ...]]:
     p = rng.randrange(1, size + 1)
     with attacker(url) as run:
         run("UPDATE {ledger} SET leaf_hash = ? WHERE position = ?", (rng.randbytes(32), p))
-    return "ledger", (p,)
+    return "altered-leaf", (p,)
 
 
 def alter_event_and_leaf(url: str, rng: random.Random, size: int) -> tuple[str, tuple[int, ...]]:
@@ -240,7 +267,9 @@ CHANGES: list[Change] = [
     change_version,
     delete_event,
     delete_event_and_leaf,
+    delete_leaf,
     insert_forged,
+    insert_in_place,
     swap_rows,
     truncate_tail,
     edit_checkpoint,
@@ -290,7 +319,7 @@ def test_every_single_change_is_detected_and_named(
         assert {f["kind"] for f in found} <= {kind, "diverges"}, context
         named = [f for f in found if f["kind"] == kind]
         assert named, context
-        if kind == "checkpoint":
+        if kind == "altered-checkpoint":
             assert named[0]["checkpoint"] == positions[0], context
         elif kind == "diverges":
             start, end = named[0]["positions"]

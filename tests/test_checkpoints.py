@@ -114,7 +114,7 @@ def test_publishing_a_plan_signs_a_checkpoint_that_covers_it(store_url: str, key
     assert code == 0 and "verified: 4 events" in out
 
 
-def test_publishing_without_a_key_warns_and_still_publishes(store_url: str, keys: Path) -> None:
+def test_publishing_without_a_key_publishes_nothing(store_url: str, keys: Path) -> None:
     db, who = ["--database", store_url], ["--as", "greffe"]
     cli(
         *db,
@@ -132,8 +132,11 @@ def test_publishing_without_a_key_warns_and_still_publishes(store_url: str, keys
         *who,
     )
     code, out, err = cli(*db, "plan", "publish", "labo", "--label", "R", *who)
-    assert code == 0 and "published plan version 1" in out
-    assert "warning: no checkpoint was signed: no signing key" in err
+    assert code == 1 and out == ""
+    assert err.startswith("error: nothing published: a plan version is published with a ")
+    assert "has no signing key yet: run `registre init`" in err
+    code, out, _ = cli(*db, "history", "labo")
+    assert code == 0 and "plan published" not in out
 
 
 def test_proofs_export_and_offline_verification(store_url: str, keys: Path, tmp_path: Path) -> None:
@@ -175,35 +178,55 @@ def test_proofs_export_and_offline_verification(store_url: str, keys: Path, tmp_
     lines = events.read_text().splitlines()
     first = json.loads(lines[0])
     assert first["position"] == 1 and first["event"]["slug"] == "labo"
-    code, out, _ = cli("audit", "verify", "--export", str(events), "--checkpoint", str(checkpoint))
+    offline = ["audit", "verify", "--export", str(events), "--checkpoint", str(checkpoint)]
+    # The key inside the checkpoint proves nothing: the verifier wants one from elsewhere.
+    code, out, err = cli(*offline)
+    assert code == 2 and out == ""
+    assert err.startswith("error: give the deployment's published public key (--public-key")
+    code, out, _ = cli(*offline, "--public-key", str(pub))
     assert code == 0 and out.startswith("verified: 12 events")
+    key_id = json.loads(cli("--json", *db, "audit", "key")[1])["key_id"]
+    assert out.rstrip().endswith(f"by key {key_id} (given by --public-key {pub})")
+    code, out, _ = cli(*offline, "--key-id", key_id)
+    assert code == 0
+    assert out.rstrip().endswith(f"by key {key_id} (its fingerprint given by --key-id)")
+    code, out, _ = cli(*offline, "--key-id", "0" * 16)
+    assert code == 4
+    assert f"tampered: the checkpoint is signed by key {key_id}, not by the key" in out
     assert offline_main([str(events), str(checkpoint), "--public-key", str(pub)]) == 0
+    assert offline_main([str(events), str(checkpoint)]) == 2
 
     # One changed character in the export, or in the checkpoint, and it no longer verifies.
     altered = json.loads(lines[4])
     altered["topic"] += "x"
     events.write_text("\n".join([*lines[:4], json.dumps(altered), *lines[5:]]) + "\n")
-    code, out, err = cli(
-        "audit", "verify", "--export", str(events), "--checkpoint", str(checkpoint)
-    )
+    code, out, err = cli(*offline, "--key-id", key_id)
     assert code == 4 and "tampered: event #5 was altered" in out
     # The readable copy is what a reader reads: a value changed in it is named.
     altered = json.loads(lines[0])
     altered["event"]["slug"] = "autre"
     events.write_text("\n".join([json.dumps(altered), *lines[1:]]) + "\n")
-    code, out, err = cli(
-        "audit", "verify", "--export", str(events), "--checkpoint", str(checkpoint)
-    )
+    code, out, err = cli(*offline, "--key-id", key_id)
     assert code == 4 and (
         "tampered: event #1 was altered: its readable copy differs from its recorded "
         "payload (slug)" in out
     )
     events.write_text("\n".join(lines) + "\n")
+    # A leaf gone from the export: the checkpoint says the event is genuine.
+    leafless = json.loads(lines[4])
+    leafless["leaf_hash"] = None
+    events.write_text("\n".join([*lines[:4], json.dumps(leafless), *lines[5:]]) + "\n")
+    code, out, err = cli(*offline, "--key-id", key_id)
+    assert code == 4 and out.splitlines()[0] == (
+        "tampered: event #5 has no ledger leaf: its leaf was deleted: the event is the one "
+        "the checkpoint covers"
+    )
+    events.write_text("\n".join(lines) + "\n")
     data = json.loads(checkpoint.read_text())
     data["label"] = "autre"
     checkpoint.write_text(json.dumps(data))
-    assert offline_main([str(events), str(checkpoint)]) == 4
-    assert offline_main([str(events), str(tmp_path / "absent.json")]) == 2
+    assert offline_main([str(events), str(checkpoint), "--key-id", key_id]) == 4
+    assert offline_main([str(events), str(tmp_path / "absent.json"), "--key-id", key_id]) == 2
 
     # A programme's own export is a part of the log: its events and its receipts.
     cli(
@@ -224,3 +247,36 @@ def test_proofs_export_and_offline_verification(store_url: str, keys: Path, tmp_
     code, out, _ = cli(*db, "export", "events", "labo")
     assert code == 0 and len(out.splitlines()) == 12
     assert cli(*db, "export", "events")[0] == 2
+
+
+def test_verification_says_which_key_it_trusted(
+    store_url: str, keys: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = ["--database", store_url]
+    cli(*db, "init")
+    # A checkpoint of the empty log verifies too.
+    assert cli(*db, "audit", "checkpoint", "--label", "un")[0] == 0
+    key_id = json.loads(cli("--json", *db, "audit", "key")[1])["key_id"]
+    pub = tmp_path / "key.pem"
+    pub.write_text(cli(*db, "audit", "key", "--export")[1])
+
+    code, out, _ = cli(*db, "audit", "verify", "--public-key", str(pub))
+    assert code == 0
+    assert out.rstrip().endswith(
+        f"checked with key {key_id} (given by --public-key {pub}), which this store pins"
+    )
+    # On a machine without the key file and without --public-key: the store's own
+    # pinned key, said as such, and what would rule out a store whose keys were replaced.
+    monkeypatch.setenv(cp.KEY_DIR_ENV, str(tmp_path / "elsewhere"))
+    code, out, _ = cli(*db, "audit", "verify")
+    assert code == 0
+    assert out.splitlines() == [
+        "note: no key from elsewhere vouches for the store's own: give the deployment's "
+        "published key (--public-key FILE) to rule out a store whose keys were replaced",
+        "verified: 0 events match their ledger leaves and 1 signed checkpoint, checked with "
+        f"key {key_id} as this store pins it, and no key from elsewhere",
+    ]
+    report = json.loads(cli("--json", *db, "audit", "verify")[1])
+    assert (
+        report["trusted_keys"] == f"key {key_id} as this store pins it, and no key from elsewhere"
+    )

@@ -63,6 +63,13 @@ def test_init_create_role_grants_it(postgres_url: str, tmp_path: Any) -> None:
     try:
         result = CliRunner().invoke(main, args, catch_exceptions=False)
         assert result.exit_code == 0, result.output
+        assert result.stdout.splitlines()[-1] == (
+            f"application role {role}: SELECT and INSERT only on the record; run every other "
+            "command as it (the tables' owner runs only `registre init`)"
+        )
+        # From now on the owner runs only init.
+        refused = CliRunner().invoke(main, ["--database", postgres_url, "status"])
+        assert refused.exit_code == 2 and "run this command as that role" in refused.stderr
         with psycopg.connect(postgres_url.split("?")[0]) as conn:
             schema = parse_url(postgres_url).env["POSTGRES_SCHEMA"]
             rights = conn.execute(

@@ -30,6 +30,7 @@ def recorded(
     scenario = SCENARIOS[request.param]()
 
     def record(url: str) -> None:
+        run(url, ["init"])  # the deployment's key, which a published plan is signed with
         for line in scenario.lines:
             run(url, line)
 

@@ -83,7 +83,15 @@ def add_axis(cmd: c.AddAxis, u: UnitOfWork) -> str:
 
 
 def publish_plan(cmd: c.PublishPlan, u: UnitOfWork) -> str:
-    number = u.programme().publish_plan(cmd.label, u.audit)
+    programme = u.programme()
+    if programme.plan_versions and programme.plan_versions[-1] == cmd.label:
+        # A retry of the last publication, not a second one.
+        raise Unchanged(
+            f"plan version {len(programme.plan_versions)} of {cmd.programme} is already "
+            f"published as {cmd.label!r}: nothing recorded (a new version needs a new label)",
+            note="plan version already published",
+        )
+    number = programme.publish_plan(cmd.label, u.audit)
     return f"published plan version {number} of {cmd.programme}: {cmd.label}"
 
 

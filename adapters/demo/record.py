@@ -42,7 +42,8 @@ from registre.adapters.demo.data import (
     VALIDATIONS,
     SessionPlan,
 )
-from registre.adapters.ledger.checkpoints import publish_plan_with_checkpoint
+from registre.adapters.ledger import keyring
+from registre.adapters.ledger.checkpoints import key_dir, publish_plan_with_checkpoint
 from registre.domain import (
     ActionStatus,
     Ballot,
@@ -125,6 +126,9 @@ def record_fabrik_medvallee(registre: Registre) -> list[str]:
             "the record cannot be rewritten: to start afresh, run the demo on another store, "
             "e.g. --database demo-2.db"
         )
+    # As `registre init` does: the published plan is signed, so the deployment
+    # needs its key (made if it has none, never replaced).
+    keyring.ensure_key(registre.store, key_dir())
     g = Greffe(registre)
     _structure(g)
     _workshops(g)

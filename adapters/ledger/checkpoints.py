@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +42,7 @@ from registre.adapters.ledger.tables import AuditTables
 from registre.adapters.stores import Store
 from registre.adapters.stores.keys import KEY_DIR_ENV as KEY_DIR_ENV
 from registre.adapters.stores.keys import key_dir as key_dir
-from registre.domain.errors import NotFound, RuleViolation
+from registre.domain.errors import NotFound, RuleViolation, Unchanged
 
 # -- keys ------------------------------------------------------------------------------------
 # The key directory is the store's (``stores.keys``): the same folder holds the
@@ -234,16 +235,49 @@ def latest_checkpoint(store: Store) -> dict[str, Any] | None:
 def publish_plan_with_checkpoint(
     registre: Registre, cmd: c.PublishPlan, ctx: c.Context, folder: Path | None = None
 ) -> Result:
-    """Records the published plan version, then signs a checkpoint that covers
-    it, in a transaction of its own: the publication stands even if signing fails
-    (no key on this machine), and says so."""
-    result = registre.handle(cmd, ctx)
+    """Records the published plan version and signs a checkpoint that covers it.
+
+    The deployment's key is loaded first: a store that cannot sign (no key on
+    this machine, a key that is not the deployment's) records no publication,
+    and says why. The checkpoint is then written in a transaction of its own;
+    should that fail, the publication stands and the result says so, and what
+    to run. Publishing again the version just published (a retry, without a
+    command id) records nothing: it signs the checkpoint if none covers the
+    log yet, and else is refused, naming the checkpoint that covers it."""
+    folder = folder or key_dir()
+    store = registre.store
+    try:
+        load_private_key(store, folder)
+    except (NotFound, RuleViolation) as error:
+        raise type(error)(
+            f"nothing published: a plan version is published with a checkpoint signed "
+            f"over it, and {error}"
+        ) from None
+    try:
+        result = registre.handle(cmd, ctx)
+    except Unchanged as same:
+        covering = [c for c in list_checkpoints(store) if c.tree_size >= store.head()]
+        if covering:
+            raise RuleViolation(f"{same}; checkpoint #{covering[0].id} covers it") from None
+        made = create_checkpoint(store, cmd.label, folder)
+        return Result(
+            command=cmd.ACTION,
+            command_id="",
+            summary=f"{same}; signed checkpoint #{made.id}, which covers the "
+            f"{made.tree_size} events recorded so far",
+        )
     if result.already_recorded:
         return result
     try:
-        made = create_checkpoint(registre.store, cmd.label, folder)
-    except (NotFound, RuleViolation) as error:
-        result.warnings.append(f"no checkpoint was signed: {error}")
+        made = create_checkpoint(store, cmd.label, folder)
+    except Exception as error:  # the store failed after the publication was committed
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        where = f" (#{result.recorded[0].position})" if result.recorded else ""
+        result.warnings.append(
+            f"{result.summary}{where} stands, but no checkpoint covers it yet: "
+            f"{reason or type(error).__name__}. Do not publish it again: run "
+            f"`registre audit checkpoint --label {shlex.quote(cmd.label)}`"
+        )
         return result
     result.summary += (
         f"; signed checkpoint #{made.id} covers the {made.tree_size} events recorded so far"

@@ -216,6 +216,8 @@ def load_signing_key(store: Store, folder: Path, ring: Keyring | None = None) ->
     ring = ring or keyring(store)
     path = key_path(store, folder)
     known = ", ".join(ring.operator) or "none yet"
+    if not ring.operator:
+        raise NotFound(f"deployment {store.deployment} has no signing key yet: run `registre init`")
     if not path.exists():
         raise NotFound(
             f"no signing key of deployment {store.deployment} in {folder} (its keys: {known}); "
@@ -230,8 +232,6 @@ def load_signing_key(store: Store, folder: Path, ring: Keyring | None = None) ->
             f"the key in {path} ({found}) is not a key of deployment {store.deployment} "
             f"(its keys: {known}); it was not replaced: restore the deployment's key file"
         )
-    if not ring.operator:
-        raise NotFound(f"deployment {store.deployment} has no signing key yet: run `registre init`")
     return key
 
 

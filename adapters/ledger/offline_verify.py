@@ -1,6 +1,7 @@
 """Checks an exported record against a published checkpoint, with no database.
 
-    python -m registre.adapters.offline_verify events.jsonl checkpoint.json [--public-key KEY]
+    python -m registre.adapters.offline_verify events.jsonl checkpoint.json --public-key KEY
+    python -m registre.adapters.offline_verify events.jsonl checkpoint.json --key-id ID
 
 ``events.jsonl`` is the full log as ``registre export events --all`` writes
 it: one event per line, in store order, with its position, aggregate id,
@@ -10,8 +11,13 @@ version, topic, payload (base64 of the stored bytes) and leaf hash.
 fields, compares it with the exported leaf hash and the event's readable copy
 (``event``) with the payload the leaf hashes, computes the Merkle root of
 the first ``tree_size`` leaves, and checks the checkpoint's Ed25519
-signature: with the public key given separately (the one the public body
-published) if there is one, else with the key inside the checkpoint file.
+signature with a key it is given from elsewhere: the deployment's public key
+as the public body published it (``--public-key``), or the key inside the
+checkpoint file once its fingerprint matches one published (``--key-id``: the
+16 hex digits ``registre audit key`` shows, or the SHA-256 of the key). A
+checkpoint's own key proves nothing (anyone can sign with a key of their
+own), so without either the verifier refuses to say anything; it always says
+which key it trusted.
 
 It needs only ``leaves``, ``merkle`` and ``standalone`` of this package, ``rfc8785`` and
 ``cryptography``. Exit status: 0 verified, 4 something does not match, 2 the
@@ -27,6 +33,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import hashlib
 import json
 import sys
 from collections.abc import Iterable, Sequence
@@ -72,10 +79,33 @@ def read_public_key(data: bytes) -> bytes:
     return raw
 
 
+class NoTrustedKey(Unreadable):
+    """Neither the deployment's public key nor its fingerprint was given."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "give the deployment's published public key (--public-key FILE) or its "
+            "fingerprint (--key-id ID): the key inside a checkpoint proves nothing on its own"
+        )
+
+
+def fingerprint(public_key: bytes) -> str:
+    """The key id ``registre audit key`` shows: 16 hex digits of the key's SHA-256."""
+    return hashlib.sha256(public_key).hexdigest()[:16]
+
+
+def fingerprint_matches(public_key: bytes, given: str) -> bool:
+    """Whether ``given`` is the key's id, or the whole SHA-256 of its raw bytes."""
+    digest = hashlib.sha256(public_key).hexdigest()
+    wanted = given.strip().lower()
+    return len(wanted) >= 16 and digest.startswith(wanted) and len(wanted) in (16, 64)
+
+
 @dataclass
 class Verdict:
     events: int = 0
     problems: list[str] = field(default_factory=list)
+    trusted: str = ""  # the key the signature was checked with, and why it was trusted
 
     @property
     def ok(self) -> bool:
@@ -83,8 +113,17 @@ class Verdict:
 
 
 def verify_export(
-    lines: Iterable[str], checkpoint: dict[str, Any], public_key: bytes | None = None
+    lines: Iterable[str],
+    checkpoint: dict[str, Any],
+    public_key: bytes | None = None,
+    key_id: str | None = None,
+    key_source: str = "",
 ) -> Verdict:
+    """Checks the export against the checkpoint, whose signature is checked with
+    ``public_key`` (from ``key_source``), or with the key inside the checkpoint
+    if its fingerprint is ``key_id``; ``NoTrustedKey`` with neither."""
+    if public_key is None and not key_id:
+        raise NoTrustedKey()
     verdict = Verdict()
     try:
         size = int(checkpoint["tree_size"])
@@ -107,9 +146,18 @@ def verify_export(
     except (KeyError, TypeError, ValueError, binascii.Error) as error:
         raise Unreadable(f"the checkpoint file is not a Registre checkpoint ({error})") from None
     key = public_key or embedded
-    signed = not disagree and signature_valid(key, signature, statement)
-    if public_key is not None and public_key != embedded:
-        verdict.problems.append("the checkpoint names another public key than the one given")
+    if public_key is not None:
+        verdict.trusted = f"key {fingerprint(public_key)} ({key_source or 'given'})"
+        if public_key != embedded:
+            verdict.problems.append("the checkpoint names another public key than the one given")
+    else:
+        assert key_id is not None
+        verdict.trusted = f"key {fingerprint(embedded)} (its fingerprint given by --key-id)"
+        if not fingerprint_matches(embedded, key_id):
+            verdict.problems.append(
+                f"the checkpoint is signed by key {fingerprint(embedded)}, not by the key "
+                f"{key_id.strip()} given: it is not the deployment's"
+            )
     if not signature_valid(key, signature, statement):
         verdict.problems.append("the checkpoint's signature does not match: it was altered")
     elif disagree:
@@ -119,8 +167,8 @@ def verify_export(
 
     acc = RootAccumulator()
     last = 0
-    leafless: list[tuple[int, int]] = []  # events exported without a leaf: position, index
-    confirmed = False  # the first ``size`` events give the signed root
+    leafless: list[tuple[int, bool]] = []  # (position, whether the checkpoint covers it)
+    holds = True  # whether the events give the checkpoint's root
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -146,26 +194,30 @@ def verify_export(
             verdict.problems.append(f"event #{position} is out of order (after #{last})")
         last = position
         if exported is None:
-            leafless.append((position, acc.size))
+            leafless.append((position, acc.size < size))
         elif computed != exported:
             verdict.problems.append(f"event #{position} was altered: it does not match its leaf")
         acc.append(computed)
         verdict.events += 1
-        if acc.size == size:
-            confirmed = acc.root() == root
-            if not confirmed:
-                verdict.problems.append(
-                    f"the first {size} events do not give the checkpoint's root: "
-                    "the history diverges from the checkpoint"
-                )
-    for position, index in leafless:
-        if confirmed and signed and index < size:
+        if acc.size == size and acc.root() != root:
+            holds = False
             verdict.problems.append(
-                f"the ledger leaf of event #{position} is missing; the event is as the "
-                "checkpoint signed it"
+                f"the first {size} events do not give the checkpoint's root: "
+                "the history diverges from the checkpoint"
             )
+    for position, covered in leafless:
+        # The checkpoint tells a genuine event whose leaf was deleted from an
+        # inserted one; after it, nothing does.
+        if covered and holds and acc.size >= size:
+            why = "its leaf was deleted: the event is the one the checkpoint covers"
+        elif covered:
+            why = "it was inserted outside the recorder: the checkpoint does not hold with it"
         else:
-            verdict.problems.append(f"event #{position} has no ledger leaf: it was inserted")
+            why = (
+                "the checkpoint does not cover it: its leaf was deleted, or it was inserted "
+                "outside the recorder"
+            )
+        verdict.problems.append(f"event #{position} has no ledger leaf: {why}")
     if acc.size < size:
         verdict.problems.append(
             f"the export holds {acc.size} events and the checkpoint covers {size}: "
@@ -176,12 +228,20 @@ def verify_export(
     return verdict
 
 
-def run(export: Path, checkpoint_file: Path, public_key_file: Path | None = None) -> Verdict:
+def run(
+    export: Path,
+    checkpoint_file: Path,
+    public_key_file: Path | None = None,
+    key_id: str | None = None,
+) -> Verdict:
+    if public_key_file is None and not key_id:
+        raise NoTrustedKey()
     try:
         checkpoint = json.loads(checkpoint_file.read_text(encoding="utf-8"))
         key = read_public_key(public_key_file.read_bytes()) if public_key_file else None
+        source = f"given by --public-key {public_key_file}" if public_key_file else ""
         with export.open(encoding="utf-8") as lines:
-            return verify_export(lines, checkpoint, key)
+            return verify_export(lines, checkpoint, key, key_id, source)
     except OSError as error:
         raise Unreadable(f"cannot read {error.filename}: {error.strerror}") from None
     except ValueError as error:  # JSON or key
@@ -192,9 +252,12 @@ def summary(verdict: Verdict, checkpoint: dict[str, Any]) -> list[str]:
     if verdict.ok:
         return [
             f"verified: {verdict.events} events; the first {checkpoint.get('tree_size')} give "
-            f"root {checkpoint.get('root_hash')}, signed on {checkpoint.get('created_at')}"
+            f"root {checkpoint.get('root_hash')}, signed on {checkpoint.get('created_at')} "
+            f"by {verdict.trusted}"
         ]
-    return [f"tampered: {p}" for p in verdict.problems]
+    return [f"tampered: {p}" for p in verdict.problems] + [
+        f"note: the signature was checked with {verdict.trusted}"
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -204,10 +267,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("export", type=Path, help="events.jsonl (registre export events --all)")
     parser.add_argument("checkpoint", type=Path, help="checkpoint.json")
-    parser.add_argument("--public-key", type=Path, help="the published public key (PEM)")
+    trust = parser.add_mutually_exclusive_group()
+    trust.add_argument(
+        "--public-key", type=Path, help="the deployment's published public key (PEM or base64)"
+    )
+    trust.add_argument(
+        "--key-id", help="the published fingerprint of the deployment's key (16 hex digits)"
+    )
     args = parser.parse_args(argv)
     try:
-        verdict = run(args.export, args.checkpoint, args.public_key)
+        verdict = run(args.export, args.checkpoint, args.public_key, args.key_id)
         checkpoint = json.loads(args.checkpoint.read_text(encoding="utf-8"))
     except Unreadable as error:
         print(f"error: {error}", file=sys.stderr)

@@ -14,11 +14,15 @@ happened and not only that something did:
   tree does: its ledger row was);
 - two rows whose recomputed leaves are each other's ledger leaves were
   swapped;
-- a ledger row without its event: the event is missing; an event without its
-  ledger row: it was inserted outside the recorder, unless a checkpoint the
-  events still match covers it (then its leaf was removed);
+- a ledger row without its event: the event is missing (``missing-event``);
+- an event without its ledger row: when a checkpoint covers it and the events
+  still give that checkpoint's root, the event is genuine and its leaf was
+  deleted (``missing-leaf``); when they no longer do, the event was inserted
+  outside the recorder (``inserted``); when no checkpoint covers it yet, the
+  two cannot be told apart, and the finding says so (``no-leaf``);
 - fewer leaves than a checkpoint covers: the log was truncated;
-- a checkpoint whose signature fails was altered;
+- a checkpoint whose signature fails was altered (``altered-checkpoint``);
+  one signed by a key the store does not pin is named so (``unknown-key``);
 - a checkpoint whose root no longer matches although every event matches its
   ledger row (an attacker changed both): the history diverges from there, and
   the previous checkpoint that still matches bounds where.
@@ -48,7 +52,13 @@ MAX_SWAP_CHECK = 60  # pairs of wrong rows tried as swaps (each try hashes two l
 
 @dataclass(frozen=True)
 class Finding:
-    # altered, ledger, swapped, missing, missing-leaf, inserted, truncated, checkpoint, diverges,
+    # What was found, each named for what it is:
+    # altered (an event), altered-leaf (its ledger leaf), swapped (two events),
+    # missing-event (a leaf without its event), missing-leaf (an event a checkpoint
+    # vouches for, without its leaf), inserted (an event outside the recorder:
+    # no leaf, and the checkpoint covering it no longer holds), no-leaf (an event
+    # without a leaf that no checkpoint covers: deleted leaf or inserted event),
+    # truncated, altered-checkpoint, diverges (event and leaf changed together),
     # key (a key the store cannot trust), unknown-key (a checkpoint signed by one)
     kind: str
     positions: tuple[int, ...]
@@ -71,6 +81,8 @@ class Report:
     checkpoints: int = 0
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # The key(s) the checkpoints were checked with, and why they were trusted.
+    trusted: str = ""
 
     @property
     def ok(self) -> bool:
@@ -84,6 +96,7 @@ class Report:
             "checkpoints": self.checkpoints,
             "findings": [f.as_dict() for f in self.findings],
             "notes": self.notes,
+            "trusted_keys": self.trusted,
         }
 
 
@@ -107,14 +120,15 @@ class _Tree:
     positions: list[int] = field(default_factory=list)  # position of each leaf at a size
     last_position: dict[int, int] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if 0 in self.sizes:  # a checkpoint of the empty log
+            self.roots[0], self.last_position[0] = self.acc.root(), 0
+
     def add(self, leaf: bytes, position: int) -> None:
         self.acc.append(leaf)
         if self.acc.size in self.sizes:
             self.roots[self.acc.size] = self.acc.root()
             self.last_position[self.acc.size] = position
-
-
-BYTES_CHANGED = "its stored bytes were changed"
 
 
 def _hint(row: StoredRow, last_version: dict[str, int]) -> str:
@@ -125,7 +139,7 @@ def _hint(row: StoredRow, last_version: dict[str, int]) -> str:
         return "its topic was changed"
     if row.version != last_version.get(row.aggregate_id, 0) + 1:
         return "its version was changed"
-    return BYTES_CHANGED
+    return "its stored bytes were changed"
 
 
 def verify(store: Store, public_key: bytes | None = None, key_source: str = "") -> Report:
@@ -144,7 +158,7 @@ def verify(store: Store, public_key: bytes | None = None, key_source: str = "") 
     last_version: dict[str, int] = {}
     previous = 0
     gaps: list[int] = []
-    leafless: list[tuple[int, int]] = []  # events without a ledger leaf: position, index
+    leafless: list[tuple[int, int]] = []  # (position, index in the recomputed tree)
 
     for position, row, leaf in merged(tables):
         if position > previous + 1 and len(gaps) < MAX_ROWS_KEPT:
@@ -174,7 +188,7 @@ def verify(store: Store, public_key: bytes | None = None, key_source: str = "") 
         if row is None:
             report.findings.append(
                 Finding(
-                    "missing",
+                    "missing-event",
                     (position,),
                     f"event #{position} is missing: its ledger leaf remains, the event is gone",
                 )
@@ -200,7 +214,14 @@ def _keys(
     for problem in ring.problems:
         yield Finding("key", (), problem)
     pinned = ", ".join(ring.operator) or "none"
+    one = len(ring.operator) == 1
+    report.trusted = (
+        f"{'key' if one else 'keys'} {pinned} as this store pins {'it' if one else 'them'}, "
+        "and no key from elsewhere"
+    )
     if public_key is not None:
+        among = "" if one else f" among its keys {pinned}"
+        report.trusted = f"key {key_id(public_key)} ({source}), which this store pins{among}"
         if key_id(public_key) not in ring.operator:
             yield Finding(
                 "key",
@@ -209,58 +230,49 @@ def _keys(
                 f"pins ({pinned}): the store was restored under another key, or its keys "
                 "were replaced",
             )
-        else:
-            report.notes.append(
-                f"checkpoints checked with the keys this store pins ({pinned}), which include "
-                f"the key {key_id(public_key)} ({source})"
-            )
+            report.trusted = f"key {key_id(public_key)} ({source}), which this store does not pin"
     elif ring.operator:
         report.notes.append(
-            f"checkpoints checked with the keys this store pins ({pinned}); give the "
-            "deployment's published key (--public-key) to rule out a store whose keys "
-            "were replaced"
+            "no key from elsewhere vouches for the store's own: give the deployment's "
+            "published key (--public-key FILE) to rule out a store whose keys were replaced"
         )
 
 
 def _leafless(
-    leafless: list[tuple[int, int]],
-    checkpoints: list[Checkpoint],
-    recomputed: _Tree,
-    ring: Keyring,
+    found: list[tuple[int, int]], checkpoints: list[Checkpoint], recomputed: _Tree, ring: Keyring
 ) -> Iterator[Finding]:
-    """Events without a ledger leaf. One inside a checkpoint of the deployment
-    that the events still give the root of was there when it was signed: its
-    leaf was removed. Any other was inserted outside the recorder; past the
-    last checkpoint, nothing tells that from a removed leaf, and the message
-    says so."""
-    if not leafless:
-        return
-    holding = [
+    """Events without a ledger leaf, named by what the checkpoint that covers
+    each (signed by a key the store pins) says of the events."""
+    trusted = [
         c
         for c in checkpoints
-        if recomputed.roots.get(c.tree_size) == c.root_hash
-        and c.key_id in ring.operator
-        and c.signature_holds(ring.operator[c.key_id].public_key)
+        if (known := ring.operator.get(c.key_id)) is not None
+        and c.signature_holds(known.public_key)
     ]
-    covered = max((c.tree_size for c in checkpoints), default=0)
-    for position, index in leafless:
-        cp = _covering(holding, index)
-        if cp is not None:
+    for position, index in found:
+        cp = _covering(trusted, index)
+        if cp is None:
+            yield Finding(
+                "no-leaf",
+                (position,),
+                f"event #{position} has no ledger leaf and no checkpoint covers it yet: its "
+                "leaf was deleted, or the event was inserted outside the recorder",
+            )
+        elif recomputed.roots.get(cp.tree_size) == cp.root_hash:
             yield Finding(
                 "missing-leaf",
                 (position,),
-                f"the ledger leaf of event #{position} is missing; the event is as "
-                f"checkpoint #{cp.id} signed it",
+                f"the ledger leaf of event #{position} is missing: the event is the one "
+                f"checkpoint #{cp.id} covers, its leaf was deleted",
                 cp.id,
             )
         else:
             yield Finding(
                 "inserted",
                 (position,),
-                f"event #{position} was inserted outside the recorder: it has no ledger leaf"
-                + (
-                    "" if index < covered else " (or its leaf was removed: no checkpoint covers it)"
-                ),
+                f"event #{position} was inserted outside the recorder: it has no ledger leaf, "
+                f"and checkpoint #{cp.id} no longer holds with it",
+                cp.id,
             )
 
 
@@ -305,7 +317,7 @@ def _pairs(
         ledger_holds = cp is not None and stored.roots.get(cp.tree_size) == cp.root_hash
         if cp is not None and events_hold and not ledger_holds:
             yield Finding(
-                "ledger",
+                "altered-leaf",
                 (m.position,),
                 f"the ledger leaf of #{m.position} was altered; the event still matches "
                 f"checkpoint #{cp.id}",
@@ -318,14 +330,6 @@ def _pairs(
                 f"event #{m.position} was altered: {m.hint}; its ledger leaf, which "
                 f"checkpoint #{cp.id} confirms, no longer matches it",
                 cp.id,
-            )
-        elif cp is None and m.hint == BYTES_CHANGED:
-            # Nothing signed says which side is the original.
-            yield Finding(
-                "altered",
-                (m.position,),
-                f"event #{m.position} no longer matches its ledger leaf: the event or its "
-                "leaf was altered (no checkpoint covers it yet to tell which)",
             )
         else:
             yield Finding(
@@ -346,7 +350,7 @@ def _against_checkpoints(
     matched: Checkpoint | None = None  # the largest checkpoint that still holds
     diverged = False
     leaf_findings = [p for f in report.findings for p in f.positions]
-    removed = sum(1 for f in report.findings if f.kind == "missing")
+    removed = sum(1 for f in report.findings if f.kind == "missing-event")
     for cp in sorted(checkpoints, key=lambda c: (c.tree_size, c.id)):
         known = ring.operator.get(cp.key_id)
         if known is None:
@@ -367,7 +371,7 @@ def _against_checkpoints(
             continue
         if not cp.signature_holds(known.public_key):
             yield Finding(
-                "checkpoint",
+                "altered-checkpoint",
                 (),
                 f"checkpoint #{cp.id} was altered: its signature does not match",
                 cp.id,
@@ -409,7 +413,7 @@ def _against_checkpoints(
             for gap in (g for g in gaps if start <= g <= end):
                 removed += 1
                 yield Finding(
-                    "missing",
+                    "missing-event",
                     (gap,),
                     f"event #{gap} is missing, with its ledger leaf",
                     cp.id,

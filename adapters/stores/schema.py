@@ -116,13 +116,17 @@ def upgrade(store: Store) -> None:
             # Held on a connection of its own while the library creates its
             # objects on another: one process creates, the others wait, then
             # find it done.
-            lock.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (_lock_name(store),))
+            lock.execute(
+                "SELECT pg_catalog.pg_advisory_lock(pg_catalog.hashtextextended(%s, 0))",
+                (_lock_name(store),),
+            )
             try:
                 if version(store) != VERSION:
                     _create(store)
             finally:
                 lock.execute(
-                    "SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (_lock_name(store),)
+                    "SELECT pg_catalog.pg_advisory_unlock(pg_catalog.hashtextextended(%s, 0))",
+                    (_lock_name(store),),
                 )
     else:
         _create(store)
@@ -134,6 +138,7 @@ def _lock_name(store: Store) -> str:
 
 def _create(store: Store) -> None:
     d = store.dialect
+    found = version(store)
     # The library's events table (and, on PostgreSQL, its types and functions),
     # with the ledger, its triggers and the lock function the recorders add.
     store.recorder.create_table()
@@ -150,7 +155,10 @@ def _create(store: Store) -> None:
                 cursor.execute(statement)
         store.bind_deployment(_record_deployment(cursor, store))
         cursor.execute(personal_data.create_statement(d))
-        personal_data.migrate_plain(cursor, d, store.keys)
+        if found < 2:
+            # Only a store from before sealed personal data has the plain table;
+            # later, a table of that name is none of Registre's, and not read.
+            personal_data.migrate_plain(cursor, d, store.keys)
         cursor.execute(f"CREATE TABLE IF NOT EXISTS {d.table(POINTERS)} ({POINTERS_COLUMNS})")
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {d.table(VERSION_TABLE)} "
@@ -238,6 +246,71 @@ def deployment(store: Store) -> tuple[str, str]:
     return str(rows[0]["name"]), str(rows[0]["origin"])
 
 
+# -- the owner and the application role (PostgreSQL) -----------------------------------------
+
+
+def other_roles(store: Store) -> list[str]:
+    """The roles, other than the tables' owner (and its members and superusers),
+    that own objects in the store's schema or may create them there: the
+    application role of ``init --create-role``, or any role granted as much.
+
+    Such a role can plant a trigger, a view or a function where the owner's
+    session would run it with the owner's rights; a session of the owner
+    therefore runs nothing on this store but ``registre init`` (``open_store``)."""
+    rows = _owner_rows(
+        store,
+        "SELECT r.rolname FROM pg_roles r, pg_namespace n, pg_class e "
+        "WHERE n.nspname = ? AND e.relnamespace = n.oid AND e.relname = ? "
+        "AND r.oid <> e.relowner AND NOT r.rolsuper "
+        "AND NOT pg_has_role(r.oid, e.relowner, 'USAGE') AND ("
+        "has_schema_privilege(r.oid, n.oid, 'CREATE') "
+        "OR EXISTS (SELECT 1 FROM pg_class o WHERE o.relnamespace = n.oid "
+        "AND o.relowner = r.oid) "
+        "OR EXISTS (SELECT 1 FROM pg_proc o WHERE o.pronamespace = n.oid "
+        "AND o.proowner = r.oid) "
+        "OR EXISTS (SELECT 1 FROM pg_type o WHERE o.typnamespace = n.oid "
+        "AND o.typowner = r.oid)) ORDER BY r.rolname",
+    )
+    return [str(r["rolname"]) for r in rows]
+
+
+def owner_session(store: Store) -> bool:
+    """Whether this session is the tables' owner (or a superuser, or a member of it)."""
+    rows = _owner_rows(
+        store,
+        "SELECT pg_has_role(e.relowner, 'USAGE') AS mine FROM pg_class e "
+        "JOIN pg_namespace n ON n.oid = e.relnamespace WHERE n.nspname = ? AND e.relname = ?",
+    )
+    return bool(rows) and bool(rows[0]["mine"])
+
+
+def _owner_rows(store: Store, statement: str) -> list[dict[str, Any]]:
+    with store.transaction() as cursor:
+        return store.dialect.rows(cursor, statement, (store.dialect.schema, store.events_table))
+
+
+def guard_owner(store: Store, maintenance: bool) -> None:
+    """On PostgreSQL, refuses a session of the tables' owner on a store that
+    another role may write objects into, unless it is ``init`` (``maintenance``);
+    such an ``init`` reads none of that role's objects and runs with a search
+    path that none of them is on (``Store.transaction``)."""
+    if store.dialect.kind != "postgres":
+        return
+    store.pinned_search_path = True  # while it looks
+    if not owner_session(store) or not (roles := other_roles(store)):
+        store.pinned_search_path = False
+        return
+    if maintenance:
+        return
+    user = store.config.env["POSTGRES_USER"]
+    raise StoreUnavailable(
+        f"{user} owns the tables of {store.config.display}, which its application role "
+        f"({', '.join(roles)}) runs: run this command as that role "
+        f"(postgresql://{roles[0]}@…); the owner runs only `registre init`, so that "
+        "nothing another role can create ever runs with the owner's rights"
+    )
+
+
 def _owned_by_another_role(store: Store) -> bool:
     with store.transaction() as cursor:
         rows = store.dialect.rows(
@@ -265,7 +338,8 @@ def grant_application_role(store: Store, role: str) -> list[str]:
     - the schema: USAGE, and CREATE for the read models it builds and drops;
     - every other table, view and sequence of the schema (projections,
       personal data): ownership, since replays drop and recreate them and
-      erasure deletes rows.
+      erasure deletes rows. Since the role may then put triggers on them, the
+      owner runs nothing on the store but ``init`` from now on (``guard_owner``).
     """
     from psycopg.sql import SQL, Identifier
 
@@ -312,7 +386,7 @@ def grant_application_role(store: Store, role: str) -> list[str]:
             ):
                 kind = SQL("VIEW" if row["relkind"] == "v" else "TABLE")
                 cursor.execute(SQL("ALTER {} {} OWNER TO {}").format(kind, name, r))
-        # Tables the owner creates later (a projection it rebuilds) open the same way.
+        # Tables the owner creates later (an upgrade's) open to it as the record does.
         cursor.execute(
             SQL(
                 "ALTER DEFAULT PRIVILEGES IN SCHEMA {} GRANT SELECT, INSERT ON TABLES TO {}"

@@ -69,6 +69,10 @@ class Store:
         self.deployment = ""
         self.origin = ""
         self.keys = PersonalKeys(Path("/nonexistent"))
+        # The owner's ``init`` on a store another role writes objects into
+        # (``schema.guard_owner``): its statements find functions and types in
+        # the system catalog only, never in the store's schema.
+        self.pinned_search_path = False
 
     def bind_deployment(self, name: str) -> None:
         self.deployment = name
@@ -94,6 +98,8 @@ class Store:
         begin = self.dialect.begin_writing if write else None
         if begin is None:
             with self.recorder.datastore.transaction(commit=commit or write) as cursor:
+                if self.pinned_search_path:
+                    cursor.execute("SET LOCAL search_path = pg_catalog, pg_temp")
                 yield cursor
             return
         with (
@@ -137,13 +143,18 @@ class Store:
             connection.close()
 
 
-def open_store(config: StoreConfig) -> Store:
+def open_store(config: StoreConfig, maintenance: bool = False) -> Store:
     """Opens the store named by ``config``, creating or upgrading its schema first
-    if it is not current (a new store, or one written by an earlier version)."""
+    if it is not current (a new store, or one written by an earlier version).
+
+    On PostgreSQL, a session of the tables' owner is refused on a store that
+    another role (the application's) may write objects into, unless it is
+    ``maintenance`` (``registre init``): see ``schema.guard_owner``."""
     schema.prepare(config)
     store: Store | None = None
     try:
         store = Store(config, RegistreApp(env=config.env))
+        schema.guard_owner(store, maintenance)
         schema.ensure(store)
         name, origin = schema.deployment(store)
         store.bind_deployment(name)
