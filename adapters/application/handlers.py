@@ -61,6 +61,11 @@ def add_axis(cmd: c.AddAxis, u: UnitOfWork) -> str:
     return f"added axis {cmd.key} ({cmd.title}) to {cmd.programme}"
 
 
+def register_witness(cmd: c.RegisterWitness, u: UnitOfWork) -> str:
+    u.programme().register_witness(cmd.founder, cmd.name, cmd.public_key, u.audit)
+    return f"founder {cmd.founder} of {cmd.programme} cosigns the log as witness {cmd.name}"
+
+
 def publish_plan(cmd: c.PublishPlan, u: UnitOfWork) -> str:
     number = u.programme().publish_plan(cmd.label, u.audit)
     return f"published plan version {number} of {cmd.programme}: {cmd.label}"
@@ -417,6 +422,7 @@ def correct(cmd: c.CorrectRecord, u: UnitOfWork) -> str:
 COMMAND_HANDLERS: dict[type[c.Command], Handler] = {
     c.OpenProgramme: open_programme,
     c.AddAxis: add_axis,
+    c.RegisterWitness: register_witness,
     c.PublishPlan: publish_plan,
     c.ScheduleSession: schedule_session,
     c.RecordAttendance: record_attendance,

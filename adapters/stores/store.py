@@ -69,6 +69,9 @@ class Store:
         self.deployment = ""
         self.origin = ""
         self.keys = PersonalKeys(Path("/nonexistent"))
+        # The deployment's signing key and its id, loaded on the first commit
+        # (``ledger.heads.signing``), and why there is none when there is none.
+        self.head_key: tuple[Any, str, str] | None = None
 
     def bind_deployment(self, name: str) -> None:
         self.deployment = name
