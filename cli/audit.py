@@ -147,9 +147,10 @@ def verify(
         for line in _cosigned_lines(report.cosignatures):
             click.echo(line)
         if report.ok:
+            heads = f" and {report.tree_heads} tree heads" if report.tree_heads else ""
             click.echo(
                 f"verified: {report.events} events match their ledger leaves and "
-                f"{report.checkpoints} signed checkpoints"
+                f"{report.checkpoints} signed checkpoints{heads}"
             )
     if not report.ok:
         raise CliError(

@@ -14,6 +14,7 @@ from registre.cli.app import App
 from registre.cli.output import CliError, emit_json
 from registre.cli.queries import projector
 from registre.cli.texts import example
+from registre.domain.errors import NotFound
 
 
 @click.command(
@@ -41,8 +42,14 @@ def publish(programme: str, out: str) -> None:
         raise CliError(f"--out {out} is a file, not a folder")
     with projector() as (store, views):
         checkpoint = latest_checkpoint(store)
+        from registre.adapters.ledger.witness import publication_status
+
         try:
-            written = build_site(views, programme, folder, checkpoint)
+            publication = publication_status(store, programme)
+        except NotFound:
+            publication = None  # build_site names the missing programme
+        try:
+            written = build_site(views, programme, folder, checkpoint, publication)
             # The log itself, as C2SP tlog-tiles, for any transparency-log client.
             written += write_store_log(store, folder / "donnees" / "journal")
         except OSError as error:

@@ -368,3 +368,23 @@ def test_a_forged_cosignature_is_named(store_url: str, tmp_path: Path) -> None:
     assert [f.kind for f in report.findings] == ["cosignature"]
     assert "does not hold" in report.findings[0].message
     assert len(report.cosignatures) == 1
+
+
+@pytest.mark.stores("sqlite")
+def test_the_site_calls_a_publication_final_once_its_witnesses_cosigned(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    db = opened(sqlite_url)
+    key = with_witness(sqlite_url, tmp_path)
+    code, _, err = cli(*db, "plan", "publish", "labo", "--label", "Restitution", *WHO)
+    assert code == 0, err
+    assert cli(*db, "publish", "labo", "--out", str(tmp_path / "a"))[0] == 0
+    page = (tmp_path / "a" / "index.html").read_text(encoding="utf-8")
+    assert "<strong>en attente du contreseing</strong> de Ville" in page
+    assert "définitive" not in page
+    assert cli(*db, "audit", "cosign", "labo", "ville", "--key", str(key))[0] == 0
+    assert cli(*db, "publish", "labo", "--out", str(tmp_path / "b"))[0] == 0
+    page = (tmp_path / "b" / "index.html").read_text(encoding="utf-8")
+    assert "<strong>définitive</strong>, contresignée par Ville" in page
+    check = (tmp_path / "b" / "verifier.html").read_text(encoding="utf-8")
+    assert "a contresigné le journal de" in check

@@ -344,3 +344,41 @@ def check_cosignatures(
             )
         )
     return held, problems
+
+
+# -- a plan publication, final once its founders cosigned ----------------------------------
+
+
+def publication_status(store: Store, programme: str) -> dict[str, Any] | None:
+    """Whether the programme's latest plan publication is final: every founder
+    who registered a witness key has cosigned a tree head that covers it (the
+    founders who registered none do not hold it back). None while no plan is
+    published."""
+    from uuid import UUID
+
+    from registre.adapters.ledger.checkpoints import list_checkpoints
+    from registre.adapters.ledger.heads import list_heads
+
+    found = registered(store, programme)
+    if not found.plan_versions:
+        return None
+    wanted = programme_id(programme)
+    size_at = 0
+    for count, row in enumerate(AuditTables(store).all_events(), start=1):
+        if row.topic.endswith(".PlanPublished") and UUID(row.aggregate_id) == wanted:
+            size_at = count
+    held, _ = check_cosignatures(store, list_checkpoints(store), list_heads(store))
+    cosigned: dict[str, int] = {}
+    for c in held:
+        if c.programme == programme and c.tree_size >= size_at:
+            cosigned[c.founder] = max(cosigned.get(c.founder, 0), c.tree_size)
+    awaiting = [f for f in found.witnesses if f not in cosigned]
+    return {
+        "version": len(found.plan_versions),
+        "label": found.plan_versions[-1],
+        "tree_size": size_at,
+        "witnesses": {f: name for f, (name, _) in found.witnesses.items()},
+        "cosigned": cosigned,
+        "awaiting": awaiting,
+        "final": not awaiting,
+    }

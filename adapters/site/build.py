@@ -59,6 +59,9 @@ class Site:
     # signature, public_key); None while this installation publishes none.
     checkpoint: dict[str, Any] | None = None
     sessions: dict[str, str] = field(default_factory=dict)  # key -> title
+    # The latest plan publication and the founders' cosignatures of it
+    # (``ledger.witness.publication_status``); None while no plan is published.
+    publication: dict[str, Any] | None = None
 
 
 def gather(views: Projector, programme: str) -> Site:
@@ -106,14 +109,21 @@ def environment() -> Environment:
 
 
 def build_site(
-    views: Projector, programme: str, out: Path, checkpoint: dict[str, Any] | None = None
+    views: Projector,
+    programme: str,
+    out: Path,
+    checkpoint: dict[str, Any] | None = None,
+    publication: dict[str, Any] | None = None,
 ) -> list[Path]:
     """Writes the site into ``out`` (created if needed); returns the files written.
 
     ``checkpoint`` is the latest signed checkpoint of the ledger, shown on the
-    verification page and written beside the open data for offline checks."""
+    verification page and written beside the open data for offline checks;
+    ``publication`` says whether the founders' witnesses cosigned the plan's
+    latest publication (final) or whose cosignature is awaited."""
     site = gather(views, programme)
     site.checkpoint = checkpoint
+    site.publication = publication
     out.mkdir(parents=True, exist_ok=True)
     env = environment()
     common = {"site": site, "plan": site.plan, "founders": site.plan.founders}

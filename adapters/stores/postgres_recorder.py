@@ -38,7 +38,11 @@ class LedgeredPostgresRecorder(PostgresApplicationRecorder):
                 "CREATE TABLE IF NOT EXISTS {}.{} "
                 "(position BIGINT PRIMARY KEY, leaf_hash BYTEA NOT NULL)"
             ).format(Identifier(schema), Identifier(LEDGER_TABLE)),
-            SQL(heads.create_statement(self.dialect)),  # type: ignore[arg-type]
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {}.{} (tree_size BIGINT PRIMARY KEY, "
+                "root_hash BYTEA NOT NULL, compact_range BYTEA NOT NULL, created_at TEXT NOT NULL, "
+                "label TEXT NOT NULL, key_id TEXT NOT NULL, note TEXT)"
+            ).format(Identifier(schema), Identifier(heads.TREE_HEADS_TABLE)),
             *self.dialect.append_only(self.events_table_name),
             *self.dialect.append_only(LEDGER_TABLE),
             *self.dialect.append_only(heads.TREE_HEADS_TABLE),
@@ -76,9 +80,9 @@ class LedgeredPostgresRecorder(PostgresApplicationRecorder):
             cursor.execute(self.notify_statement)
             cursor.execute(self.insert_events_statement, (rows,))
             positions = [row["notification_id"] for row in cursor.fetchall()]
-            rows = leaves(stored_events, positions)
-            write_leaves(cursor, self.dialect, rows)
+            new_leaves = leaves(stored_events, positions)
+            write_leaves(cursor, self.dialect, new_leaves)
             personal_data.write(cursor, self.dialect, personal_changes(kwargs))
             check_unchanged(cursor, self.dialect, self.events_table_name, relied_versions(kwargs))
-            write_tree_head(cursor, self.dialect, rows, kwargs)
+            write_tree_head(cursor, self.dialect, new_leaves, kwargs)
         return positions
