@@ -58,12 +58,15 @@ def ensure_deployment_key(store: Store, key_dir: str | None) -> tuple[Path, bool
     epilog=example(
         "registre audit checkpoint --label 'Assises 2022'",
         "registre audit verify",
-        "registre audit verify --export events.jsonl --checkpoint checkpoint.json",
+        "registre audit receipt recu.txt",
+        "registre audit cosign fabrik metropole --key metropole.pem",
     ),
 )
 def audit() -> None:
     """Check that nothing in the record was altered: signed checkpoints of the
-    audit ledger (a Merkle tree of every event), verification, and proofs."""
+    audit ledger (a Merkle tree of every event), verification, and proofs;
+    receipts (the signed tree head every record ends with) and the founders'
+    cosignatures."""
 
 
 @audit.command(
@@ -503,6 +506,20 @@ def witness_key(
     if (key_file is None) == (public_key is None):
         raise CliError("give either --key FILE (the founder's key) or --public-key BASE64")
     name = name or f"{programme}/{founder}"
+    if not name or any(ch.isspace() or ch == "+" for ch in name) or len(name) > 200:
+        raise CliError(f"--name {shown(name)}: a witness name has no space and no '+'")
+    if public_key is not None:
+        import base64
+        import binascii
+
+        try:
+            valid = len(base64.b64decode(public_key, validate=True)) == 32
+        except (binascii.Error, ValueError):
+            valid = False
+        if not valid:
+            raise CliError(
+                f"--public-key {shown(public_key)} is not the base64 of a 32-byte Ed25519 key"
+            )
     if key_file is not None:
         path = Path(key_file)
         with App.current().store() as store:

@@ -388,3 +388,27 @@ def test_the_site_calls_a_publication_final_once_its_witnesses_cosigned(
     assert "<strong>définitive</strong>, contresignée par Ville" in page
     check = (tmp_path / "b" / "verifier.html").read_text(encoding="utf-8")
     assert "a contresigné le journal de" in check
+
+
+@pytest.mark.stores("sqlite")
+def test_mistakes_are_one_line_and_write_nothing(sqlite_url: str, tmp_path: Path) -> None:
+    db = opened(sqlite_url)
+    with Registre.open(parse_url(sqlite_url)) as registre:
+        before = len(heads.list_heads(registre.store))
+    (tmp_path / "other.txt").write_text("registre/another\n3\nAAAA\n\n", encoding="utf-8")
+    for args, code, said in [
+        (["audit", "receipt", str(tmp_path / "none.txt")], 2, "cannot read"),
+        (["audit", "receipt", str(tmp_path / "other.txt")], 2, "holds no tree head of this"),
+        (["audit", "witness", "labo", "ville", *WHO], 2, "give either --key FILE"),
+        (["audit", "witness", "labo", "ville", "--public-key", "abc", *WHO], 2, "32-byte"),
+        (["audit", "witness", "labo", "nobody", "--key", str(tmp_path / "n.pem"), *WHO], 1,
+         "'nobody' is not a founder"),
+        (["audit", "cosign", "labo", "ville", "--key", str(tmp_path / "n.pem")], 1,
+         "has no witness key in the log"),
+    ]:  # fmt: skip
+        found, out, err = cli(*db, *args)
+        assert found == code, (args, err)
+        assert err.startswith("error: ") and said in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "n.pem").exists()
+    with Registre.open(parse_url(sqlite_url)) as registre:
+        assert len(heads.list_heads(registre.store)) == before
