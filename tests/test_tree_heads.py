@@ -406,7 +406,7 @@ def test_mistakes_are_one_line_and_write_nothing(sqlite_url: str, tmp_path: Path
         (["audit", "cosign", "labo", "ville", "--key", str(tmp_path / "n.pem")], 1,
          "has no witness key in the log"),
     ]:  # fmt: skip
-        found, out, err = cli(*db, *args)
+        found, _, err = cli(*db, *args)
         assert found == code, (args, err)
         assert err.startswith("error: ") and said in err and len(err.splitlines()) == 1
     assert not (tmp_path / "n.pem").exists()
