@@ -202,6 +202,12 @@ def record_programme(service: Registre) -> None:
         c.RecordResult(programme=slug, key="R-1", proposals=["P-1"], title="Fait", lead="Ville"),
         ctx(),
     )
+    s.handle(
+        c.RegisterWitness(
+            programme=slug, founder="m", name="medvallee/m", public_key="A" * 43 + "="
+        ),
+        ctx(),
+    )
 
 
 def stored_lines(service: Registre) -> list[str]:
