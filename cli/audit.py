@@ -150,11 +150,10 @@ def verify(
         for line in _cosigned_lines(report.cosignatures):
             click.echo(line)
         if report.ok:
-            heads = f" and {report.tree_heads} tree heads" if report.tree_heads else ""
-            click.echo(
-                f"verified: {report.events} events match their ledger leaves and "
-                f"{report.checkpoints} signed checkpoints{heads}"
-            )
+            signed = f"{report.checkpoints} signed checkpoints"
+            if report.tree_heads:
+                signed = f"{signed}, and {report.tree_heads} tree heads"
+            click.echo(f"verified: {report.events} events match their ledger leaves and {signed}")
     if not report.ok:
         raise CliError(
             f"the record does not match its audit ledger ({len(report.findings)} findings)",
