@@ -10,8 +10,10 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from registre.adapters.application import commands as c
 from registre.adapters.ledger import checkpoints as cp
-from registre.adapters.ledger import keyring
+from registre.adapters.ledger import keyring, notes, witness
+from registre.adapters.ledger.heads import latest_head
 from registre.adapters.ledger.leaves import event_leaf_hash
 from registre.adapters.ledger.merkle import (
     consistency_proof,
@@ -19,11 +21,14 @@ from registre.adapters.ledger.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from registre.adapters.ledger.merkle import (
+    root as merkle_root,
+)
 from registre.adapters.ledger.offline_verify import Unreadable, read_public_key, run, summary
 from registre.adapters.ledger.tables import AuditTables, exported_events
 from registre.adapters.ledger.verify import verify as verify_store
 from registre.adapters.stores import Store
-from registre.cli.app import STORED, App
+from registre.cli.app import STORED, App, Recording, record, recording
 from registre.cli.exports import write_out
 from registre.cli.output import EXIT_TAMPERED, CliError, emit_json
 from registre.cli.texts import example
@@ -53,12 +58,15 @@ def ensure_deployment_key(store: Store, key_dir: str | None) -> tuple[Path, bool
     epilog=example(
         "registre audit checkpoint --label 'Assises 2022'",
         "registre audit verify",
-        "registre audit verify --export events.jsonl --checkpoint checkpoint.json",
+        "registre audit receipt recu.txt",
+        "registre audit cosign fabrik metropole --key metropole.pem",
     ),
 )
 def audit() -> None:
     """Check that nothing in the record was altered: signed checkpoints of the
-    audit ledger (a Merkle tree of every event), verification, and proofs."""
+    audit ledger (a Merkle tree of every event), verification, and proofs;
+    receipts (the signed tree head every record ends with) and the founders'
+    cosignatures."""
 
 
 @audit.command(
@@ -149,10 +157,16 @@ def verify(
             click.echo(f"tampered: {finding.message}")
         for note in report.notes:
             click.echo(f"note: {note}")
+        for line in _cosigned_lines(report.cosignatures):
+            click.echo(line)
         if report.ok:
+            signed = (
+                f"{report.checkpoints} signed checkpoint{'' if report.checkpoints == 1 else 's'}"
+            )
+            if report.tree_heads:
+                signed = f"{signed} and {report.tree_heads} tree heads"
             click.echo(
-                f"verified: {report.events} events match their ledger leaves and "
-                f"{report.checkpoints} signed checkpoint{'' if report.checkpoints == 1 else 's'}, "
+                f"verified: {report.events} events match their ledger leaves and {signed}, "
                 f"checked with {report.trusted}"
             )
     if not report.ok:
@@ -160,6 +174,18 @@ def verify(
             f"the record does not match its audit ledger ({len(report.findings)} findings)",
             EXIT_TAMPERED,
         )
+
+
+def _cosigned_lines(cosignatures: list[dict[str, Any]]) -> list[str]:
+    """One line per cosigned tree size: which founders witnessed it."""
+    by_size: dict[tuple[int, str], list[str]] = {}
+    for found in cosignatures:
+        key = (found["tree_size"], found["root_hash"])
+        by_size.setdefault(key, []).append(f"{found['founder']} ({found['programme']})")
+    return [
+        f"cosigned: the tree of {size} events (root {root[:16]}…) by {', '.join(who)}"
+        for (size, root), who in sorted(by_size.items())
+    ]
 
 
 def _verify_offline(
@@ -377,6 +403,201 @@ def key(export_key: bool, rotate: bool, fmt: str, key_dir: str | None) -> None:
     else:
         click.echo(f"signing key {cp.key_id(public)}: {path}")
         click.echo(f"verifier key (C2SP signed-note): {vkey}")
+
+
+# -- receipts: a kept tree head checked against the store -------------------------------
+
+
+@audit.command(
+    "receipt",
+    epilog=example("registre audit receipt receipt.txt", "registre --json audit receipt head.txt"),
+)
+@click.argument("file", metavar="FILE")
+def receipt(file: str) -> None:
+    """Check a kept signed tree head (the receipt a recording command prints):
+    that this deployment signed it, and that the log still extends it (an RFC
+    9162 consistency proof from its size to the latest tree head); exit 4 if
+    the log no longer holds what it held then."""
+    app = App.current()
+    try:
+        text = Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CliError(f"cannot read {file}: {getattr(error, 'strerror', None) or error}") from None
+    with app.store() as store:
+        note = _kept_note(text, store.origin, file)
+        ring = keyring.keyring(store)
+        signer = next(
+            (k for k in ring.operator.values() if note.signed_by(store.origin, k.public_key)),
+            None,
+        )
+        if signer is None:
+            raise CliError(
+                f"{file} is not signed by a key of deployment {store.deployment}: "
+                "it proves nothing about this log",
+                EXIT_TAMPERED,
+            )
+        latest = latest_head(store)
+        size = latest[0].tree_size if latest else 0
+        # Each leaf recomputed from the event as stored now: the receipt is
+        # checked against the record itself, not only against its ledger.
+        leaves = [
+            event_leaf_hash(row.position, row.aggregate_id, row.version, row.topic, row.payload)
+            for row in AuditTables(store).all_events()
+        ]
+    if latest is None or note.size > len(leaves):
+        raise CliError(
+            f"the log holds {len(leaves)} events and this receipt covers {note.size}: "
+            "the log was truncated or rolled back",
+            EXIT_TAMPERED,
+        )
+    head = latest[0]
+    proof = consistency_proof(leaves, note.size, size) if size <= len(leaves) else []
+    ok = (
+        size <= len(leaves)
+        and merkle_root(leaves[: note.size]) == note.root
+        and merkle_root(leaves[:size]) == head.root_hash
+        and verify_consistency(note.size, size, note.root, head.root_hash, proof)
+    )
+    result = {
+        "receipt": {
+            "tree_size": note.size,
+            "root_hash": note.root.hex(),
+            "time": note.extension("time"),
+            "label": note.extension("label"),
+            "key_id": signer.key_id,
+        },
+        "latest": head.as_dict(),
+        "proof": [p.hex() for p in proof],
+        "verified": ok,
+    }
+    if app.json:
+        emit_json(result)
+    elif ok:
+        click.echo(
+            f"receipt holds: signed by key {signer.key_id} at {note.extension('time')}, the log "
+            f"held {note.size} events with root {note.root.hex()}, and its latest tree head "
+            f"({size} events) extends it (consistency proof of {len(proof)} hashes)"
+        )
+    if not ok:
+        raise CliError(
+            f"the log no longer holds what this receipt signed: its first {note.size} events "
+            "were changed since (run registre audit verify)",
+            EXIT_TAMPERED,
+        )
+
+
+def _kept_note(text: str, origin: str, file: str) -> notes.Note:
+    """The signed note in a kept receipt, from its origin line on (a receipt
+    copied with the line printed before it, or indented, still reads)."""
+    lines = [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
+    if origin not in lines:
+        raise CliError(f"{file} holds no tree head of this deployment (origin {origin})")
+    kept = lines[lines.index(origin) :]
+    while kept and not kept[-1]:
+        kept.pop()
+    try:
+        return notes.parse("\n".join(kept) + "\n")
+    except notes.MalformedNote as error:
+        raise CliError(f"{file} is not a signed tree head: {error}") from None
+
+
+# -- the founders' witness --------------------------------------------------------------------
+
+
+@audit.command(
+    "witness",
+    epilog=example(
+        "registre audit witness fabrik metropole --key metropole-witness.pem --as greffe",
+        "registre audit witness fabrik etat --public-key BASE64 --name etat.gouv.fr/temoin "
+        "--as greffe",
+    ),
+)
+@click.argument("programme", metavar="SLUG")
+@click.argument("founder", metavar="FOUNDER")
+@click.option(
+    "--key",
+    "key_file",
+    metavar="FILE",
+    help="The founder's witness key: created if the file does not exist, kept by the founder.",
+)
+@click.option("--public-key", metavar="BASE64", help="Or only its public key (32 bytes, base64).")
+@click.option("--name", metavar="NAME", help="The witness's name in its cosignatures.")
+@recording
+def witness_key(
+    how: Recording,
+    programme: str,
+    founder: str,
+    key_file: str | None,
+    public_key: str | None,
+    name: str | None,
+) -> None:
+    """Record a founder's witness key in the log, with which it cosigns the
+    log's tree heads (registre audit cosign)."""
+    if (key_file is None) == (public_key is None):
+        raise CliError("give either --key FILE (the founder's key) or --public-key BASE64")
+    name = name or f"{programme}/{founder}"
+    if not name or any(ch.isspace() or ch == "+" for ch in name) or len(name) > 200:
+        raise CliError(f"--name {shown(name)}: a witness name has no space and no '+'")
+    if public_key is not None:
+        import base64
+        import binascii
+
+        try:
+            valid = len(base64.b64decode(public_key, validate=True)) == 32
+        except (binascii.Error, ValueError):
+            valid = False
+        if not valid:
+            raise CliError(
+                f"--public-key {shown(public_key)} is not the base64 of a 32-byte Ed25519 key"
+            )
+    if key_file is not None:
+        path = Path(key_file)
+        with App.current().store() as store:
+            # Checked before a key is made: nothing is written for a mistake.
+            witness.registered(store, programme).require_founder(founder)
+        if path.exists():
+            raw = cp.public_key_bytes(keyring.read_private_key(path))
+        else:
+            raw = witness.new_key(path)
+        import base64
+
+        public_key = base64.b64encode(raw).decode("ascii")
+    record(
+        c.RegisterWitness,
+        how,
+        programme=programme,
+        founder=founder,
+        name=name,
+        public_key=public_key,
+    )
+
+
+@audit.command(
+    "cosign",
+    epilog=example("registre audit cosign fabrik metropole --key metropole-witness.pem"),
+)
+@click.argument("programme", metavar="SLUG")
+@click.argument("founder", metavar="FOUNDER")
+@click.option("--key", "key_file", required=True, metavar="FILE", help="The founder's witness key.")
+def cosign(programme: str, founder: str, key_file: str) -> None:
+    """As a founder, cosign the log's latest signed tree head (C2SP
+    tlog-cosignature), after checking that it extends the last one this
+    founder cosigned; a fork, a rollback or an inconsistent log is refused
+    (exit 4) and nothing is signed."""
+    app = App.current()
+    with app.store() as store:
+        try:
+            done = witness.cosign(store, programme, founder, Path(key_file))
+        except witness.Refused as error:
+            raise CliError(str(error), EXIT_TAMPERED) from None
+    if app.json:
+        emit_json(done.as_dict())
+        return
+    click.echo(
+        f"founder {founder} cosigned the tree of {done.tree_size} events "
+        f"(root {done.root_hash.hex()}) as {done.name}:"
+    )
+    click.echo(done.note, nl=False)
 
 
 # -- export events -------------------------------------------------------------------------------

@@ -316,3 +316,8 @@ def _show(report: ImportReport) -> None:
         click.echo(f"the record differs from the file's own figures ({len(report.differences)}):")
         for difference in report.differences:
             click.echo(f"  {difference}")
+    if report.tree_head is not None:
+        if report.tree_heads > 1:
+            click.echo(f"each of its {report.tree_heads} commits ended with a tree head; the last:")
+        for line in report.tree_head.lines():
+            click.echo(line)

@@ -126,7 +126,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "audit",
         "audit",
         "Check that nothing in the record was altered: signed checkpoints of the audit "
-        "ledger (a Merkle tree of every event), verification, and proofs.",
+        "ledger (a Merkle tree of every event), verification, and proofs; receipts (the "
+        "signed tree head every record ends with) and the founders' cosignatures.",
     ),
 }
 

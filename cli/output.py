@@ -68,6 +68,9 @@ def show_result(result: Result, as_json: bool) -> None:
     click.echo(result.summary)
     for r in result.recorded:
         click.echo(f"  #{r.position} {r.kind} ({r.subject})")
+    if result.tree_head is not None:
+        for line in result.tree_head.lines():
+            click.echo(line)
 
 
 # -- pydantic problems, one line each, named by the option the user typed ----------------------

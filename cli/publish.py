@@ -14,6 +14,7 @@ from registre.cli.app import App
 from registre.cli.output import CliError, emit_json
 from registre.cli.queries import projector
 from registre.cli.texts import example
+from registre.domain.errors import NotFound
 
 
 @click.command(
@@ -41,9 +42,15 @@ def publish(programme: str, out: str) -> None:
         raise CliError(f"--out {out} is a file, not a folder")
     with projector() as (store, views):
         checkpoint = latest_checkpoint(store)
+        from registre.adapters.ledger.witness import publication_status
+
+        try:
+            publication = publication_status(store, programme)
+        except NotFound:
+            publication = None  # build_site names the missing programme
         log = PublishedLog(store)
         try:
-            written = build_site(views, programme, folder, checkpoint, log)
+            written = build_site(views, programme, folder, checkpoint, log, publication)
             # The log itself, as C2SP tlog-tiles for any transparency-log client,
             # and as the readable export of the same events.
             data = folder / "donnees"

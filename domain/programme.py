@@ -110,6 +110,9 @@ class Programme(RegistreAggregate):
         self.axes: dict[str, str] = {}
         self.parts: dict[str, Part] = {}
         self.plan_versions: list[str] = []
+        # founder -> (witness name, base64 Ed25519 public key): the key with
+        # which the founder cosigns the log's checkpoints.
+        self.witnesses: dict[str, tuple[str, str]] = {}
 
     @property
     def label(self) -> str:
@@ -204,6 +207,23 @@ class Programme(RegistreAggregate):
         if key not in self.founders:
             known = ", ".join(sorted(self.founders))
             raise NotFound(f"{key!r} is not a founder of programme {self.key} (founders: {known})")
+
+    def register_witness(self, founder: str, name: str, public_key: str, audit: Audit) -> None:
+        """A founder's witness key, with which it cosigns the log's checkpoints;
+        a later registration replaces the earlier one (a founder's new key)."""
+        self.require_founder(founder)
+        if self.witnesses.get(founder) == (name, public_key):
+            raise AlreadyExists(f"founder {founder} already cosigns with this key")
+        self._witness_registered(founder, name, public_key, audit)
+
+    class WitnessRegistered(RegistreAggregate.Event):
+        founder: str
+        name: str
+        public_key: str
+
+    @event(WitnessRegistered)
+    def _witness_registered(self, founder: str, name: str, public_key: str, audit: Audit) -> None:
+        self.witnesses = {**getattr(self, "witnesses", {}), founder: (name, public_key)}
 
     def publish_plan(self, label: str, audit: Audit) -> int:
         self._plan_published(len(self.plan_versions) + 1, label, audit)

@@ -315,6 +315,15 @@ def _part_added(s: Said) -> tuple[str, str]:
     )
 
 
+@_entry("programme", "WitnessRegistered", "clé de témoin d'un fondateur", "witness key")
+def _witness_registered(s: Said) -> tuple[str, str]:
+    d = s.detail
+    return (
+        f"Le fondateur {d['founder']} contresigne le journal avec la clé de témoin {d['name']}",
+        f"founder {d['founder']} cosigns the log as witness {d['name']}",
+    )
+
+
 @_entry("programme", "AxisAdded", "ajout d'un axe", "axis added")
 def _axis_added(s: Said) -> tuple[str, str]:
     d = s.detail

@@ -218,6 +218,12 @@ def record_programme(service: Registre) -> None:
         ),
         ctx(),
     )
+    s.handle(
+        c.RegisterWitness(
+            programme=slug, founder="m", name="medvallee/m", public_key="A" * 43 + "="
+        ),
+        ctx(),
+    )
 
 
 def stored_lines(service: Registre) -> list[str]:

@@ -79,8 +79,29 @@ def test_a_recording_command_on_sqlite_imports_only_what_it_needs(tmp_path: Path
     assert "added axis a1" in output
     assert "registre.domain.programme" in modules  # it did record, through the domain
     read_models = ("plan", "tallies", "participation", "provenance", "audit_log")
-    assert imported(modules, *HEAVY, "eventsourcing.postgres") == set()
+    # The signing library, to sign the commit's tree head with the deployment's key.
+    assert "cryptography.hazmat.primitives.asymmetric.ed25519" in modules
+    assert "signed tree head" in output
+    assert imported(modules, *(h for h in HEAVY if h != "cryptography")) == set()
+    assert imported(modules, "eventsourcing.postgres") == set()
     assert imported(modules, *(f"registre.projections.{m}" for m in read_models)) == set()
+
+
+def test_a_recording_command_without_a_signing_key_imports_no_signing_library(
+    tmp_path: Path,
+) -> None:
+    env = {"REGISTRE_KEY_DIR": str(tmp_path / "keys"), "REGISTRE_ACTOR": "clerk"}
+    db = str(tmp_path / "r.db")  # no `registre init`: the deployment has no key
+    output, modules = run_cli(
+        [
+            *("--database", db, "programme", "open", "p", "--title", "P", "--organiser", "O"),
+            *("--founder", "m=Métropole", "--rule", "any"),
+        ],
+        tmp_path,
+        env,
+    )
+    assert "NOT signed: this deployment has no signing key yet" in output
+    assert imported(modules, *HEAVY, "eventsourcing.postgres") == set()
 
 
 @pytest.mark.parametrize("limit", [20, 45, 74, 200])

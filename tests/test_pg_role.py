@@ -39,9 +39,11 @@ def role_url(postgres_url: str) -> Iterator[str]:
         protected = store_schema.grant_application_role(owner, role)
     assert protected == [
         "registre_checkpoints",
+        "registre_cosignatures",
         "registre_events",
         "registre_keys",
         "registre_ledger",
+        "registre_tree_heads",
     ]
     try:
         yield _as(postgres_url, role)

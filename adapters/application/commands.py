@@ -127,6 +127,15 @@ class AddAxis(Command):
     level: Level | None = None
 
 
+class RegisterWitness(Command):
+    ACTION: ClassVar[str] = "audit witness"
+
+    founder: Key
+    # The witness's signed-note name and its Ed25519 public key (base64 of 32 bytes).
+    name: Annotated[str, StringConstraints(pattern=r"^[^\s+]{1,200}$")]
+    public_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]{43}=$")]
+
+
 class ScheduleSession(Command):
     ACTION: ClassVar[str] = "session schedule"
 

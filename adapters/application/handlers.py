@@ -82,6 +82,11 @@ def add_axis(cmd: c.AddAxis, u: UnitOfWork) -> str:
     return f"added {what} {cmd.key} ({cmd.title}){under} to {cmd.programme}"
 
 
+def register_witness(cmd: c.RegisterWitness, u: UnitOfWork) -> str:
+    u.programme().register_witness(cmd.founder, cmd.name, cmd.public_key, u.audit)
+    return f"founder {cmd.founder} of {cmd.programme} cosigns the log as witness {cmd.name}"
+
+
 def publish_plan(cmd: c.PublishPlan, u: UnitOfWork) -> str:
     programme = u.programme()
     if programme.plan_versions and programme.plan_versions[-1] == cmd.label:
@@ -446,6 +451,7 @@ def correct(cmd: c.CorrectRecord, u: UnitOfWork) -> str:
 COMMAND_HANDLERS: dict[type[c.Command], Handler] = {
     c.OpenProgramme: open_programme,
     c.AddAxis: add_axis,
+    c.RegisterWitness: register_witness,
     c.PublishPlan: publish_plan,
     c.ScheduleSession: schedule_session,
     c.RecordAttendance: record_attendance,

@@ -36,6 +36,7 @@ from eventsourcing.persistence import IntegrityError, OperationalError, Recordin
 from registre.adapters.application import commands as c
 from registre.adapters.application.handlers import COMMAND_HANDLERS
 from registre.adapters.application.unit_of_work import UnitOfWork
+from registre.adapters.ledger.heads import TreeHead
 from registre.adapters.stores import Store, StoreConfig, open_store
 from registre.adapters.stores import personal_data as personal
 from registre.adapters.stores.keys import PersonalKeys, keyed_digest
@@ -71,6 +72,8 @@ class Result:
     recorded: list[Recorded] = field(default_factory=list)
     already_recorded: bool = False
     warnings: list[str] = field(default_factory=list)
+    # The tree head its transaction ended with: the receipt to keep.
+    tree_head: TreeHead | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +86,7 @@ class Result:
                 {"position": r.position, "kind": r.kind, "subject": r.subject}
                 for r in self.recorded
             ],
+            "tree_head": self.tree_head.as_dict() if self.tree_head else None,
         }
 
 
@@ -256,7 +260,9 @@ class Registre:
                 )
                 for r in recordings
             ]
-            return Result(name, command_id, summary, recorded, warnings=uow.warnings)
+            return Result(
+                name, command_id, summary, recorded, warnings=uow.warnings, tree_head=uow.tree_head
+            )
         raise Conflict(
             f"other clerks kept changing the same records; {name} was not recorded, try again"
         )
@@ -385,6 +391,7 @@ class Batch:
         self.now = datetime.now(UTC) if hold else None  # one recording time for a held batch
         self.stored = 0  # events written by this batch, chunk receipts included
         self.chunks = 0
+        self.tree_head: TreeHead | None = None  # the last chunk's, which covers them all
         self.spill = Spill() if hold else None
         self.uow = self._unit()
         self._commands: list[str] = []  # the actions of the pending commands
@@ -489,6 +496,7 @@ class Batch:
             raise
         self.stored += len(recordings)
         self.chunks += 1
+        self.tree_head = uow.tree_head
         return [r.notification.id for r in recordings]
 
     @property

@@ -25,6 +25,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Recording
 
+from registre.adapters.ledger import heads
 from registre.adapters.stores import Store
 from registre.adapters.stores.personal_data import Change, Personal, sealed_change
 from registre.adapters.stores.recorders import PERSONAL, UNCHANGED
@@ -52,6 +53,8 @@ class UnitOfWork:
         # Where a held batch keeps the aggregates its checked chunks changed
         # (``spill.Spill``): read before the store, which does not have them yet.
         self.spilled: Callable[[UUID], RegistreAggregate | None] | None = None
+        # The signed tree head the last commit ended with (``ledger.heads``).
+        self.tree_head: heads.TreeHead | None = None
 
     # -- running a command ---------------------------------------------------------
 
@@ -191,7 +194,12 @@ class UnitOfWork:
         The key of a person whose data is erased is destroyed first, and the
         keys of the persons whose data it seals are made durable: a failure
         afterwards can leave their sealed row unreadable, never their key
-        behind (the erasure, run again, deletes the row)."""
+        behind (the erasure, run again, deletes the row).
+
+        The transaction ends with the log's new tree head, signed with the
+        deployment's key (``tree_head``), or unsigned, with a warning, when
+        this machine does not hold that key."""
+        signing = heads.signing(self.store, f"{receipt.name} {receipt.key}")
         for change in self.personal:
             if change.sealed is None:
                 self.store.keys.destroy(change.programme, change.participant)
@@ -202,9 +210,14 @@ class UnitOfWork:
         changed = {e.originator_id for e in self.events}
         relied = [(i, v) for i, v in self.relied.items() if i not in changed]
         recordings = self.store.app.save(
-            *self.events, receipt, **{PERSONAL: list(self.personal), UNCHANGED: relied}
+            *self.events,
+            receipt,
+            **{PERSONAL: list(self.personal), UNCHANGED: relied, heads.TREE_HEAD: signing},
         )
         self.events, self.personal, self.relied = [], [], {}
+        self.tree_head = signing.made
+        if signing.key_missing:
+            self.warnings.append(f"this record's tree head is not signed: {signing.unsigned}")
         return recordings
 
     def keep_only(self, *kinds: type[RegistreAggregate]) -> None:

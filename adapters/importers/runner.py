@@ -44,6 +44,7 @@ from pydantic import BaseModel, ValidationError
 
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
+from registre.adapters.ledger.heads import TreeHead
 from registre.domain.errors import InvalidInput, RegistreError, Unchanged
 from registre.projections import projector_for
 
@@ -127,6 +128,10 @@ class ImportReport:
     last: int | None = None
     seconds: float = 0.0
     differences: list[str] = field(default_factory=list)  # the record against the file
+    # The signed tree head of the import's last commit, which covers every
+    # chunk (each chunk's commit ends with its own), and how many were signed.
+    tree_head: TreeHead | None = None
+    tree_heads: int = 0
 
     @property
     def already_recorded(self) -> bool:
@@ -153,6 +158,8 @@ class ImportReport:
             "seconds": round(self.seconds, 3),
             "events_per_second": round(self.per_second, 1),
             "differences_from_the_file": self.differences,
+            "tree_heads": self.tree_heads,
+            "tree_head": self.tree_head.as_dict() if self.tree_head else None,
         }
 
 
@@ -235,6 +242,8 @@ def _record(
                 report.last = event_positions[-1]
             report.events += len(events)
             report.counts.update(type(e).__qualname__ for e in events)
+            report.tree_head = batch.tree_head
+            report.tree_heads += 1
             if progress:
                 progress("recording", len(events), total)
 
@@ -260,6 +269,9 @@ def _finish(
         except Unchanged as unchanged:
             report.notes[unchanged.note] += 1
             continue
+        if result.tree_head is not None:
+            report.tree_head = result.tree_head
+            report.tree_heads += 1
         events = [r for r in result.recorded if r.kind != "CommandReceipt.Received"]
         report.events += len(events)
         report.counts.update(r.kind for r in events)

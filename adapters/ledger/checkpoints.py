@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from registre.adapters.application import Registre, Result
 from registre.adapters.application import commands as c
 from registre.adapters.ledger import keyring, notes
+from registre.adapters.ledger.heads import latest_head
 from registre.adapters.ledger.leaves import checkpoint_statement
 from registre.adapters.ledger.merkle import RootAccumulator
 from registre.adapters.ledger.offline_verify import signature_valid
@@ -145,7 +146,11 @@ def create_checkpoint(store: Store, label: str, folder: Path | None = None) -> C
     folder = folder or key_dir()
     private = load_private_key(store, folder)
     tables = AuditTables(store)
-    size, root = ledger_root(tables)
+    # The last commit's tree head is the log as it stands (every commit writes
+    # one, in its own transaction): no pass over the log. A store that has
+    # recorded nothing since it was upgraded has none yet.
+    latest = latest_head(store)
+    size, root = (latest[0].tree_size, latest[0].root_hash) if latest else ledger_root(tables)
     created_at = datetime.now(UTC).isoformat(timespec="seconds")
     deployment = store.deployment
     public = public_key_bytes(private)

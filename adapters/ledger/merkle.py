@@ -10,6 +10,10 @@ consistency proofs (PROOF) the same as any other CT implementation's.
 ``RootAccumulator`` computes the root of a log of any length while reading it
 once, in order, holding only the roots of its perfect subtrees (at most one
 per bit of the size): a million leaves take about twenty hashes of memory.
+Those roots are the log's *compact range* [0, n): ``compact_range`` writes
+them as bytes and ``RootAccumulator.resume`` starts again from them, so the
+store keeps the range beside each tree head and a commit extends the tree by
+its own leaves, without reading the log again.
 
 No project import: the offline verifier uses this module on its own.
 """
@@ -58,6 +62,27 @@ class RootAccumulator:
     def extend(self, leaves: Iterable[bytes]) -> None:
         for leaf in leaves:
             self.append(leaf)
+
+    @classmethod
+    def resume(cls, size: int, compact_range: bytes) -> RootAccumulator:
+        """The accumulator of a log of ``size`` leaves, from its compact range."""
+        sizes = [1 << bit for bit in range(size.bit_length() - 1, -1, -1) if size >> bit & 1]
+        if len(compact_range) != HASH_SIZE * len(sizes):
+            raise ValueError(
+                f"a compact range of {size} leaves holds {len(sizes)} hashes, "
+                f"not {len(compact_range) / HASH_SIZE:g}"
+            )
+        acc = cls()
+        acc._stack = [
+            (n, compact_range[i * HASH_SIZE : (i + 1) * HASH_SIZE]) for i, n in enumerate(sizes)
+        ]
+        acc.size = size
+        return acc
+
+    def compact_range(self) -> bytes:
+        """The roots of the perfect subtrees of the leaves so far, largest first:
+        one hash per bit set in the size."""
+        return b"".join(node for _, node in self._stack)
 
     def root(self) -> bytes:
         """The tree head of the leaves so far: the subtree roots folded from the right."""

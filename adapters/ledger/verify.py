@@ -27,6 +27,12 @@ happened and not only that something did:
   ledger row (an attacker changed both): the history diverges from there, and
   the previous checkpoint that still matches bounds where.
 
+Every commit's tree head (``heads``) is checked the same way, signature and
+root: they are dense (one per command or import chunk), so they bound a
+divergence to one commit, and they leave no tail unattested: events after
+the last tree head were written by no commit, and a tree head of a keyed
+deployment without a valid signature was written by no commit either.
+
 Memory stays flat but for one small entry per aggregate (its last version,
 to tell a changed version) and the rows found wrong.
 """
@@ -39,7 +45,9 @@ from typing import Any
 
 from eventsourcing.utils import resolve_topic
 
+from registre.adapters.ledger import notes
 from registre.adapters.ledger.checkpoints import Checkpoint, list_checkpoints
+from registre.adapters.ledger.heads import TreeHead, list_heads
 from registre.adapters.ledger.keyring import Keyring, key_id, keyring
 from registre.adapters.ledger.leaves import event_leaf_hash
 from registre.adapters.ledger.merkle import RootAccumulator
@@ -79,10 +87,13 @@ class Report:
     events: int = 0
     leaves: int = 0
     checkpoints: int = 0
+    tree_heads: int = 0
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # The key(s) the checkpoints were checked with, and why they were trusted.
     trusted: str = ""
+    # Which founders cosigned which checkpoints (``witness.Cosigned.as_dict``).
+    cosignatures: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -94,6 +105,8 @@ class Report:
             "events": self.events,
             "ledger_leaves": self.leaves,
             "checkpoints": self.checkpoints,
+            "tree_heads": self.tree_heads,
+            "cosignatures": self.cosignatures,
             "findings": [f.as_dict() for f in self.findings],
             "notes": self.notes,
             "trusted_keys": self.trusted,
@@ -119,6 +132,7 @@ class _Tree:
     roots: dict[int, bytes] = field(default_factory=dict)
     positions: list[int] = field(default_factory=list)  # position of each leaf at a size
     last_position: dict[int, int] = field(default_factory=dict)
+    end: int = 0  # the position of the last leaf
 
     def __post_init__(self) -> None:
         if 0 in self.sizes:  # a checkpoint of the empty log
@@ -126,6 +140,7 @@ class _Tree:
 
     def add(self, leaf: bytes, position: int) -> None:
         self.acc.append(leaf)
+        self.end = position
         if self.acc.size in self.sizes:
             self.roots[self.acc.size] = self.acc.root()
             self.last_position[self.acc.size] = position
@@ -149,10 +164,11 @@ def verify(store: Store, public_key: bytes | None = None, key_source: str = "") 
     store pins, else the store's keys were replaced."""
     tables = AuditTables(store)
     checkpoints = list_checkpoints(store)
-    report = Report(checkpoints=len(checkpoints))
+    tree_heads = list_heads(store)
+    report = Report(checkpoints=len(checkpoints), tree_heads=len(tree_heads))
     ring = keyring(store)
     report.findings.extend(_keys(ring, public_key, key_source, report))
-    sizes = {c.tree_size for c in checkpoints}
+    sizes = {c.tree_size for c in checkpoints} | {h.tree_size for h in tree_heads}
     recomputed, stored = _Tree(sizes), _Tree(sizes)
     mismatches: list[_Mismatch] = []
     last_version: dict[str, int] = {}
@@ -199,13 +215,103 @@ def verify(store: Store, public_key: bytes | None = None, key_source: str = "") 
     report.findings.extend(_leafless(leafless, checkpoints, recomputed, ring))
     report.findings.extend(_pairs(mismatches, checkpoints, recomputed, stored))
     report.findings.extend(_against_checkpoints(checkpoints, recomputed, report, ring, gaps))
+    report.findings.extend(_against_tree_heads(store.origin, tree_heads, recomputed, report, ring))
     covered = max((c.tree_size for c in checkpoints), default=0)
     if report.events > covered:
+        headed = tree_heads[-1].tree_size if tree_heads else 0
         report.notes.append(
             f"{report.events - covered} of {report.events} events are not yet covered "
             "by a checkpoint (create one: registre audit checkpoint)"
+            + (
+                "; every one is covered by the signed tree head of its commit"
+                if headed >= report.events and tree_heads[-1].note is not None
+                else ""
+            )
         )
+    from registre.adapters.ledger import witness
+
+    cosigned, problems = witness.check_cosignatures(store, checkpoints, tree_heads)
+    report.cosignatures = [c.as_dict() for c in cosigned]
+    report.findings.extend(Finding("cosignature", (), p) for p in problems)
     return report
+
+
+def _head_signed(origin: str, head: TreeHead, ring: Keyring) -> Finding | None:
+    """Why a tree head's signature does not hold, if it does not."""
+    name = f"the tree head of size {head.tree_size} ({head.created_at})"
+    if head.note is None:
+        return None
+    known = ring.operator.get(head.key_id)
+    if known is None:
+        return Finding(
+            "unknown-key",
+            (),
+            f"{name} names key {head.key_id or '(none)'}, which this store does not know",
+        )
+    try:
+        note = notes.parse(head.note)
+        said = (note.origin, note.size, note.root, note.extension("time"))
+        holds = said == (origin, head.tree_size, head.root_hash, head.created_at)
+        holds = holds and note.signed_by(origin, known.public_key)
+    except (notes.MalformedNote, ValueError):
+        holds = False
+    if not holds:
+        return Finding("tree-head", (), f"{name} was altered: its signature does not match")
+    return None
+
+
+def _against_tree_heads(
+    origin: str, tree_heads: list[TreeHead], recomputed: _Tree, report: Report, ring: Keyring
+) -> Iterator[Finding]:
+    for head in tree_heads:
+        problem = _head_signed(origin, head, ring)
+        if problem is not None:
+            yield problem
+    unsigned = [h for h in tree_heads if h.note is None]
+    if unsigned and ring.operator:
+        signed = max((h.tree_size for h in tree_heads if h.note is not None), default=0)
+        report.notes.append(
+            f"{len(unsigned)} tree heads are not signed (recorded where the deployment's key "
+            f"was not at hand, the first on {unsigned[0].created_at}): they attest nothing; "
+            f"the last signed tree head covers {signed} events"
+        )
+    already = {f.kind for f in report.findings}
+    matched: TreeHead | None = None
+    size = recomputed.acc.size
+    for head in tree_heads:
+        if size < head.tree_size:
+            if not already & {"truncated", "missing", "diverges"}:
+                yield Finding(
+                    "truncated",
+                    (),
+                    f"the log was truncated: it holds {size} events, and the signed tree head "
+                    f"of {head.created_at} covers {tree_heads[-1].tree_size}; "
+                    f"{tree_heads[-1].tree_size - size} events are gone",
+                )
+            break
+        if recomputed.roots.get(head.tree_size) == head.root_hash:
+            matched = head
+            continue
+        if not already & {"diverges", "altered", "ledger", "swapped", "missing", "inserted"}:
+            start = recomputed.last_position[matched.tree_size] + 1 if matched else 1
+            end = recomputed.last_position[head.tree_size]
+            yield Finding(
+                "diverges",
+                (start, end),
+                f"the history diverges from the tree head of size {head.tree_size} "
+                f"({head.label}, {head.created_at}) on: the change lies between #{start} "
+                f"and #{end}",
+            )
+        break
+    last = tree_heads[-1].tree_size if tree_heads else None
+    if last is not None and size > last and "inserted" not in already:
+        start = recomputed.last_position.get(last, 0) + 1
+        yield Finding(
+            "inserted",
+            (start, recomputed.end),
+            f"events #{start} to #{recomputed.end} ({size - last}) come after the last tree "
+            f"head (size {last}): no commit wrote them, they were added outside the recorder",
+        )
 
 
 def _keys(

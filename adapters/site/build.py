@@ -79,6 +79,9 @@ class Site:
     # signature, public_key); None while this installation publishes none.
     checkpoint: dict[str, Any] | None = None
     sessions: dict[str, str] = field(default_factory=dict)  # key -> title
+    # The latest plan publication and the founders' cosignatures of it
+    # (``ledger.witness.publication_status``); None while no plan is published.
+    publication: dict[str, Any] | None = None
 
 
 def gather(views: Projector, programme: str) -> Site:
@@ -134,14 +137,18 @@ def build_site(
     out: Path,
     checkpoint: dict[str, Any] | None = None,
     log: PublishedLog | None = None,
+    publication: dict[str, Any] | None = None,
 ) -> list[Path]:
     """Writes the site into ``out`` (created if needed); returns the files written.
 
     ``checkpoint`` is the latest signed checkpoint of the ledger, shown on the
     verification page and written beside the open data for offline checks;
-    ``log`` gives each proposal's page the proofs of the events of its trace."""
+    ``log`` gives each proposal's page the proofs of the events of its trace;
+    ``publication`` says whether the founders' witnesses cosigned the plan's
+    latest publication (final) or whose cosignature is awaited."""
     site = gather(views, programme)
     site.checkpoint = checkpoint
+    site.publication = publication
     out.mkdir(parents=True, exist_ok=True)
     env = environment()
     common = {"site": site, "plan": site.plan, "founders": site.plan.founders}

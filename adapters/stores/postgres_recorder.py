@@ -11,6 +11,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
+from registre.adapters.ledger import heads
 from registre.adapters.ledger.leaves import LEDGER_TABLE
 from registre.adapters.stores import personal_data
 from registre.adapters.stores.dialect import Dialect
@@ -21,6 +22,7 @@ from registre.adapters.stores.recorders import (
     personal_changes,
     relied_versions,
     write_leaves,
+    write_tree_head,
 )
 
 
@@ -36,8 +38,14 @@ class LedgeredPostgresRecorder(PostgresApplicationRecorder):
                 "CREATE TABLE IF NOT EXISTS {}.{} "
                 "(position BIGINT PRIMARY KEY, leaf_hash BYTEA NOT NULL)"
             ).format(Identifier(schema), Identifier(LEDGER_TABLE)),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {}.{} (tree_size BIGINT PRIMARY KEY, "
+                "root_hash BYTEA NOT NULL, compact_range BYTEA NOT NULL, created_at TEXT NOT NULL, "
+                "label TEXT NOT NULL, key_id TEXT NOT NULL, note TEXT)"
+            ).format(Identifier(schema), Identifier(heads.TREE_HEADS_TABLE)),
             *self.dialect.append_only(self.events_table_name),
             *self.dialect.append_only(LEDGER_TABLE),
+            *self.dialect.append_only(heads.TREE_HEADS_TABLE),
             # LOCK TABLE ... IN EXCLUSIVE MODE needs UPDATE, DELETE or TRUNCATE
             # privilege (PostgreSQL 15 and earlier), which the application role
             # must not have. This function, owned by the tables' owner, takes
@@ -72,7 +80,9 @@ class LedgeredPostgresRecorder(PostgresApplicationRecorder):
             cursor.execute(self.notify_statement)
             cursor.execute(self.insert_events_statement, (rows,))
             positions = [row["notification_id"] for row in cursor.fetchall()]
-            write_leaves(cursor, self.dialect, leaves(stored_events, positions))
+            new_leaves = leaves(stored_events, positions)
+            write_leaves(cursor, self.dialect, new_leaves)
             personal_data.write(cursor, self.dialect, personal_changes(kwargs))
             check_unchanged(cursor, self.dialect, self.events_table_name, relied_versions(kwargs))
+            write_tree_head(cursor, self.dialect, new_leaves, kwargs)
         return positions

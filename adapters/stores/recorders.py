@@ -29,6 +29,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from registre.adapters.ledger import heads
 from registre.adapters.ledger.leaves import LEDGER_TABLE, event_leaf_hash
 from registre.adapters.stores import personal_data
 from registre.adapters.stores.dialect import Dialect
@@ -96,6 +97,15 @@ def write_leaves(cursor: Any, dialect: Dialect, rows: Sequence[tuple[int, bytes]
     )
 
 
+def write_tree_head(
+    cursor: Any, dialect: Dialect, rows: Sequence[tuple[int, bytes]], kwargs: dict[str, Any]
+) -> None:
+    """The commit's tree head, last: everything that could refuse the
+    transaction has run, and the writers' lock is held."""
+    signing: heads.Signing | None = kwargs.get(heads.TREE_HEAD)
+    heads.append(cursor, dialect, rows, signing)
+
+
 def personal_changes(kwargs: dict[str, Any]) -> Sequence[Change]:
     changes: Sequence[Change] = kwargs.get(PERSONAL) or ()
     return changes
@@ -114,8 +124,10 @@ class LedgeredSQLiteRecorder(SQLiteApplicationRecorder):
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {LEDGER_TABLE} ("
             "position INTEGER PRIMARY KEY, leaf_hash BLOB NOT NULL)",
+            heads.create_statement(self.dialect),
             *self.dialect.append_only(self.events_table_name),
             *self.dialect.append_only(LEDGER_TABLE),
+            *self.dialect.append_only(heads.TREE_HEADS_TABLE),
         ]
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
@@ -135,7 +147,9 @@ class LedgeredSQLiteRecorder(SQLiteApplicationRecorder):
                     ),
                 )
                 positions.append(cursor.lastrowid)
-            write_leaves(cursor, self.dialect, leaves(stored_events, positions))
+            rows = leaves(stored_events, positions)
+            write_leaves(cursor, self.dialect, rows)
             personal_data.write(cursor, self.dialect, personal_changes(kwargs))
             check_unchanged(cursor, self.dialect, self.events_table_name, relied_versions(kwargs))
+            write_tree_head(cursor, self.dialect, rows, kwargs)
         return positions

@@ -18,6 +18,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from registre.adapters.ledger import heads
 from registre.adapters.ledger.leaves import LEDGER_TABLE
 from registre.adapters.stores import personal_data
 from registre.adapters.stores.config import StoreConfig, StoreUnavailable
@@ -35,11 +36,14 @@ VERSION_TABLE = "registre_schema"
 #    table of earlier stores sealed and dropped.
 # 3: the deployment's identity and the keys that may sign for it (``registre_
 #    deployment``, ``registre_keys``), checkpoints as signed notes.
-VERSION = 3
+# 4: a tree head per commit, with the log's compact range (``ledger.heads``),
+#    and the founders' cosignatures of checkpoints (``ledger.witness``).
+VERSION = 4
 DEPLOYMENT_TABLE = "registre_deployment"
 KEYS_TABLE = "registre_keys"
+COSIGNATURES_TABLE = "registre_cosignatures"
 # Tables the application only reads and adds to.
-APPEND_ONLY = (CHECKPOINTS_TABLE, KEYS_TABLE)
+APPEND_ONLY = (CHECKPOINTS_TABLE, KEYS_TABLE, heads.TREE_HEADS_TABLE, COSIGNATURES_TABLE)
 
 
 def prepare(config: StoreConfig) -> None:
@@ -184,6 +188,14 @@ def _create_trust_tables(cursor: Any, d: Any) -> None:
         f"id {d.serial_key}, role TEXT NOT NULL, name TEXT NOT NULL, key_id TEXT NOT NULL, "
         f"public_key {d.blob} NOT NULL, added_at TEXT NOT NULL, endorsed_by TEXT NOT NULL, "
         f"endorsement {d.blob} NOT NULL)"
+    )
+    # (The tree heads are created with the ledger, by the recorder.)
+    # A founder's witness cosignature of a signed tree head (C2SP tlog-cosignature).
+    cursor.execute(
+        f"CREATE TABLE IF NOT EXISTS {d.table(COSIGNATURES_TABLE)} ("
+        f"id {d.serial_key}, programme TEXT NOT NULL, founder TEXT NOT NULL, "
+        "key_id TEXT NOT NULL, tree_size BIGINT NOT NULL, checkpoint TEXT NOT NULL, "
+        "cosignature TEXT NOT NULL, created_at TEXT NOT NULL)"
     )
     if "note" not in d.columns(cursor, CHECKPOINTS_TABLE):
         cursor.execute(f"ALTER TABLE {d.table(CHECKPOINTS_TABLE)} ADD COLUMN note TEXT")

@@ -73,6 +73,9 @@ class Store:
         # (``schema.guard_owner``): its statements find functions and types in
         # the system catalog only, never in the store's schema.
         self.pinned_search_path = False
+        # The deployment's signing key and its id, loaded on the first commit
+        # (``ledger.heads.signing``), and why there is none when there is none.
+        self.head_key: tuple[Any, str, str] | None = None
 
     def bind_deployment(self, name: str) -> None:
         self.deployment = name
