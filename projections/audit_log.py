@@ -11,7 +11,7 @@ import json
 from typing import Any, ClassVar
 
 from registre.domain import Audit
-from registre.projections.runner import SUBJECTS, Db, Projection
+from registre.projections.runner import Db, Projection
 
 
 def describe(event: Any) -> tuple[str, str]:
@@ -23,7 +23,6 @@ def describe(event: Any) -> tuple[str, str]:
 class AuditLog(Projection):
     name = "audit"
     tables: ClassVar[dict[str, str]] = {
-        "subjects": SUBJECTS,
         "events": "position BIGINT PRIMARY KEY, programme TEXT NOT NULL, "
         "subject_kind TEXT NOT NULL, subject TEXT NOT NULL, version INTEGER NOT NULL, "
         "kind TEXT NOT NULL, actor TEXT NOT NULL, on_behalf_of TEXT, "
@@ -32,7 +31,9 @@ class AuditLog(Projection):
     }
     # 2: what each record says (its detail), so history can say what it did.
     # 3: indexed by subject, so a record's neighbours are found without a scan.
-    version = 3
+    # 4: subjects read from the table the projections share.
+    version = 4
+    uses_subjects = True
     indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {
         "events": ("programme, position", "programme, subject_kind, subject, version")
     }
@@ -42,7 +43,7 @@ class AuditLog(Projection):
         if audit is None:
             return
         subject = self.subject(db, event)
-        assert subject is not None  # this projection records every creation
+        assert subject is not None  # the shared subjects record every creation
         kind = describe(event)[1]
         # A creation's programme and key name the subject; a later record's
         # "key" is what it says (an axis's key).

@@ -27,9 +27,8 @@ from registre.domain.reading import (
     fed_by,
     organisation_types,
 )
-from registre.projections.audit_log import describe
 from registre.projections.dispatch import call
-from registre.projections.runner import SUBJECTS, Db, Projection
+from registre.projections.runner import Db, Projection
 
 # Aggregates whose creation can be annulled as a whole, each in its own table.
 _VOIDABLE = {
@@ -43,7 +42,6 @@ _VOIDABLE = {
 class Participation(Projection):
     name = "participation"
     tables: ClassVar[dict[str, str]] = {
-        "subjects": SUBJECTS,
         "participants": "programme TEXT NOT NULL, key TEXT NOT NULL, org_type TEXT NOT NULL, "
         "erased INTEGER NOT NULL, void INTEGER NOT NULL, PRIMARY KEY (programme, key)",
         "sessions": "programme TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL, "
@@ -63,10 +61,11 @@ class Participation(Projection):
         "other TEXT NOT NULL, PRIMARY KEY (programme, proposal, link, other)",
     }
 
+    # 2: subjects read from the table the projections share.
+    version = 2
+    uses_subjects = True
+
     def apply(self, db: Db, position: int, event: Any) -> None:
-        owner, _ = describe(event)
-        if owner in _VOIDABLE and event.originator_version == 1:
-            self.subject(db, event)  # remembered so a later annulment can find it
         call(vars(Participation)["_on"], self, event, db, position)
 
     @singledispatchmethod
@@ -151,7 +150,7 @@ class Participation(Projection):
     @_on.register
     def _annulled(self, e: RegistreAggregate.RecordAnnulled, db: Db, pos: int) -> None:
         subject = self.subject(db, e)
-        if subject is None:
+        if subject is None or subject.kind not in _VOIDABLE:
             return
         p, owner, key, target = subject.programme, subject.kind, subject.key, e.target_version
         if target == 1:

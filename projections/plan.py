@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from registre.domain import Action, Programme, Proposal, RegistreAggregate
 from registre.domain.reading import DecisionFact, ValidationFact, read_proposal
 from registre.projections.dispatch import call, handles
-from registre.projections.runner import SUBJECTS, Db, Projection, Subject
+from registre.projections.runner import Db, Projection, Subject
 
 
 def _temporal(columns: str, key: str) -> str:
@@ -84,8 +84,10 @@ class Plan(Projection):
     # 2: every row holds from a position to a position (the plan at any position).
     # 3: indexed by programme and valid_from.
     # 4: proposals keep the position they were synthesised at (the order of listings).
-    version = 4
-    tables: ClassVar[dict[str, str]] = {"subjects": SUBJECTS} | {
+    # 5: subjects read from the table the projections share.
+    version = 5
+    uses_subjects = True
+    tables: ClassVar[dict[str, str]] = {
         table: _temporal(columns, key) for table, (columns, key) in _HISTORY.items()
     }
     # The plan at P reads only the rows written up to P, whatever came after;

@@ -29,7 +29,7 @@ from registre.domain import (
 )
 from registre.projections.audit_log import describe
 from registre.projections.dispatch import call
-from registre.projections.runner import SUBJECTS, Db, Projection, Subject
+from registre.projections.runner import Db, Projection, Subject
 
 # Aggregates whose events make up a lineage; every other event is ignored.
 TRACKED = ("contribution", "proposal", "round", "ballot", "action", "participant")
@@ -41,7 +41,6 @@ ENVELOPE |= {"programme", "key"}
 class Provenance(Projection):
     name = "provenance"
     tables: ClassVar[dict[str, str]] = {
-        "subjects": SUBJECTS,
         "steps": "position BIGINT PRIMARY KEY, programme TEXT NOT NULL, "
         "subject_kind TEXT NOT NULL, subject TEXT NOT NULL, version INTEGER NOT NULL, "
         "kind TEXT NOT NULL, about TEXT, actor TEXT NOT NULL, on_behalf_of TEXT, "
@@ -61,7 +60,9 @@ class Provenance(Projection):
     }
     # 2: indexes to walk a lineage and find a proposal's ballot steps.
     # 3: annulled registrations, and the programme's rule, to read a proposal's state.
-    version = 3
+    # 4: subjects read from the table the projections share.
+    version = 4
+    uses_subjects = True
     indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {
         "steps": ("programme, subject_kind, subject", "programme, about"),
         "edges": ("programme, to_kind, to_key", "programme, from_kind, from_key"),
@@ -77,7 +78,6 @@ class Provenance(Projection):
             if owner == "programme":
                 # Kept to tell an unknown programme from an unknown proposal, and
                 # to read a proposal's state by the programme's rule.
-                self.subject(db, event)
                 db.execute(
                     "INSERT INTO {programmes} (programme, rule, founders) VALUES (?, ?, ?)",
                     (event.slug, event.rule, json.dumps(event.founders, ensure_ascii=False)),
@@ -86,7 +86,7 @@ class Provenance(Projection):
             if owner not in TRACKED:
                 return
         subject = self.subject(db, event)
-        if subject is None or subject.kind == "programme":
+        if subject is None or subject.kind not in TRACKED:
             return  # an event of something no lineage goes through
         p, owner, key = subject.programme, subject.kind, subject.key
         detail = {k: v for k, v in vars(event).items() if k not in ENVELOPE}

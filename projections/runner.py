@@ -128,11 +128,18 @@ class Db:
         tables: dict[str, str],
         known: dict[str, Any] | None = None,
         batch_inserts: bool = False,
+        subjects: dict[str, Subject] | None = None,
+        shared: dict[str, str] | None = None,
     ) -> None:
         self.cursor = cursor
         self.dialect = dialect
         self.tables = tables
+        # Tables of the projector's that a projection reads beside its own
+        # (``{subjects}``), by their physical names.
+        self.shared = shared or {}
         self.known = {} if known is None else known
+        # The subjects met during the run, shared by every projection of it.
+        self.subjects: dict[str, Subject] = {} if subjects is None else subjects
         self._sql: dict[str, str] = {}  # the same few statements run for every event
         # With batch_inserts, INSERT ... VALUES statements are held back and
         # sent, one executemany per statement, when any other statement comes
@@ -156,7 +163,7 @@ class Db:
         """The statement with its ``{table}`` names resolved (still with ``?``)."""
         known = self._sql.get(statement)
         if known is None:
-            known = self._sql[statement] = statement.format(**self.tables)
+            known = self._sql[statement] = statement.format(**self.shared, **self.tables)
         return known
 
     def sql(self, statement: str) -> str:
@@ -216,28 +223,47 @@ class Projection(ABC):
     def apply(self, db: Db, position: int, event: Any) -> None:
         """Changes the rows for one event (called in store order)."""
 
+    # Whether ``subject`` is used: the projector then keeps the shared
+    # ``subjects`` table current beside this projection and names it ``{subjects}``.
+    uses_subjects: ClassVar[bool] = False
+
     def subject(self, db: Db, event: Any) -> Subject | None:
-        """The subject of an event's aggregate, recorded in ``{subjects}`` from its
-        creation event; None if this projection did not record that creation."""
+        """The subject of an event's aggregate, as the shared ``{subjects}`` table
+        keeps it from its creation event (the ``subjects`` projection, applied to
+        each event before the others); None if that creation was not recorded
+        there (a view that skips events)."""
         originator = event.originator_id.hex
-        if event.originator_version == 1:
-            subject = identify(event)
-            db.execute(
-                "INSERT INTO {subjects} (originator_id, programme, kind, key) VALUES (?, ?, ?, ?)",
-                (originator, subject.programme, subject.kind, subject.key),
-            )
-        elif originator in db.known:
-            found: Subject = db.known[originator]
+        found = db.subjects.get(originator)
+        if found is not None:
             return found
-        else:
-            rows = db.rows(
-                "SELECT programme, kind, key FROM {subjects} WHERE originator_id = ?",
-                (originator,),
-            )
-            if not rows:
-                return None
-            subject = Subject(**rows[0])
-        return db.remember(originator, subject)
+        if event.originator_version == 1:
+            return identify(event)
+        rows = db.rows(
+            "SELECT programme, kind, key FROM {subjects} WHERE originator_id = ?", (originator,)
+        )
+        if not rows:
+            return None
+        subject = db.subjects[originator] = Subject(**rows[0])
+        return subject
+
+
+class Subjects(Projection):
+    """What each aggregate is (programme, kind, key), from its creation event:
+    events name their aggregate by id only. One table that the projections which
+    need it share (``uses_subjects``), kept by the projector beside them."""
+
+    name = "subjects"
+    tables: ClassVar[dict[str, str]] = {"subjects": SUBJECTS}
+
+    def apply(self, db: Db, position: int, event: Any) -> None:
+        if event.originator_version != 1:
+            return
+        originator = event.originator_id.hex
+        subject = db.subjects[originator] = identify(event)
+        db.execute(
+            "INSERT INTO {subjects} (originator_id, programme, kind, key) VALUES (?, ?, ?, ?)",
+            (originator, subject.programme, subject.kind, subject.key),
+        )
 
 
 @dataclass(frozen=True)
@@ -268,6 +294,8 @@ def unstorable(error: BaseException) -> bool:
     return any(c.__name__ in ("DataError", "IntegrityError") for c in type(error).__mro__)
 
 
+# The Dbs of one pass's targets in a transaction (its cursor; whether inserts are batched).
+MakeDbs = Callable[[Any, bool], list[tuple[Projection, int, "Db"]]]
 KeepFn = Callable[[Any], bool]  # whether a scratch view applies a domain event
 
 
@@ -284,6 +312,8 @@ class Projector:
         self.dialect = store.dialect
         self.prefix = store.dialect.table("")
         self.projections = {p.name: p for p in projections}
+        if any(p.uses_subjects for p in projections):
+            self.projections.setdefault(Subjects.name, Subjects())
         # Who hears of an event a projection could not store (and went past).
         self.skipped = skipped
 
@@ -358,7 +388,10 @@ class Projector:
         """
         current: list[tuple[Projection, int]] = []
         stale: list[str] = []
-        for name in names or list(self.projections):
+        names = list(names or self.projections)
+        if Subjects.name not in names and any(self.projections[n].uses_subjects for n in names):
+            names.append(Subjects.name)
+        for name in names:
             projection = self.projections[name]
             with self._transaction() as db:
                 live = next((r for r in self._pointers(db, name) if r["live"]), None)
@@ -382,6 +415,7 @@ class Projector:
         with ``also``, live generations to bring up to date on the way.
         """
         building: list[tuple[Projection, int]] = []
+        names, also = self._with_subjects(names, also)
         for name in names:
             projection = self.projections[name]
             with self._transaction(write=True) as db:
@@ -401,6 +435,24 @@ class Projector:
         self._advance([*building, *also], progress)
         for projection, generation in building:
             self._swap(projection, generation)
+
+    def _with_subjects(
+        self, names: Sequence[str], also: Sequence[tuple[Projection, int]] = ()
+    ) -> tuple[list[str], list[tuple[Projection, int]]]:
+        """The names and ``also``, with the shared subjects if one of them uses it
+        and it is not already among them: rebuilt with them if its live
+        generation is missing or stale, else brought up to date in the same pass."""
+        names, also = list(names), list(also)
+        around = {p.name for p, _ in also} | set(names)
+        users = [self.projections[n] for n in names] + [p for p, _ in also]
+        if Subjects.name in around or not any(p.uses_subjects for p in users):
+            return names, also
+        subjects = self.projections[Subjects.name]
+        with self._transaction() as db:
+            live = next((r for r in self._pointers(db, subjects.name) if r["live"]), None)
+        if live is None or live["version"] != subjects.version:
+            return [*names, subjects.name], also
+        return names, [*also, (subjects, int(live["generation"]))]
 
     def _create(self, db: Db, projection: Projection, generation: int) -> None:
         tables = self._physical(projection, generation)
@@ -444,20 +496,49 @@ class Projector:
         on, a page per transaction, reading and decoding each event once."""
         if not targets:
             return
-        # Pointers are locked in one order (by name), so two runners never deadlock.
-        targets = sorted(targets, key=lambda t: t[0].name)
+        # Pointers are locked in one order, so two runners never deadlock; the
+        # shared subjects come first, so each event's subject is known to the
+        # projections after it.
+        targets = sorted(targets, key=lambda t: (t[0].name != Subjects.name, t[0].name))
         tables = {p.name: self._physical(p, g) for p, g in targets}
+        shared = next((tables[p.name] for p, _ in targets if p.name == Subjects.name), {})
+        reads = {p.name: shared if p.uses_subjects else {} for p, _ in targets}
         known: dict[str, dict[str, Any]] = {p.name: {} for p, _ in targets}
+        subjects: dict[str, Subject] = {}
         head = self.head()
+
+        def dbs(cursor: Any, batch: bool) -> list[tuple[Projection, int, Db]]:
+            return [
+                (
+                    p,
+                    g,
+                    Db(
+                        cursor,
+                        self.dialect,
+                        tables[p.name],
+                        known[p.name],
+                        batch,
+                        subjects,
+                        reads[p.name],
+                    ),
+                )
+                for p, g in targets
+            ]
+
         while True:
+            if len(subjects) >= KNOWN_CACHED:
+                # Bounded, so a replay's memory does not grow with the log; the
+                # subjects met again come back with one lookup each.
+                subjects.clear()
             try:
-                reached = self._advance_page(targets, tables, known)
+                reached = self._advance_page(dbs)
             except Exception as error:
                 if not unstorable(error):
                     raise
                 # An event of the page does not fit some projection's tables: the
                 # page again, event by event, going past (and telling of) those.
-                reached = self._advance_carefully(targets, tables, known)
+                subjects.clear()
+                reached = self._advance_carefully(dbs)
             if reached is None:
                 return
             if progress:
@@ -492,20 +573,13 @@ class Projector:
                 (max(reached, position), projection.name, generation),
             )
 
-    def _advance_carefully(
-        self,
-        targets: Sequence[tuple[Projection, int]],
-        tables: dict[str, dict[str, str]],
-        known: dict[str, dict[str, Any]],
-    ) -> int | None:
+    def _advance_carefully(self, make: MakeDbs) -> int | None:
         """One page, each event applied to each projection under a savepoint: an
         event a projection cannot store is undone for that projection alone, told
         to ``skipped``, and gone past. Returns the position reached (None: none)."""
         to_domain_event = self.store.to_domain_event
         with self.store.transaction(commit=True, write=True) as cursor:
-            dbs = [
-                (p, g, Db(cursor, self.dialect, tables[p.name], known[p.name])) for p, g in targets
-            ]
+            dbs = make(cursor, False)
             positions = self._lock_positions(dbs)
             page = self.store.notifications(min(positions), PAGE_SIZE)
             if not page:
@@ -525,6 +599,7 @@ class Projector:
                         db.execute("ROLLBACK TO SAVEPOINT registre_event")
                         # What it remembered from the event may not have been stored.
                         db.known.clear()
+                        db.subjects.clear()
                         if self.skipped is not None:
                             first = str(error).strip().splitlines()[0] if str(error) else ""
                             said = f"{type(error).__name__}: {first}"[:200]
@@ -534,20 +609,12 @@ class Projector:
             self._set_positions(dbs, positions, reached)
         return reached
 
-    def _advance_page(
-        self,
-        targets: Sequence[tuple[Projection, int]],
-        tables: dict[str, dict[str, str]],
-        known: dict[str, dict[str, Any]],
-    ) -> int | None:
+    def _advance_page(self, make: MakeDbs) -> int | None:
         """One page applied to every target in one transaction; the position
         reached, or None when there was nothing left."""
         to_domain_event = self.store.to_domain_event
         with self.store.transaction(commit=True, write=True) as cursor:
-            dbs = [
-                (p, g, Db(cursor, self.dialect, tables[p.name], known[p.name], True))
-                for p, g in targets
-            ]
+            dbs = make(cursor, True)
             positions = self._lock_positions(dbs)
             page = self.store.notifications(min(positions), PAGE_SIZE)
             if not page:
@@ -566,8 +633,7 @@ class Projector:
 
     def _apply(
         self,
-        projection: Projection,
-        db: Db,
+        applied: Sequence[tuple[Projection, Db]],
         page: Sequence[Notification],
         keep: KeepFn | None = None,
     ) -> None:
@@ -575,7 +641,8 @@ class Projector:
         for notification in page:
             event = to_domain_event(notification)
             if keep is None or keep(event):
-                projection.apply(db, notification.id, event)
+                for projection, db in applied:
+                    projection.apply(db, notification.id, event)
 
     # -- views of the past ------------------------------------------------------------
 
@@ -598,12 +665,19 @@ class Projector:
         with self.store.scratch() as (cursor, dialect):
             db = Db(cursor, dialect, tables)
             projection.create(db, tables, f"ix_{projection.name}_")
+            applied = [(projection, db)]
+            if projection.uses_subjects:
+                shared = Subjects()
+                db.shared = {"subjects": "shared_subjects"}
+                subjects = Db(cursor, dialect, db.shared, None, False, db.subjects)
+                shared.create(subjects, subjects.tables, "ix_shared_")
+                applied.insert(0, (shared, subjects))
             position = 0
             while stop is None or position < stop:
                 page = self.store.notifications(position, PAGE_SIZE, stop)
                 if not page:
                     break
-                self._apply(projection, db, page, keep)
+                self._apply(applied, page, keep)
                 position = page[-1].id
             yield db
 
