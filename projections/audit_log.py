@@ -20,6 +20,18 @@ def describe(event: Any) -> tuple[str, str]:
     return owner.lower(), kind
 
 
+_stamped: list[Any] = [None, ("", "")]
+
+
+def stamps(audit: Audit) -> tuple[str, str]:
+    """(occurred_at, recorded_at) of an event's audit, in ISO 8601: written by
+    both the audit log and provenance, so the last one is kept."""
+    if _stamped[0] is not audit:
+        _stamped[:] = [audit, (audit.occurred_at.isoformat(), audit.recorded_at.isoformat())]
+    found: tuple[str, str] = _stamped[1]
+    return found
+
+
 class AuditLog(Projection):
     name = "audit"
     tables: ClassVar[dict[str, str]] = {
@@ -36,6 +48,10 @@ class AuditLog(Projection):
     uses_subjects = True
     indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {
         "events": ("programme, position", "programme, subject_kind, subject, version")
+    }
+    # A record's position, found by its subject and version while applying.
+    applying: ClassVar[dict[str, tuple[str, ...]]] = {
+        "events": ("programme, subject_kind, subject, version",)
     }
 
     def apply(self, db: Db, position: int, event: Any) -> None:
@@ -58,25 +74,26 @@ class AuditLog(Projection):
             detail["revises_position"] = _position_of(db, p, owner, key, event.revises)
         elif owner == "contribution" and kind in ("Submitted", "Amended"):
             detail["text_version"] = _text_version(db, p, key, kind)
-        db.execute(
-            "INSERT INTO {events} (position, programme, subject_kind, subject, version, kind, "
-            "actor, on_behalf_of, occurred_at, recorded_at, source, command_id, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                position,
-                subject.programme,
-                subject.kind,
-                subject.key,
-                event.originator_version,
-                kind,
-                audit.actor,
-                audit.on_behalf_of,
-                audit.occurred_at.isoformat(),
-                audit.recorded_at.isoformat(),
-                audit.source,
-                audit.command_id,
-                json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
-            ),
+        version = event.originator_version
+        occurred, recorded = stamps(audit)
+        db.add(
+            "events",
+            {
+                "position": position,
+                "programme": p,
+                "subject_kind": owner,
+                "subject": key,
+                "version": version,
+                "kind": kind,
+                "actor": audit.actor,
+                "on_behalf_of": audit.on_behalf_of,
+                "occurred_at": occurred,
+                "recorded_at": recorded,
+                "source": audit.source,
+                "command_id": audit.command_id,
+                "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+            },
+            (p, owner, key, version),
         )
 
 
@@ -104,7 +121,10 @@ def _text_version(db: Db, p: str, key: str, kind: str) -> int:
 
 
 def _position_of(db: Db, p: str, kind: str, key: str, version: int) -> int | None:
-    found = db.rows(
+    held = db.held("events", (p, kind, key, version))
+    if held is not None:
+        return int(held["position"])
+    found = db.stored(
         "SELECT position FROM {events} WHERE programme = ? AND subject_kind = ? AND subject = ? "
         "AND version = ?",
         (p, kind, key, version),
