@@ -47,7 +47,12 @@ class AuditLog(Projection):
     version = 4
     uses_subjects = True
     indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {
-        "events": ("programme, position", "programme, subject_kind, subject, version")
+        "events": (
+            "programme, position",
+            "programme, subject_kind, subject, version",
+            # the last position recorded by a moment (the plan as of a date)
+            "recorded_at, position",
+        )
     }
     # A record's position, found by its subject and version while applying.
     applying: ClassVar[dict[str, tuple[str, ...]]] = {

@@ -482,14 +482,25 @@ class Projector:
         names = list(names or self.projections)
         if Subjects.name not in names and any(self.projections[n].uses_subjects for n in names):
             names.append(Subjects.name)
+        # One read says whether there is anything to do (a query asks this each time).
+        with self._transaction() as db:
+            pointers = db.rows(
+                f"SELECT name, generation, version, position FROM {self.prefix}{POINTERS} "
+                "WHERE live = 1"
+            )
+        live = {r["name"]: r for r in pointers}
+        head = self.head()
+        behind = False
         for name in names:
             projection = self.projections[name]
-            with self._transaction() as db:
-                live = next((r for r in self._pointers(db, name) if r["live"]), None)
-            if live is None or live["version"] != projection.version:
+            found = live.get(name)
+            if found is None or found["version"] != projection.version:
                 stale.append(name)
             else:
-                current.append((projection, live["generation"]))
+                current.append((projection, found["generation"]))
+                behind = behind or found["position"] < head
+        if not stale and not behind:
+            return
         self.replay(*stale, progress=progress, also=current)
 
     def replay(
