@@ -183,34 +183,36 @@ def plan_show(programme: str, at: int | None, as_of: str | None, by_occurrence: 
     if app.json:
         emit_json(_as_json(plan) | ({"as_of": stands} if stands else {}))
         return
+    click.echo("\n".join(_plan_lines(plan, stands)))
+
+
+def _plan_lines(plan: ActionPlan, stands: dict[str, Any]) -> Iterator[str]:
+    """The plan as text, line by line (written at once: a national plan has
+    tens of thousands of lines)."""
     if stands:
-        click.echo(_describe(stands))
+        yield _describe(stands)
     adopted = plural(len(plan.priorities), "adopted priority", "adopted priorities", "en")
-    click.echo(f"{plan.title} — action plan ({adopted})")
-    click.echo(f"decision rule: {plan.rule} of {', '.join(plan.founders.values())}")
+    yield f"{plan.title} — action plan ({adopted})"
+    yield f"decision rule: {plan.rule} of {', '.join(plan.founders.values())}"
     for axis, priorities in plan.by_axis().items():
-        click.echo("")
-        click.echo(f"{plan.axes.get(axis, axis) if axis else '(no axis)'}")
+        yield ""
+        yield f"{plan.axes.get(axis, axis) if axis else '(no axis)'}"
         for p in priorities:
-            click.echo(f"  {p.key}  {p.title}")
+            yield f"  {p.key}  {p.title}"
             if p.adopted_on:
-                click.echo(
-                    f"      adopted on {p.adopted_on[:10]}, when the {plan.rule} rule was met"
-                )
+                yield f"      adopted on {p.adopted_on[:10]}, when the {plan.rule} rule was met"
             if p.validated_by:
-                click.echo(f"      validated by {p.validated_by} (minutes {p.minutes})")
+                yield f"      validated by {p.validated_by} (minutes {p.minutes})"
             else:  # at a position inside the command that annulled its validation
-                click.echo("      its validation was just annulled")
+                yield "      its validation was just annulled"
             for founder, d in p.decisions.items():
                 name = plan.founders.get(founder, founder)
-                click.echo(f"      {name}: {d['decision']} — {d['rationale']}")
+                yield f"      {name}: {d['decision']} — {d['rationale']}"
             for a in p.actions:
                 due = f", due {a.due}" if a.due else ""
-                click.echo(
-                    f"      action {a.key}: {a.title} — {a.lead}, {a.status} {a.progress}%{due}"
-                )
+                yield f"      action {a.key}: {a.title} — {a.lead}, {a.status} {a.progress}%{due}"
     if not plan.priorities:
-        click.echo("no priority has been adopted yet")
+        yield "no priority has been adopted yet"
 
 
 def _plan_at(views: Projector, programme: str, position: int) -> ActionPlan | None:

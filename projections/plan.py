@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import singledispatchmethod
 from typing import Any, ClassVar
 
-from registre.domain import Action, Programme, Proposal, RegistreAggregate
+from registre.domain import Action, DecisionRule, Programme, Proposal, RegistreAggregate
 from registre.domain.reading import DecisionFact, ValidationFact, read_proposal
 from registre.projections.dispatch import call, handles
 from registre.projections.runner import Db, Projection, Subject
@@ -403,11 +403,15 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
     )
     validations, decisions = recorded_facts(db, programme, held, when)
     priorities: dict[str, PlanPriority] = {}
+    rule, founders = DecisionRule(plan.rule), list(plan.founders)
     for p in proposals:
+        validated = validations.get(p["key"])
+        if validated is None:
+            continue  # a draft: never validated, so not adopted (read_proposal)
         reading = read_proposal(
-            rule=plan.rule,
-            founders=list(plan.founders),
-            validations=validations.get(p["key"], []),
+            rule=rule,
+            founders=founders,
+            validations=validated,
             decisions=decisions.get(p["key"], []),
         )
         if not reading.adopted or reading.adopted_by is None or reading.adopted_on is None:
