@@ -517,8 +517,8 @@ class Projector:
         with ``also``, live generations to bring up to date on the way.
         """
         building: list[tuple[Projection, int]] = []
-        names, also = self._with_subjects(names, also)
-        for name in names:
+        rebuilt, also = self._with_subjects(names, also)
+        for name in rebuilt:
             projection = self.projections[name]
             with self._transaction(write=True) as db:
                 rows = self._pointers(db, name)
