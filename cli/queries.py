@@ -183,31 +183,37 @@ def plan_show(programme: str, at: int | None, as_of: str | None, by_occurrence: 
     if app.json:
         emit_json(_as_json(plan) | ({"as_of": stands} if stands else {}))
         return
+    click.echo("\n".join(_plan_lines(plan, stands)))
+
+
+def _plan_lines(plan: ActionPlan, stands: dict[str, Any]) -> Iterator[str]:
+    """The plan as text, line by line (written at once: a national plan has
+    tens of thousands of lines)."""
     if stands:
-        click.echo(_describe(stands))
+        yield _describe(stands)
     adopted = plural(len(plan.priorities), "adopted priority", "adopted priorities", "en")
-    click.echo(f"{plan.title} — action plan ({adopted})")
-    click.echo(f"decision rule: {plan.rule} of {', '.join(plan.founders.values())}")
+    yield f"{plan.title} — action plan ({adopted})"
+    yield f"decision rule: {plan.rule} of {', '.join(plan.founders.values())}"
     structure = plan.structure
     if plan.part_of is not None:
-        click.echo(f"part of programme {plan.part_of[0]} ({plan.part_of[1]})")
+        yield f"part of programme {plan.part_of[0]} ({plan.part_of[1]})"
     if plan.sub_programmes:
         within = ", ".join(f"{slug} ({title})" for slug, title in plan.sub_programmes)
-        click.echo(f"programmes within it: {within}")
+        yield f"programmes within it: {within}"
     if structure.nested:
-        click.echo(f"structure: {structure.levels_phrase()}")
-        _print_tree(plan)
+        yield f"structure: {structure.levels_phrase()}"
+        yield from _tree_lines(plan)
     else:
         for axis, priorities in plan.by_axis().items():
-            click.echo("")
-            click.echo(f"{plan.axes.get(axis, axis) if axis else '(no axis)'}")
+            yield ""
+            yield f"{plan.axes.get(axis, axis) if axis else '(no axis)'}"
             for p in priorities:
-                _print_priority(plan, p, "  ")
+                yield from _priority_lines(plan, p, "  ")
     if not plan.priorities:
-        click.echo("no priority has been adopted yet")
+        yield "no priority has been adopted yet"
 
 
-def _print_tree(plan: ActionPlan) -> None:
+def _tree_lines(plan: ActionPlan) -> Iterator[str]:
     """The priorities under the parts of a structure that nests: each part that
     holds one, or leads to one, with its level word, indented by its depth."""
     grouped = plan.by_axis()
@@ -215,33 +221,33 @@ def _print_tree(plan: ActionPlan) -> None:
     for part, depth in structure.leading_to(k for k in grouped if k is not None):
         indent = "  " * depth
         if depth == 0:
-            click.echo("")
-        click.echo(f"{indent}{part.level} {part.key}: {part.title}")
+            yield ""
+        yield f"{indent}{part.level} {part.key}: {part.title}"
         for p in grouped.get(part.key, []):
-            _print_priority(plan, p, indent + "  ")
+            yield from _priority_lines(plan, p, indent + "  ")
     elsewhere = [p for a, ps in grouped.items() if a is None or a not in structure for p in ps]
     if elsewhere:
-        click.echo("")
-        click.echo("(no axis)")
+        yield ""
+        yield "(no axis)"
         for p in elsewhere:
-            _print_priority(plan, p, "  ")
+            yield from _priority_lines(plan, p, "  ")
 
 
-def _print_priority(plan: ActionPlan, p: PlanPriority, indent: str) -> None:
+def _priority_lines(plan: ActionPlan, p: PlanPriority, indent: str) -> Iterator[str]:
     more = indent + "    "
-    click.echo(f"{indent}{p.key}  {p.title}")
+    yield f"{indent}{p.key}  {p.title}"
     if p.adopted_on:
-        click.echo(f"{more}adopted on {p.adopted_on[:10]}, when the {plan.rule} rule was met")
+        yield f"{more}adopted on {p.adopted_on[:10]}, when the {plan.rule} rule was met"
     if p.validated_by:
-        click.echo(f"{more}validated by {p.validated_by} (minutes {p.minutes})")
+        yield f"{more}validated by {p.validated_by} (minutes {p.minutes})"
     else:  # at a position inside the command that annulled its validation
-        click.echo(f"{more}its validation was just annulled")
+        yield f"{more}its validation was just annulled"
     for founder, d in p.decisions.items():
         name = plan.founders.get(founder, founder)
-        click.echo(f"{more}{name}: {d['decision']} — {d['rationale']}")
+        yield f"{more}{name}: {d['decision']} — {d['rationale']}"
     for a in p.actions:
         due = f", due {a.due}" if a.due else ""
-        click.echo(f"{more}action {a.key}: {a.title} — {a.lead}, {a.status} {a.progress}%{due}")
+        yield f"{more}action {a.key}: {a.title} — {a.lead}, {a.status} {a.progress}%{due}"
 
 
 def _plan_at(views: Projector, programme: str, position: int) -> ActionPlan | None:

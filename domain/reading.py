@@ -93,7 +93,9 @@ def rule_is_met(
     rule: DecisionRule | str, founders: Collection[str], standing: Mapping[str, DecisionFact]
 ) -> bool:
     """Whether the founders' standing decisions meet the programme's rule."""
-    return DecisionRule(rule).is_met(approvals(standing, founders), len(founders))
+    if not isinstance(rule, DecisionRule):
+        rule = DecisionRule(rule)
+    return rule.is_met(approvals(standing, founders), len(founders))
 
 
 def met_by(
@@ -156,7 +158,8 @@ def read_proposal(
     validations = list(validations)
     validation = standing_validation(validations)
     standing = standing_decisions(validations, decisions)
-    rule = DecisionRule(rule)
+    if not isinstance(rule, DecisionRule):
+        rule = DecisionRule(rule)
     founders = [f for f in founders]
     met = rule_is_met(rule, founders, standing)
     undecided = sum(1 for f in founders if f not in standing)

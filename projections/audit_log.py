@@ -11,7 +11,7 @@ import json
 from typing import Any, ClassVar
 
 from registre.domain import Audit
-from registre.projections.runner import SUBJECTS, Db, Projection
+from registre.projections.runner import Db, Projection
 
 
 def describe(event: Any) -> tuple[str, str]:
@@ -20,10 +20,21 @@ def describe(event: Any) -> tuple[str, str]:
     return owner.lower(), kind
 
 
+_stamped: list[Any] = [None, ("", "")]
+
+
+def stamps(audit: Audit) -> tuple[str, str]:
+    """(occurred_at, recorded_at) of an event's audit, in ISO 8601: written by
+    both the audit log and provenance, so the last one is kept."""
+    if _stamped[0] is not audit:
+        _stamped[:] = [audit, (audit.occurred_at.isoformat(), audit.recorded_at.isoformat())]
+    found: tuple[str, str] = _stamped[1]
+    return found
+
+
 class AuditLog(Projection):
     name = "audit"
     tables: ClassVar[dict[str, str]] = {
-        "subjects": SUBJECTS,
         "events": "position BIGINT PRIMARY KEY, programme TEXT NOT NULL, "
         "subject_kind TEXT NOT NULL, subject TEXT NOT NULL, version INTEGER NOT NULL, "
         "kind TEXT NOT NULL, actor TEXT NOT NULL, on_behalf_of TEXT, "
@@ -32,9 +43,20 @@ class AuditLog(Projection):
     }
     # 2: what each record says (its detail), so history can say what it did.
     # 3: indexed by subject, so a record's neighbours are found without a scan.
-    version = 3
+    # 4: subjects read from the table the projections share.
+    version = 4
+    uses_subjects = True
     indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {
-        "events": ("programme, position", "programme, subject_kind, subject, version")
+        "events": (
+            "programme, position",
+            "programme, subject_kind, subject, version",
+            # the last position recorded by a moment (the plan as of a date)
+            "recorded_at, position",
+        )
+    }
+    # A record's position, found by its subject and version while applying.
+    applying: ClassVar[dict[str, tuple[str, ...]]] = {
+        "events": ("programme, subject_kind, subject, version",)
     }
 
     def apply(self, db: Db, position: int, event: Any) -> None:
@@ -42,7 +64,7 @@ class AuditLog(Projection):
         if audit is None:
             return
         subject = self.subject(db, event)
-        assert subject is not None  # this projection records every creation
+        assert subject is not None  # the shared subjects record every creation
         kind = describe(event)[1]
         # A creation's programme and key name the subject; a later record's
         # "key" is what it says (an axis's key).
@@ -57,25 +79,26 @@ class AuditLog(Projection):
             detail["revises_position"] = _position_of(db, p, owner, key, event.revises)
         elif owner == "contribution" and kind in ("Submitted", "Amended"):
             detail["text_version"] = _text_version(db, p, key, kind)
-        db.execute(
-            "INSERT INTO {events} (position, programme, subject_kind, subject, version, kind, "
-            "actor, on_behalf_of, occurred_at, recorded_at, source, command_id, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                position,
-                subject.programme,
-                subject.kind,
-                subject.key,
-                event.originator_version,
-                kind,
-                audit.actor,
-                audit.on_behalf_of,
-                audit.occurred_at.isoformat(),
-                audit.recorded_at.isoformat(),
-                audit.source,
-                audit.command_id,
-                json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
-            ),
+        version = event.originator_version
+        occurred, recorded = stamps(audit)
+        db.add(
+            "events",
+            {
+                "position": position,
+                "programme": p,
+                "subject_kind": owner,
+                "subject": key,
+                "version": version,
+                "kind": kind,
+                "actor": audit.actor,
+                "on_behalf_of": audit.on_behalf_of,
+                "occurred_at": occurred,
+                "recorded_at": recorded,
+                "source": audit.source,
+                "command_id": audit.command_id,
+                "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str),
+            },
+            (p, owner, key, version),
         )
 
 
@@ -103,7 +126,10 @@ def _text_version(db: Db, p: str, key: str, kind: str) -> int:
 
 
 def _position_of(db: Db, p: str, kind: str, key: str, version: int) -> int | None:
-    found = db.rows(
+    held = db.held("events", (p, kind, key, version))
+    if held is not None:
+        return int(held["position"])
+    found = db.stored(
         "SELECT position FROM {events} WHERE programme = ? AND subject_kind = ? AND subject = ? "
         "AND version = ?",
         (p, kind, key, version),

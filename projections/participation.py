@@ -28,9 +28,8 @@ from registre.domain.reading import (
     organisation_types,
 )
 from registre.domain.structure import Structure
-from registre.projections.audit_log import describe
 from registre.projections.dispatch import call
-from registre.projections.runner import SUBJECTS, Db, Projection
+from registre.projections.runner import Db, Projection
 
 # Aggregates whose creation can be annulled as a whole, each in its own table.
 _VOIDABLE = {
@@ -44,7 +43,6 @@ _VOIDABLE = {
 class Participation(Projection):
     name = "participation"
     tables: ClassVar[dict[str, str]] = {
-        "subjects": SUBJECTS,
         "participants": "programme TEXT NOT NULL, key TEXT NOT NULL, org_type TEXT NOT NULL, "
         "erased INTEGER NOT NULL, void INTEGER NOT NULL, PRIMARY KEY (programme, key)",
         "sessions": "programme TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL, "
@@ -64,10 +62,11 @@ class Participation(Projection):
         "other TEXT NOT NULL, PRIMARY KEY (programme, proposal, link, other)",
     }
 
+    # 2: subjects read from the table the projections share.
+    version = 2
+    uses_subjects = True
+
     def apply(self, db: Db, position: int, event: Any) -> None:
-        owner, _ = describe(event)
-        if owner in _VOIDABLE and event.originator_version == 1:
-            self.subject(db, event)  # remembered so a later annulment can find it
         call(vars(Participation)["_on"], self, event, db, position)
 
     @singledispatchmethod
@@ -76,63 +75,59 @@ class Participation(Projection):
 
     @_on.register
     def _participant_registered(self, e: Participant.Registered, db: Db, pos: int) -> None:
-        db.execute(
-            "INSERT INTO {participants} (programme, key, org_type, erased, void) "
-            "VALUES (?, ?, ?, 0, 0)",
-            (e.programme, e.key, e.organisation_type),
-        )
+        _registered(db, e.programme, e.key, e.organisation_type)
 
     @_on.register
     def _participant_registered_withheld(
         self, e: Participant.RegisteredOrganisationWithheld, db: Db, pos: int
     ) -> None:
-        db.execute(
-            "INSERT INTO {participants} (programme, key, org_type, erased, void) "
-            "VALUES (?, ?, ?, 0, 0)",
-            (e.programme, e.key, e.organisation_type),
-        )
+        _registered(db, e.programme, e.key, e.organisation_type)
 
     @_on.register
     def _participant_erased(self, e: Participant.PersonalDataErased, db: Db, pos: int) -> None:
         p, key = self._subject(db, e)
-        db.execute("UPDATE {participants} SET erased = 1 WHERE programme = ? AND key = ?", (p, key))
+        _change(db, "participants", p, key, "erased")
 
     @_on.register
     def _session_scheduled(self, e: Session.Scheduled, db: Db, pos: int) -> None:
-        db.execute(
-            "INSERT INTO {sessions} (programme, key, kind, held_on, title, axes, position, void) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
-            (e.programme, e.key, e.kind, e.on, e.title, json.dumps(e.axes), pos),
-        )
+        row = {
+            "programme": e.programme,
+            "key": e.key,
+            "kind": e.kind,
+            "held_on": e.on,
+            "title": e.title,
+            "axes": json.dumps(e.axes),
+            "position": pos,
+            "void": 0,
+        }
+        db.add("sessions", row, (e.programme, e.key))
 
     @_on.register
     def _attendance_recorded(self, e: Session.AttendanceRecorded, db: Db, pos: int) -> None:
         p, key = self._subject(db, e)
-        db.executemany(
-            "INSERT INTO {attendance} (programme, session, participant, record, annulled) "
-            "VALUES (?, ?, ?, ?, 0)",
-            [(p, key, participant, e.originator_version) for participant in e.participants],
-        )
+        for participant in e.participants:
+            row = {
+                "programme": p,
+                "session": key,
+                "participant": participant,
+                "record": e.originator_version,
+                "annulled": 0,
+            }
+            db.add("attendance", row, None, (p, key, e.originator_version))
 
     @_on.register
     def _contribution_submitted(self, e: Contribution.Submitted, db: Db, pos: int) -> None:
-        db.execute(
-            "INSERT INTO {contributions} (programme, key, session, axis, void) "
-            "VALUES (?, ?, ?, ?, 0)",
-            (e.programme, e.key, e.session, e.axis),
-        )
-        db.executemany(
-            "INSERT INTO {authors} (programme, contribution, participant) VALUES (?, ?, ?)",
-            [(e.programme, e.key, a) for a in e.authors],
-        )
+        row = {"programme": e.programme, "key": e.key, "session": e.session, "axis": e.axis}
+        db.add("contributions", row | {"void": 0}, (e.programme, e.key))
+        for author in e.authors:
+            db.add(
+                "authors", {"programme": e.programme, "contribution": e.key, "participant": author}
+            )
 
     @_on.register
     def _proposal_synthesised(self, e: Proposal.Synthesised, db: Db, pos: int) -> None:
-        db.execute(
-            "INSERT INTO {proposals} (programme, key, title, position, void) "
-            "VALUES (?, ?, ?, ?, 0)",
-            (e.programme, e.key, e.title, pos),
-        )
+        row = {"programme": e.programme, "key": e.key, "title": e.title, "position": pos}
+        db.add("proposals", row | {"void": 0}, (e.programme, e.key))
         # The version cited does not change who wrote it: one link per contribution.
         links = {("source", s["contribution"]) for s in e.sources}
         links |= {("parent", parent) for parent in e.parents}
@@ -144,24 +139,21 @@ class Participation(Projection):
         self._link(db, p, key, {("parent", s) for s in e.sources})
 
     def _link(self, db: Db, p: str, key: str, links: set[tuple[str, str]]) -> None:
-        db.executemany(
-            "INSERT INTO {lineage} (programme, proposal, link, other) VALUES (?, ?, ?, ?)",
-            [(p, key, link, other) for link, other in sorted(links)],
-        )
+        for link, other in sorted(links):
+            db.add("lineage", {"programme": p, "proposal": key, "link": link, "other": other})
 
     @_on.register
     def _annulled(self, e: RegistreAggregate.RecordAnnulled, db: Db, pos: int) -> None:
         subject = self.subject(db, e)
-        if subject is None:
+        if subject is None or subject.kind not in _VOIDABLE:
             return
         p, owner, key, target = subject.programme, subject.kind, subject.key, e.target_version
         if target == 1:
-            db.execute(
-                f"UPDATE {{{_VOIDABLE[owner]}}} SET void = 1 WHERE programme = ? AND key = ?",
-                (p, key),
-            )
+            _change(db, _VOIDABLE[owner], p, key, "void")
         elif owner == "session":
-            db.execute(
+            for row in db.added("attendance", (p, key, target)):
+                row["annulled"] = 1
+            db.later(
                 "UPDATE {attendance} SET annulled = 1 "
                 "WHERE programme = ? AND session = ? AND record = ?",
                 (p, key, target),
@@ -171,6 +163,20 @@ class Participation(Projection):
         subject = self.subject(db, e)
         assert subject is not None  # sessions and participants are always remembered
         return subject.programme, subject.key
+
+
+def _registered(db: Db, p: str, key: str, organisation_type: str) -> None:
+    row = {"programme": p, "key": key, "org_type": organisation_type, "erased": 0, "void": 0}
+    db.add("participants", row, (p, key))
+
+
+def _change(db: Db, table: str, p: str, key: str, flag: str) -> None:
+    """Sets a flag (``void``, ``erased``) on the row of a key, held by the page or stored."""
+    held = db.held(table, (p, key))
+    if held is not None:
+        held[flag] = 1
+    else:
+        db.later(f"UPDATE {{{table}}} SET {flag} = 1 WHERE programme = ? AND key = ?", (p, key))
 
 
 # -- reading ------------------------------------------------------------------------

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from functools import singledispatchmethod
 from typing import Any, ClassVar
 
-from registre.domain import Action, Programme, Proposal, RegistreAggregate
+from registre.domain import Action, DecisionRule, Programme, Proposal, RegistreAggregate
 from registre.domain.reading import DecisionFact, ValidationFact, read_proposal
 from registre.domain.structure import DEFAULT_LEVEL, Part, Structure
 from registre.projections.dispatch import call, handles
-from registre.projections.runner import SUBJECTS, Db, Projection, Subject
+from registre.projections.runner import Db, Projection, Subject
 
 
 def _temporal(columns: str, key: str) -> str:
@@ -92,9 +92,11 @@ class Plan(Projection):
     # 2: every row holds from a position to a position (the plan at any position).
     # 3: indexed by programme and valid_from.
     # 4: proposals keep the position they were synthesised at (the order of listings).
-    # 5: the structure's parts, at any level, and the larger programme.
-    version = 5
-    tables: ClassVar[dict[str, str]] = {"subjects": SUBJECTS} | {
+    # 5: subjects read from the table the projections share.
+    # 6: the structure's parts, at any level, and the larger programme.
+    version = 6
+    uses_subjects = True
+    tables: ClassVar[dict[str, str]] = {
         table: _temporal(columns, key) for table, (columns, key) in _HISTORY.items()
     }
     # The plan at P reads only the rows written up to P, whatever came after;
@@ -109,6 +111,9 @@ class Plan(Projection):
         table: " AND ".join(f"{k} = ?" for k in key.split(", "))
         for table, (_, key) in _HISTORY.items()
     }
+    key_columns: ClassVar[dict[str, tuple[str, ...]]] = {
+        table: tuple(key.split(", ")) for table, (_, key) in _HISTORY.items()
+    }
 
     def apply(self, db: Db, position: int, event: Any) -> None:
         if not handles(vars(Plan)["_on"], event):
@@ -120,33 +125,53 @@ class Plan(Projection):
             return
         call(vars(Plan)["_on"], self, event, db, position, subject)
 
+    def _add(self, db: Db, table: str, row: dict[str, Any], pos: int) -> None:
+        """A new row of ``table``, holding from ``pos``."""
+        row["valid_from"], row["valid_to"] = pos, None
+        db.add(table, row, tuple(row[k] for k in self.key_columns[table]))
+
+    def _current(self, db: Db, table: str, key: tuple[Any, ...]) -> dict[str, Any] | None:
+        """The row of ``table`` that holds now for ``key``: held by the page, or stored."""
+        row = db.held(table, key)
+        if row is not None:
+            return row
+        found = db.stored(
+            f"SELECT * FROM {{{table}}} WHERE {self.keys[table]} AND valid_to IS NULL", key
+        )
+        return found[0] if found else None
+
     def _revise(
-        self,
-        db: Db,
-        table: str,
-        key: Sequence[Any],
-        pos: int,
-        changes: str,
-        values: Sequence[Any] = (),
+        self, db: Db, table: str, key: tuple[Any, ...], pos: int, changes: dict[str, Any]
     ) -> None:
         """Changes the row of ``table`` that holds for ``key`` as of position
         ``pos``: the row stops holding at ``pos`` and a changed copy holds from
-        it. A row that already holds from ``pos`` is changed in place."""
-        columns, match = self.columns[table], self.keys[table]
-        db.execute(
-            f"INSERT INTO {{{table}}} ({columns}, valid_from) SELECT {columns}, ? "
-            f"FROM {{{table}}} WHERE {match} AND valid_to IS NULL AND valid_from < ?",
-            (pos, *key, pos),
-        )
-        db.execute(
-            f"UPDATE {{{table}}} SET valid_to = ? "
-            f"WHERE {match} AND valid_to IS NULL AND valid_from < ?",
-            (pos, *key, pos),
-        )
-        db.execute(
-            f"UPDATE {{{table}}} SET {changes} WHERE {match} AND valid_to IS NULL",
-            (*values, *key),
-        )
+        it. A row that already holds from ``pos`` is changed in place. A row
+        the page holds is changed in memory; a stored one is closed at the flush."""
+        match = self.keys[table]
+        row = db.held(table, key)
+        if row is None:
+            found = db.stored(f"SELECT * FROM {{{table}}} WHERE {match} AND valid_to IS NULL", key)
+            if not found:
+                return
+            row = found[0]
+            if row["valid_from"] == pos:
+                assignments = ", ".join(f"{c} = ?" for c in changes)
+                db.later(
+                    f"UPDATE {{{table}}} SET {assignments} WHERE {match} AND valid_to IS NULL",
+                    (*changes.values(), *key),
+                )
+                return
+            db.later(
+                f"UPDATE {{{table}}} SET valid_to = ? "
+                f"WHERE {match} AND valid_to IS NULL AND valid_from < ?",
+                (pos, *key, pos),
+            )
+        elif row["valid_from"] == pos:
+            row.update(changes)
+            return
+        else:
+            row["valid_to"] = pos
+        self._add(db, table, {**row, **changes}, pos)
 
     # -- the events the plan shows, each by its class -----------------------------
 
@@ -158,127 +183,141 @@ class Plan(Projection):
 
     @_on.register
     def _programme_opened(self, e: Programme.Opened, db: Db, pos: int, s: Subject) -> None:
-        p = s.programme
-        db.execute(
-            "INSERT INTO {programmes} (programme, title, organiser, rule, founders, axes, "
-            "valid_from) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (p, e.title, e.organiser, e.rule, json.dumps(e.founders), "{}", pos),
-        )
+        row = {
+            "programme": s.programme,
+            "title": e.title,
+            "organiser": e.organiser,
+            "rule": e.rule,
+            "founders": json.dumps(e.founders),
+            "axes": "{}",
+            "part_of": None,
+        }
+        self._add(db, "programmes", row, pos)
 
     @_on.register
     def _programme_axis_added(
         self, e: Programme.AxisAdded | Programme.PartAdded, db: Db, pos: int, s: Subject
     ) -> None:
         p = s.programme
-        axes = json.loads(
-            db.rows("SELECT axes FROM {programmes} WHERE programme = ? AND valid_to IS NULL", (p,))[
-                0
-            ]["axes"]
-        )
+        current = self._current(db, "programmes", (p,))
+        assert current is not None  # a programme's axes follow its opening
+        axes = json.loads(current["axes"])
         axes[e.key] = e.title
-        self._revise(db, "programmes", (p,), pos, "axes = ?", (json.dumps(axes),))
+        self._revise(db, "programmes", (p,), pos, {"axes": json.dumps(axes)})
         parent, level = getattr(e, "parent", None), getattr(e, "level", DEFAULT_LEVEL)
-        db.execute(
-            "INSERT INTO {parts} (programme, key, title, parent, level, position, valid_from) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (p, e.key, e.title, parent, level, pos, pos),
-        )
+        part = {"programme": p, "key": e.key, "title": e.title, "parent": parent}
+        self._add(db, "parts", part | {"level": level, "position": pos}, pos)
 
     @_on.register
     def _programme_part_of(self, e: Programme.PartOfRecorded, db: Db, pos: int, s: Subject) -> None:
-        self._revise(db, "programmes", (s.programme,), pos, "part_of = ?", (e.part_of,))
+        self._revise(db, "programmes", (s.programme,), pos, {"part_of": e.part_of})
 
     # -- proposals ---------------------------------------------------------------
 
     @_on.register
     def _proposal_synthesised(self, e: Proposal.Synthesised, db: Db, pos: int, s: Subject) -> None:
-        p, key = s.programme, s.key
-        db.execute(
-            "INSERT INTO {proposals} (programme, key, title, axis, structure, void, adopted, "
-            "synthesised_at, valid_from) VALUES (?, ?, ?, ?, 'open', 0, 0, ?, ?)",
-            (p, key, e.title, e.axis, pos, pos),
-        )
+        row = {
+            "programme": s.programme,
+            "key": s.key,
+            "title": e.title,
+            "axis": e.axis,
+            "structure": "open",
+            "void": 0,
+            "adopted": 0,
+            "adopted_at": None,
+            "synthesised_at": pos,
+        }
+        self._add(db, "proposals", row, pos)
 
     @_on.register
     def _proposal_reworded(self, e: Proposal.Reworded, db: Db, pos: int, s: Subject) -> None:
         p, key = s.programme, s.key
-        self._revise(db, "proposals", (p, key), pos, "title = ?", (e.title,))
+        self._revise(db, "proposals", (p, key), pos, {"title": e.title})
 
     @_on.register
     def _proposal_merged_into(self, e: Proposal.MergedInto, db: Db, pos: int, s: Subject) -> None:
         p, key = s.programme, s.key
-        self._revise(db, "proposals", (p, key), pos, "structure = 'merged'")
+        self._revise(db, "proposals", (p, key), pos, {"structure": "merged"})
 
     @_on.register
     def _proposal_split_into(self, e: Proposal.SplitInto, db: Db, pos: int, s: Subject) -> None:
         p, key = s.programme, s.key
-        self._revise(db, "proposals", (p, key), pos, "structure = 'split'")
+        self._revise(db, "proposals", (p, key), pos, {"structure": "split"})
 
     @_on.register
     def _proposal_validated(self, e: Proposal.Validated, db: Db, pos: int, s: Subject) -> None:
-        p, key = s.programme, s.key
-        db.execute(
-            "INSERT INTO {validations} (programme, proposal, record, body, minutes, outcome, "
-            "position, annulled, valid_from) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
-            (p, key, e.originator_version, e.body, e.minutes, e.outcome, pos, pos),
-        )
+        row = {
+            "programme": s.programme,
+            "proposal": s.key,
+            "record": e.originator_version,
+            "body": e.body,
+            "minutes": e.minutes,
+            "outcome": e.outcome,
+            "position": pos,
+            "annulled": 0,
+        }
+        self._add(db, "validations", row, pos)
 
     @_on.register
     def _proposal_founder_decided(
         self, e: Proposal.FounderDecided, db: Db, pos: int, s: Subject
     ) -> None:
-        p, key = s.programme, s.key
-        db.execute(
-            "INSERT INTO {decisions} (programme, proposal, record, founder, decision, rationale, "
-            "validation, occurred_at, position, annulled, valid_from) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
-            (
-                p,
-                key,
-                e.originator_version,
-                e.founder,
-                e.decision,
-                e.rationale,
-                e.validation,
-                e.audit.occurred_at.isoformat(),
-                pos,
-                pos,
-            ),
-        )
+        row = {
+            "programme": s.programme,
+            "proposal": s.key,
+            "record": e.originator_version,
+            "founder": e.founder,
+            "decision": e.decision,
+            "rationale": e.rationale,
+            "validation": e.validation,
+            "occurred_at": e.audit.occurred_at.isoformat(),
+            "position": pos,
+            "annulled": 0,
+        }
+        self._add(db, "decisions", row, pos)
 
     @_on.register
     def _proposal_adopted(self, e: Proposal.Adopted, db: Db, pos: int, s: Subject) -> None:
         p, key = s.programme, s.key
-        self._revise(db, "proposals", (p, key), pos, "adopted = 1, adopted_at = ?", (pos,))
+        self._revise(db, "proposals", (p, key), pos, {"adopted": 1, "adopted_at": pos})
 
     @_on.register
     def _proposal_adoption_withdrawn(
         self, e: Proposal.AdoptionWithdrawn, db: Db, pos: int, s: Subject
     ) -> None:
         p, key = s.programme, s.key
-        self._revise(db, "proposals", (p, key), pos, "adopted = 0, adopted_at = NULL")
+        self._revise(db, "proposals", (p, key), pos, {"adopted": 0, "adopted_at": None})
 
     # -- actions -----------------------------------------------------------------
 
     @_on.register
     def _action_assigned(self, e: Action.Assigned, db: Db, pos: int, s: Subject) -> None:
-        p, key = s.programme, s.key
-        db.execute(
-            "INSERT INTO {actions} (programme, key, priority, title, lead, partners, due, void, "
-            "valid_from) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
-            (p, key, e.priority, e.title, e.lead, json.dumps(e.partners), e.due, pos),
-        )
+        row = {
+            "programme": s.programme,
+            "key": s.key,
+            "priority": e.priority,
+            "title": e.title,
+            "lead": e.lead,
+            "partners": json.dumps(e.partners),
+            "due": e.due,
+            "void": 0,
+        }
+        self._add(db, "actions", row, pos)
 
     @_on.register
     def _action_progress_reported(
         self, e: Action.ProgressReported, db: Db, pos: int, s: Subject
     ) -> None:
-        p, key = s.programme, s.key
-        db.execute(
-            "INSERT INTO {reports} (programme, action, record, status, percent, note, annulled, "
-            "valid_from) VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
-            (p, key, e.originator_version, e.status, e.percent, e.note, pos),
-        )
+        row = {
+            "programme": s.programme,
+            "action": s.key,
+            "record": e.originator_version,
+            "status": e.status,
+            "percent": e.percent,
+            "note": e.note,
+            "annulled": 0,
+        }
+        self._add(db, "reports", row, pos)
 
     # -- corrections ---------------------------------------------------------------
 
@@ -290,13 +329,13 @@ class Plan(Projection):
         target = e.target_version
         if s.kind == "proposal":
             if target == 1:
-                self._revise(db, "proposals", (p, key), pos, "void = 1")
+                self._revise(db, "proposals", (p, key), pos, {"void": 1})
             for table in ("validations", "decisions"):
-                self._revise(db, table, (p, key, target), pos, "annulled = 1")
+                self._revise(db, table, (p, key, target), pos, {"annulled": 1})
         elif s.kind == "action":
             if target == 1:
-                self._revise(db, "actions", (p, key), pos, "void = 1")
-            self._revise(db, "reports", (p, key, target), pos, "annulled = 1")
+                self._revise(db, "actions", (p, key), pos, {"void": 1})
+            self._revise(db, "reports", (p, key, target), pos, {"annulled": 1})
 
 
 # -- reading ------------------------------------------------------------------------
@@ -396,11 +435,15 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
     )
     validations, decisions = recorded_facts(db, programme, held, when)
     priorities: dict[str, PlanPriority] = {}
+    rule, founders = DecisionRule(plan.rule), list(plan.founders)
     for p in proposals:
+        validated = validations.get(p["key"])
+        if validated is None:
+            continue  # a draft: never validated, so not adopted (read_proposal)
         reading = read_proposal(
-            rule=plan.rule,
-            founders=list(plan.founders),
-            validations=validations.get(p["key"], []),
+            rule=rule,
+            founders=founders,
+            validations=validated,
             decisions=decisions.get(p["key"], []),
         )
         if not reading.adopted or reading.adopted_by is None or reading.adopted_on is None:

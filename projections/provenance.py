@@ -27,9 +27,9 @@ from registre.domain import (
     RegistreAggregate,
     Round,
 )
-from registre.projections.audit_log import describe
+from registre.projections.audit_log import describe, stamps
 from registre.projections.dispatch import call
-from registre.projections.runner import SUBJECTS, Db, Projection, Subject
+from registre.projections.runner import Db, Projection, Subject
 
 # Aggregates whose events make up a lineage; every other event is ignored.
 TRACKED = ("contribution", "proposal", "round", "ballot", "action", "participant")
@@ -41,7 +41,6 @@ ENVELOPE |= {"programme", "key"}
 class Provenance(Projection):
     name = "provenance"
     tables: ClassVar[dict[str, str]] = {
-        "subjects": SUBJECTS,
         "steps": "position BIGINT PRIMARY KEY, programme TEXT NOT NULL, "
         "subject_kind TEXT NOT NULL, subject TEXT NOT NULL, version INTEGER NOT NULL, "
         "kind TEXT NOT NULL, about TEXT, actor TEXT NOT NULL, on_behalf_of TEXT, "
@@ -61,11 +60,18 @@ class Provenance(Projection):
     }
     # 2: indexes to walk a lineage and find a proposal's ballot steps.
     # 3: annulled registrations, and the programme's rule, to read a proposal's state.
-    version = 3
+    # 4: subjects read from the table the projections share.
+    version = 4
+    uses_subjects = True
     indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {
         "steps": ("programme, subject_kind, subject", "programme, about"),
         "edges": ("programme, to_kind, to_key", "programme, from_kind, from_key"),
         "votes": "programme, proposal",
+    }
+    # A step's position, and the votes a retraction takes back, while applying.
+    applying: ClassVar[dict[str, tuple[str, ...]]] = {
+        "steps": ("programme, subject_kind, subject",),
+        "votes": ("programme, proposal",),
     }
 
     def apply(self, db: Db, position: int, event: Any) -> None:
@@ -77,42 +83,43 @@ class Provenance(Projection):
             if owner == "programme":
                 # Kept to tell an unknown programme from an unknown proposal, and
                 # to read a proposal's state by the programme's rule.
-                self.subject(db, event)
-                db.execute(
-                    "INSERT INTO {programmes} (programme, rule, founders) VALUES (?, ?, ?)",
-                    (event.slug, event.rule, json.dumps(event.founders, ensure_ascii=False)),
-                )
+                row = {
+                    "programme": event.slug,
+                    "rule": event.rule,
+                    "founders": json.dumps(event.founders, ensure_ascii=False),
+                }
+                db.add("programmes", row)
                 return
             if owner not in TRACKED:
                 return
         subject = self.subject(db, event)
-        if subject is None or subject.kind == "programme":
+        if subject is None or subject.kind not in TRACKED:
             return  # an event of something no lineage goes through
         p, owner, key = subject.programme, subject.kind, subject.key
         detail = {k: v for k, v in vars(event).items() if k not in ENVELOPE}
         about = call(vars(Provenance)["_on"], self, event, db, position, subject, detail)
         if owner == "participant":
             return  # who took part is kept in `participants`, not as a step of a lineage
-        db.execute(
-            "INSERT INTO {steps} (position, programme, subject_kind, subject, version, kind, "
-            "about, actor, on_behalf_of, occurred_at, recorded_at, source, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                position,
-                p,
-                owner,
-                key,
-                event.originator_version,
-                kind,
-                about,
-                audit.actor,
-                audit.on_behalf_of,
-                audit.occurred_at.isoformat(),
-                audit.recorded_at.isoformat(),
-                audit.source,
-                json.dumps(detail, ensure_ascii=False, sort_keys=True),
-            ),
-        )
+        version = event.originator_version
+        occurred, recorded = stamps(audit)
+        row = {
+            "position": position,
+            "programme": p,
+            "subject_kind": owner,
+            "subject": key,
+            "version": version,
+            "kind": kind,
+            "about": about,
+            "actor": audit.actor,
+            "on_behalf_of": audit.on_behalf_of,
+            "occurred_at": occurred,
+            "recorded_at": recorded,
+            "source": audit.source,
+            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
+            "annulled": None,
+            "annulled_by": None,
+        }
+        db.add("steps", row, (p, owner, key, version))
 
     # Each handler may add to the step's detail, and returns the proposal a
     # ballot step is about (None for other steps).
@@ -131,30 +138,44 @@ class Provenance(Projection):
         to: tuple[str, str],
         rel: str,
     ) -> None:
-        db.execute(
-            "INSERT INTO {edges} (position, programme, from_kind, from_key, from_version, "
-            "to_kind, to_key, relation) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (pos, p, *src, *to, rel),
+        db.add(
+            "edges",
+            {
+                "position": pos,
+                "programme": p,
+                "from_kind": src[0],
+                "from_key": src[1],
+                "from_version": src[2],
+                "to_kind": to[0],
+                "to_key": to[1],
+                "relation": rel,
+            },
         )
 
     @_on.register
     def _contribution_submitted(
         self, e: Contribution.Submitted, db: Db, pos: int, s: Subject, d: dict[str, Any]
     ) -> None:
-        d["text_version"] = 1
+        d["text_version"] = db.remember(f"texts/{s.programme}/{s.key}", 1)
 
     @_on.register
     def _contribution_amended(
         self, e: Contribution.Amended, db: Db, pos: int, s: Subject, d: dict[str, Any]
     ) -> None:
         p, key = s.programme, s.key
-        # The text's number, which a proposal cites; records and text numbers differ.
-        texts = db.rows(
-            "SELECT COUNT(*) AS n FROM {steps} WHERE programme = ? AND subject_kind = "
-            "'contribution' AND subject = ? AND kind IN ('Submitted', 'Amended')",
-            (p, key),
-        )[0]["n"]
-        d["text_version"] = int(texts) + 1
+        # The text's number, which a proposal cites; records and text numbers
+        # differ. Kept for the run; counted when it was forgotten.
+        remembered = f"texts/{p}/{key}"
+        texts: int | None = db.known.get(remembered)
+        if texts is None:
+            texts = int(
+                db.rows(
+                    "SELECT COUNT(*) AS n FROM {steps} WHERE programme = ? AND subject_kind = "
+                    "'contribution' AND subject = ? AND kind IN ('Submitted', 'Amended')",
+                    (p, key),
+                )[0]["n"]
+            )
+        d["text_version"] = db.remember(remembered, texts + 1)
 
     @_on.register
     def _proposal_synthesised(
@@ -208,11 +229,20 @@ class Provenance(Projection):
     ) -> str:
         p, key = s.programme, s.key
         round_, participant = key.split("/", 1)
-        db.execute(
-            "INSERT INTO {votes} (position, programme, round, participant, proposal, value, "
-            "record) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (pos, p, round_, participant, e.proposal, e.value, e.originator_version),
-        )
+        row = {
+            "position": pos,
+            "programme": p,
+            "round": round_,
+            "participant": participant,
+            "proposal": e.proposal,
+            "value": e.value,
+            "record": e.originator_version,
+            "retracted_by": None,
+            "annulled": None,
+            "annulled_by": None,
+        }
+        group = (p, round_, participant, e.proposal)
+        db.add("votes", row, (p, round_, participant, e.originator_version), group)
         return str(e.proposal)
 
     @_on.register
@@ -222,7 +252,10 @@ class Provenance(Projection):
         p, key = s.programme, s.key
         round_, participant = key.split("/", 1)
         # A retraction takes back every vote the ballot still holds on the proposal.
-        db.execute(
+        for vote in db.added("votes", (p, round_, participant, e.proposal)):
+            if vote["retracted_by"] is None:
+                vote["retracted_by"] = pos
+        db.later(
             "UPDATE {votes} SET retracted_by = ? WHERE programme = ? AND round = ? "
             "AND participant = ? AND proposal = ? AND retracted_by IS NULL",
             (pos, p, round_, participant, e.proposal),
@@ -249,12 +282,7 @@ class Provenance(Projection):
     def _participant_registered(
         self, e: Participant.Registered, db: Db, pos: int, s: Subject, d: dict[str, Any]
     ) -> None:
-        p, key = s.programme, s.key
-        db.execute(
-            "INSERT INTO {participants} (programme, key, organisation, organisation_type, erased, "
-            "void) VALUES (?, ?, ?, ?, 0, 0)",
-            (p, key, e.organisation, e.organisation_type),
-        )
+        _participant(db, s, e.organisation, e.organisation_type)
 
     @_on.register
     def _participant_registered_withheld(
@@ -266,11 +294,7 @@ class Provenance(Projection):
         d: dict[str, Any],
     ) -> None:
         # An organisation of one person: its name is not in the record.
-        db.execute(
-            "INSERT INTO {participants} (programme, key, organisation, organisation_type, erased, "
-            "void) VALUES (?, ?, NULL, ?, 0, 0)",
-            (s.programme, s.key, e.organisation_type),
-        )
+        _participant(db, s, None, e.organisation_type)
 
     @_on.register
     def _participant_erased(
@@ -278,11 +302,15 @@ class Provenance(Projection):
     ) -> None:
         p, key = s.programme, s.key
         # Once erased, a participant is named by key alone; the type still counts.
-        db.execute(
-            "UPDATE {participants} SET erased = 1, organisation = NULL "
-            "WHERE programme = ? AND key = ?",
-            (p, key),
-        )
+        held = db.held("participants", (p, key))
+        if held is not None:
+            held.update(erased=1, organisation=None)
+        else:
+            db.later(
+                "UPDATE {participants} SET erased = 1, organisation = NULL "
+                "WHERE programme = ? AND key = ?",
+                (p, key),
+            )
 
     @_on.register
     def _annulled(
@@ -290,36 +318,64 @@ class Provenance(Projection):
     ) -> str | None:
         p, owner, key = s.programme, s.kind, s.key
         # The annulled step stays, marked with the reason and the correction's position.
-        d["target_position"] = _position_of(db, p, owner, key, e.target_version)
-        db.execute(
-            "UPDATE {steps} SET annulled = ?, annulled_by = ? WHERE programme = ? "
-            "AND subject_kind = ? AND subject = ? AND version = ?",
-            (e.reason, pos, p, owner, key, e.target_version),
-        )
-        if owner == "participant" and e.target_version == 1:
-            # An annulled registration: the participant fed nothing.
-            db.execute(
-                "UPDATE {participants} SET void = 1 WHERE programme = ? AND key = ?", (p, key)
+        target = e.target_version
+        d["target_position"] = _position_of(db, p, owner, key, target)
+        step = db.held("steps", (p, owner, key, target))
+        if step is not None:
+            step.update(annulled=e.reason, annulled_by=pos)
+        else:
+            db.later(
+                "UPDATE {steps} SET annulled = ?, annulled_by = ? WHERE programme = ? "
+                "AND subject_kind = ? AND subject = ? AND version = ?",
+                (e.reason, pos, p, owner, key, target),
             )
+        if owner == "participant" and target == 1:
+            # An annulled registration: the participant fed nothing.
+            held = db.held("participants", (p, key))
+            if held is not None:
+                held["void"] = 1
+            else:
+                db.later(
+                    "UPDATE {participants} SET void = 1 WHERE programme = ? AND key = ?", (p, key)
+                )
         if owner != "ballot":
             return None
         round_, participant = key.split("/", 1)
-        db.execute(
+        vote = db.held("votes", (p, round_, participant, target))
+        if vote is not None:
+            vote.update(annulled=e.reason, annulled_by=pos)
+            return str(vote["proposal"])
+        db.later(
             "UPDATE {votes} SET annulled = ?, annulled_by = ? WHERE programme = ? AND round = ? "
             "AND participant = ? AND record = ?",
-            (e.reason, pos, p, round_, participant, e.target_version),
+            (e.reason, pos, p, round_, participant, target),
         )
-        vote = db.rows(
+        found = db.stored(
             "SELECT proposal FROM {votes} WHERE programme = ? AND round = ? AND participant = ? "
             "AND record = ?",
-            (p, round_, participant, e.target_version),
+            (p, round_, participant, target),
         )
-        return str(vote[0]["proposal"]) if vote else None
+        return str(found[0]["proposal"]) if found else None
+
+
+def _participant(db: Db, s: Subject, organisation: str | None, organisation_type: str) -> None:
+    row = {
+        "programme": s.programme,
+        "key": s.key,
+        "organisation": organisation,
+        "organisation_type": organisation_type,
+        "erased": 0,
+        "void": 0,
+    }
+    db.add("participants", row, (s.programme, s.key))
 
 
 def _position_of(db: Db, p: str, kind: str, key: str, version: int) -> int | None:
     """Log position of record ``version`` of a subject."""
-    found = db.rows(
+    held = db.held("steps", (p, kind, key, version))
+    if held is not None:
+        return int(held["position"])
+    found = db.stored(
         "SELECT position FROM {steps} WHERE programme = ? AND subject_kind = ? AND subject = ? "
         "AND version = ?",
         (p, kind, key, version),

@@ -25,6 +25,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from eventsourcing.persistence import Notification
@@ -67,6 +68,11 @@ class Dialect(Protocol):
     ) -> list[dict[str, Any]]: ...
 
     def pipeline(self, cursor: Any) -> AbstractContextManager[None]: ...
+
+    def insert_rows(
+        self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Inserts many rows into a table at once, the fastest way the store has."""
 
 
 class LogStore(Protocol):
@@ -128,11 +134,18 @@ class Db:
         tables: dict[str, str],
         known: dict[str, Any] | None = None,
         batch_inserts: bool = False,
+        subjects: dict[str, Subject] | None = None,
+        shared: dict[str, str] | None = None,
     ) -> None:
         self.cursor = cursor
         self.dialect = dialect
         self.tables = tables
+        # Tables of the projector's that a projection reads beside its own
+        # (``{subjects}``), by their physical names.
+        self.shared = shared or {}
         self.known = {} if known is None else known
+        # The subjects met during the run, shared by every projection of it.
+        self.subjects: dict[str, Subject] = {} if subjects is None else subjects
         self._sql: dict[str, str] = {}  # the same few statements run for every event
         # With batch_inserts, INSERT ... VALUES statements are held back and
         # sent, one executemany per statement, when any other statement comes
@@ -142,6 +155,13 @@ class Db:
         # statements.
         self._batching = batch_inserts
         self._pending: dict[str, list[Sequence[Any]]] = {}
+        # The page being folded (see ``add``): the rows it adds, by table, those
+        # of them a later event of the page may change, by key, and the changes
+        # to rows stored before it.
+        self._added: dict[str, list[dict[str, Any]]] = {}
+        self._held: dict[str, dict[Any, dict[str, Any]]] = {}
+        self._groups: dict[str, dict[Any, list[dict[str, Any]]]] = {}
+        self._later: dict[str, list[Sequence[Any]]] = {}
 
     def remember(self, key: str, value: T) -> T:
         """Keeps a fact that never changes for the rest of the run (see ``known``)."""
@@ -156,7 +176,7 @@ class Db:
         """The statement with its ``{table}`` names resolved (still with ``?``)."""
         known = self._sql.get(statement)
         if known is None:
-            known = self._sql[statement] = statement.format(**self.tables)
+            known = self._sql[statement] = statement.format(**self.shared, **self.tables)
         return known
 
     def sql(self, statement: str) -> str:
@@ -176,11 +196,60 @@ class Db:
         if rows:
             self.cursor.executemany(self.sql(statement), rows)
 
+    # -- folding a page in memory ---------------------------------------------------
+    #
+    # A projection adds rows with ``add`` and changes them in memory while they
+    # are held (``held``, ``added``); a change to a row stored before the page is
+    # sent with ``later``. ``flush`` writes them once: the changes to stored
+    # rows first (so they never touch the page's rows), then each table's new
+    # rows in one bulk insert.
+
+    def add(
+        self, table: str, row: dict[str, Any], key: Any = None, group: Any = None
+    ) -> dict[str, Any]:
+        """Adds a row (every column) to write at the next flush; with ``key``,
+        ``held`` finds it; with ``group``, ``added`` finds it among others."""
+        self._added.setdefault(table, []).append(row)
+        if key is not None:
+            self._held.setdefault(table, {})[key] = row
+        if group is not None:
+            self._groups.setdefault(table, {}).setdefault(group, []).append(row)
+        return row
+
+    def held(self, table: str, key: Any) -> dict[str, Any] | None:
+        """The row added under ``key`` since the last flush (None: not added since)."""
+        found = self._held.get(table)
+        return None if found is None else found.get(key)
+
+    def added(self, table: str, group: Any) -> list[dict[str, Any]]:
+        """The rows added to ``table`` in ``group`` since the last flush, in order."""
+        return self._groups.get(table, {}).get(group, [])
+
+    def later(self, statement: str, params: Sequence[Any]) -> None:
+        """A change to rows stored before the page, sent at the next flush."""
+        self._later.setdefault(self.sql(statement), []).append(params)
+
+    def stored(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """A query on the rows stored before the page (nothing is flushed): for a
+        row the caller knows is not held."""
+        return self.dialect.rows(self.cursor, self.named(statement), params)
+
     def flush(self) -> None:
-        """Sends the INSERTs held back (see ``batch_inserts``)."""
+        """Writes what was held back: INSERTs (see ``batch_inserts``), changes to
+        stored rows, and the rows added."""
         pending, self._pending = self._pending, {}
         for sql, rows in pending.items():
             self.cursor.executemany(sql, rows)
+        later, self._later = self._later, {}
+        for sql, rows in later.items():
+            self.cursor.executemany(sql, rows)
+        added, self._added = self._added, {}
+        self._held, self._groups = {}, {}
+        for table, new in added.items():
+            columns = tuple(new[0])
+            values = itemgetter(*columns)
+            rows = [values(r) for r in new] if len(columns) > 1 else [(r[columns[0]],) for r in new]
+            self.dialect.insert_rows(self.cursor, self.tables[table], columns, rows)
 
     def rows(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         self.flush()
@@ -202,42 +271,90 @@ class Projection(ABC):
     tables: ClassVar[dict[str, str]]
     # logical table name -> columns to index, or a tuple of such (one index each)
     indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {}
+    # Those of the indexes that ``apply`` reads through (logical table name ->
+    # columns): made with the tables. A replay makes the others once it is done,
+    # in one sort each instead of a B-tree insert per row.
+    applying: ClassVar[dict[str, tuple[str, ...]]] = {}
 
-    def create(self, db: Db, tables: dict[str, str], index_prefix: str) -> None:
-        """Creates the tables under the physical names given, with their indexes."""
+    def create(
+        self, db: Db, tables: dict[str, str], index_prefix: str, deferred: bool = False
+    ) -> None:
+        """Creates the tables under the physical names given, with their indexes
+        (with ``deferred``, only those ``apply`` reads through: ``index`` makes
+        the others)."""
         for table, physical in tables.items():
             db.execute(f"CREATE TABLE {physical} ({self.tables[table]})")
+        for table, index, physical, columns in self._indexes(tables, index_prefix):
+            if not deferred or columns in self.applying.get(table, ()):
+                db.execute(f"CREATE INDEX {index} ON {physical} ({columns})")
+
+    def index(self, db: Db, tables: dict[str, str], index_prefix: str) -> None:
+        """Makes the indexes ``create`` left for later."""
+        for _, index, physical, columns in self._indexes(tables, index_prefix):
+            db.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {physical} ({columns})")
+
+    def _indexes(
+        self, tables: dict[str, str], index_prefix: str
+    ) -> Iterator[tuple[str, str, str, str]]:
+        """(table, index name, physical table, columns) of each index."""
+        for table, physical in tables.items():
             columns = self.indexes.get(table, ())
             for n, indexed in enumerate((columns,) if isinstance(columns, str) else columns):
                 index = f"{index_prefix}{table}" + (f"_{n}" if n else "")
-                db.execute(f"CREATE INDEX {index} ON {physical} ({indexed})")
+                yield table, index, physical, indexed
 
     @abstractmethod
     def apply(self, db: Db, position: int, event: Any) -> None:
         """Changes the rows for one event (called in store order)."""
 
+    # Whether ``subject`` is used: the projector then keeps the shared
+    # ``subjects`` table current beside this projection and names it ``{subjects}``.
+    uses_subjects: ClassVar[bool] = False
+
     def subject(self, db: Db, event: Any) -> Subject | None:
-        """The subject of an event's aggregate, recorded in ``{subjects}`` from its
-        creation event; None if this projection did not record that creation."""
+        """The subject of an event's aggregate, as the shared ``{subjects}`` table
+        keeps it from its creation event (the ``subjects`` projection, applied to
+        each event before the others); None if that creation was not recorded
+        there (a view that skips events)."""
         originator = event.originator_id.hex
-        if event.originator_version == 1:
-            subject = identify(event)
-            db.execute(
-                "INSERT INTO {subjects} (originator_id, programme, kind, key) VALUES (?, ?, ?, ?)",
-                (originator, subject.programme, subject.kind, subject.key),
-            )
-        elif originator in db.known:
-            found: Subject = db.known[originator]
+        found = db.subjects.get(originator)
+        if found is not None:
             return found
-        else:
-            rows = db.rows(
-                "SELECT programme, kind, key FROM {subjects} WHERE originator_id = ?",
-                (originator,),
-            )
-            if not rows:
-                return None
-            subject = Subject(**rows[0])
-        return db.remember(originator, subject)
+        if event.originator_version == 1:
+            return identify(event)
+        # Every subject added by the page is in memory (the memory is emptied
+        # between pages only), so the stored table has the others.
+        rows = db.stored(
+            "SELECT programme, kind, key FROM {subjects} WHERE originator_id = ?", (originator,)
+        )
+        if not rows:
+            return None
+        subject = db.subjects[originator] = Subject(**rows[0])
+        return subject
+
+
+class Subjects(Projection):
+    """What each aggregate is (programme, kind, key), from its creation event:
+    events name their aggregate by id only. One table that the projections which
+    need it share (``uses_subjects``), kept by the projector beside them."""
+
+    name = "subjects"
+    tables: ClassVar[dict[str, str]] = {"subjects": SUBJECTS}
+
+    def apply(self, db: Db, position: int, event: Any) -> None:
+        if event.originator_version != 1:
+            return
+        originator = event.originator_id.hex
+        subject = db.subjects[originator] = identify(event)
+        db.add(
+            "subjects",
+            {
+                "originator_id": originator,
+                "programme": subject.programme,
+                "kind": subject.kind,
+                "key": subject.key,
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -268,6 +385,8 @@ def unstorable(error: BaseException) -> bool:
     return any(c.__name__ in ("DataError", "IntegrityError") for c in type(error).__mro__)
 
 
+# The Dbs of one pass's targets in a transaction (its cursor; whether inserts are batched).
+MakeDbs = Callable[[Any, bool], list[tuple[Projection, int, "Db"]]]
 KeepFn = Callable[[Any], bool]  # whether a scratch view applies a domain event
 
 
@@ -284,6 +403,8 @@ class Projector:
         self.dialect = store.dialect
         self.prefix = store.dialect.table("")
         self.projections = {p.name: p for p in projections}
+        if any(p.uses_subjects for p in projections):
+            self.projections.setdefault(Subjects.name, Subjects())
         # Who hears of an event a projection could not store (and went past).
         self.skipped = skipped
 
@@ -358,14 +479,28 @@ class Projector:
         """
         current: list[tuple[Projection, int]] = []
         stale: list[str] = []
-        for name in names or list(self.projections):
+        names = list(names or self.projections)
+        if Subjects.name not in names and any(self.projections[n].uses_subjects for n in names):
+            names.append(Subjects.name)
+        # One read says whether there is anything to do (a query asks this each time).
+        with self._transaction() as db:
+            pointers = db.rows(
+                f"SELECT name, generation, version, position FROM {self.prefix}{POINTERS} "
+                "WHERE live = 1"
+            )
+        live = {r["name"]: r for r in pointers}
+        head = self.head()
+        behind = False
+        for name in names:
             projection = self.projections[name]
-            with self._transaction() as db:
-                live = next((r for r in self._pointers(db, name) if r["live"]), None)
-            if live is None or live["version"] != projection.version:
+            found = live.get(name)
+            if found is None or found["version"] != projection.version:
                 stale.append(name)
             else:
-                current.append((projection, live["generation"]))
+                current.append((projection, found["generation"]))
+                behind = behind or found["position"] < head
+        if not stale and not behind:
+            return
         self.replay(*stale, progress=progress, also=current)
 
     def replay(
@@ -382,7 +517,8 @@ class Projector:
         with ``also``, live generations to bring up to date on the way.
         """
         building: list[tuple[Projection, int]] = []
-        for name in names:
+        rebuilt, also = self._with_subjects(names, also)
+        for name in rebuilt:
             projection = self.projections[name]
             with self._transaction(write=True) as db:
                 rows = self._pointers(db, name)
@@ -402,11 +538,29 @@ class Projector:
         for projection, generation in building:
             self._swap(projection, generation)
 
+    def _with_subjects(
+        self, names: Sequence[str], also: Sequence[tuple[Projection, int]] = ()
+    ) -> tuple[list[str], list[tuple[Projection, int]]]:
+        """The names and ``also``, with the shared subjects if one of them uses it
+        and it is not already among them: rebuilt with them if its live
+        generation is missing or stale, else brought up to date in the same pass."""
+        names, also = list(names), list(also)
+        around = {p.name for p, _ in also} | set(names)
+        users = [self.projections[n] for n in names] + [p for p, _ in also]
+        if Subjects.name in around or not any(p.uses_subjects for p in users):
+            return names, also
+        subjects = self.projections[Subjects.name]
+        with self._transaction() as db:
+            live = next((r for r in self._pointers(db, subjects.name) if r["live"]), None)
+        if live is None or live["version"] != subjects.version:
+            return [*names, subjects.name], also
+        return names, [*also, (subjects, int(live["generation"]))]
+
     def _create(self, db: Db, projection: Projection, generation: int) -> None:
         tables = self._physical(projection, generation)
         for physical in tables.values():
             db.execute(f"DROP TABLE IF EXISTS {physical}")
-        projection.create(db, tables, f"ix_rp_{projection.name}_g{generation}_")
+        projection.create(db, tables, self._index_prefix(projection, generation), deferred=True)
         db.execute(
             f"INSERT INTO {self.prefix}{POINTERS} (name, generation, version, position, live) "
             "VALUES (?, ?, ?, 0, 0)",
@@ -421,7 +575,13 @@ class Projector:
             (projection.name, generation),
         )
 
+    def _index_prefix(self, projection: Projection, generation: int) -> str:
+        return f"ix_rp_{projection.name}_g{generation}_"
+
     def _swap(self, projection: Projection, generation: int) -> None:
+        with self._transaction(write=True) as db:
+            tables = self._physical(projection, generation)
+            projection.index(db, tables, self._index_prefix(projection, generation))
         with self._transaction(write=True) as db:
             old = [r for r in self._pointers(db, projection.name) if r["generation"] != generation]
             for view in self._views(projection).values():
@@ -444,20 +604,49 @@ class Projector:
         on, a page per transaction, reading and decoding each event once."""
         if not targets:
             return
-        # Pointers are locked in one order (by name), so two runners never deadlock.
-        targets = sorted(targets, key=lambda t: t[0].name)
+        # Pointers are locked in one order, so two runners never deadlock; the
+        # shared subjects come first, so each event's subject is known to the
+        # projections after it.
+        targets = sorted(targets, key=lambda t: (t[0].name != Subjects.name, t[0].name))
         tables = {p.name: self._physical(p, g) for p, g in targets}
+        shared = next((tables[p.name] for p, _ in targets if p.name == Subjects.name), {})
+        reads = {p.name: shared if p.uses_subjects else {} for p, _ in targets}
         known: dict[str, dict[str, Any]] = {p.name: {} for p, _ in targets}
+        subjects: dict[str, Subject] = {}
         head = self.head()
+
+        def dbs(cursor: Any, batch: bool) -> list[tuple[Projection, int, Db]]:
+            return [
+                (
+                    p,
+                    g,
+                    Db(
+                        cursor,
+                        self.dialect,
+                        tables[p.name],
+                        known[p.name],
+                        batch,
+                        subjects,
+                        reads[p.name],
+                    ),
+                )
+                for p, g in targets
+            ]
+
         while True:
+            if len(subjects) >= KNOWN_CACHED:
+                # Bounded, so a replay's memory does not grow with the log; the
+                # subjects met again come back with one lookup each.
+                subjects.clear()
             try:
-                reached = self._advance_page(targets, tables, known)
+                reached = self._advance_page(dbs)
             except Exception as error:
                 if not unstorable(error):
                     raise
                 # An event of the page does not fit some projection's tables: the
                 # page again, event by event, going past (and telling of) those.
-                reached = self._advance_carefully(targets, tables, known)
+                subjects.clear()
+                reached = self._advance_carefully(dbs)
             if reached is None:
                 return
             if progress:
@@ -492,20 +681,13 @@ class Projector:
                 (max(reached, position), projection.name, generation),
             )
 
-    def _advance_carefully(
-        self,
-        targets: Sequence[tuple[Projection, int]],
-        tables: dict[str, dict[str, str]],
-        known: dict[str, dict[str, Any]],
-    ) -> int | None:
+    def _advance_carefully(self, make: MakeDbs) -> int | None:
         """One page, each event applied to each projection under a savepoint: an
         event a projection cannot store is undone for that projection alone, told
         to ``skipped``, and gone past. Returns the position reached (None: none)."""
         to_domain_event = self.store.to_domain_event
         with self.store.transaction(commit=True, write=True) as cursor:
-            dbs = [
-                (p, g, Db(cursor, self.dialect, tables[p.name], known[p.name])) for p, g in targets
-            ]
+            dbs = make(cursor, False)
             positions = self._lock_positions(dbs)
             page = self.store.notifications(min(positions), PAGE_SIZE)
             if not page:
@@ -525,6 +707,7 @@ class Projector:
                         db.execute("ROLLBACK TO SAVEPOINT registre_event")
                         # What it remembered from the event may not have been stored.
                         db.known.clear()
+                        db.subjects.clear()
                         if self.skipped is not None:
                             first = str(error).strip().splitlines()[0] if str(error) else ""
                             said = f"{type(error).__name__}: {first}"[:200]
@@ -534,40 +717,31 @@ class Projector:
             self._set_positions(dbs, positions, reached)
         return reached
 
-    def _advance_page(
-        self,
-        targets: Sequence[tuple[Projection, int]],
-        tables: dict[str, dict[str, str]],
-        known: dict[str, dict[str, Any]],
-    ) -> int | None:
+    def _advance_page(self, make: MakeDbs) -> int | None:
         """One page applied to every target in one transaction; the position
         reached, or None when there was nothing left."""
         to_domain_event = self.store.to_domain_event
         with self.store.transaction(commit=True, write=True) as cursor:
-            dbs = [
-                (p, g, Db(cursor, self.dialect, tables[p.name], known[p.name], True))
-                for p, g in targets
-            ]
+            dbs = make(cursor, True)
             positions = self._lock_positions(dbs)
             page = self.store.notifications(min(positions), PAGE_SIZE)
             if not page:
                 return None
-            with dbs[0][2].pipeline():
-                for notification in page:
-                    event = to_domain_event(notification)
-                    for (projection, _, db), position in zip(dbs, positions, strict=True):
-                        if notification.id > position:
-                            projection.apply(db, notification.id, event)
-                for _, _, db in dbs:
-                    db.flush()
+            # The page is folded in memory, then each table's rows written at once.
+            for notification in page:
+                event = to_domain_event(notification)
+                for (projection, _, db), position in zip(dbs, positions, strict=True):
+                    if notification.id > position:
+                        projection.apply(db, notification.id, event)
+            for _, _, db in dbs:
+                db.flush()
             reached = page[-1].id
             self._set_positions(dbs, positions, reached)
         return reached
 
     def _apply(
         self,
-        projection: Projection,
-        db: Db,
+        applied: Sequence[tuple[Projection, Db]],
         page: Sequence[Notification],
         keep: KeepFn | None = None,
     ) -> None:
@@ -575,7 +749,10 @@ class Projector:
         for notification in page:
             event = to_domain_event(notification)
             if keep is None or keep(event):
-                projection.apply(db, notification.id, event)
+                for projection, db in applied:
+                    projection.apply(db, notification.id, event)
+        for _, db in applied:
+            db.flush()
 
     # -- views of the past ------------------------------------------------------------
 
@@ -598,12 +775,19 @@ class Projector:
         with self.store.scratch() as (cursor, dialect):
             db = Db(cursor, dialect, tables)
             projection.create(db, tables, f"ix_{projection.name}_")
+            applied = [(projection, db)]
+            if projection.uses_subjects:
+                shared = Subjects()
+                db.shared = {"subjects": "shared_subjects"}
+                subjects = Db(cursor, dialect, db.shared, None, False, db.subjects)
+                shared.create(subjects, subjects.tables, "ix_shared_")
+                applied.insert(0, (shared, subjects))
             position = 0
             while stop is None or position < stop:
                 page = self.store.notifications(position, PAGE_SIZE, stop)
                 if not page:
                     break
-                self._apply(projection, db, page, keep)
+                self._apply(applied, page, keep)
                 position = page[-1].id
             yield db
 

@@ -55,41 +55,37 @@ class Tallies(Projection):
 
     @_on.register
     def _round_opened(self, e: Round.Opened, db: Db, pos: int) -> None:
-        db.execute(
-            "INSERT INTO {rounds} (originator_id, programme, key, session, method, "
-            "vote_limit, max_score, proposals, opened_at, void) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-            (
-                e.originator_id.hex,
-                e.programme,
-                e.key,
-                e.session,
-                e.method,
-                e.limit,
-                e.max_score,
-                json.dumps(e.proposals),
-                pos,
-            ),
-        )
+        originator = e.originator_id.hex
+        row = {
+            "originator_id": originator,
+            "programme": e.programme,
+            "key": e.key,
+            "session": e.session,
+            "method": e.method,
+            "vote_limit": e.limit,
+            "max_score": e.max_score,
+            "proposals": json.dumps(e.proposals),
+            "opened_at": pos,
+            "closed_at": None,
+            "void": 0,
+        }
+        db.add("rounds", row, originator)
 
     @_on.register
     def _round_closed(self, e: Round.Closed, db: Db, pos: int) -> None:
-        db.execute(
-            "UPDATE {rounds} SET closed_at = ? WHERE originator_id = ?", (pos, e.originator_id.hex)
-        )
+        _change(db, "rounds", e.originator_id.hex, "closed_at", pos)
 
     @_on.register
     def _ballot_started(self, e: Ballot.Started, db: Db, pos: int) -> None:
         originator = e.originator_id.hex
-        db.execute(
-            "INSERT INTO {ballots} (originator_id, programme, round, participant) "
-            "VALUES (?, ?, ?, ?)",
-            (originator, e.programme, e.round, e.participant),
-        )
-        db.remember(
-            originator,
-            {"programme": e.programme, "round": e.round, "participant": e.participant},
-        )
+        row = {
+            "originator_id": originator,
+            "programme": e.programme,
+            "round": e.round,
+            "participant": e.participant,
+        }
+        db.add("ballots", row, originator)
+        db.remember(originator, row)
 
     @_on.register
     def _vote_cast(self, e: Ballot.VoteCast, db: Db, pos: int) -> None:
@@ -109,40 +105,57 @@ class Tallies(Projection):
         value: int | None,
     ) -> None:
         originator = e.originator_id.hex
-        ballot = db.known.get(originator) or db.remember(
-            originator,
-            db.rows(
-                "SELECT programme, round, participant FROM {ballots} WHERE originator_id = ?",
-                (originator,),
-            )[0],
-        )
-        db.execute(
-            "INSERT INTO {records} (ballot, version, programme, round, participant, kind, "
-            "proposal, value, position, annulled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
-            (
+        ballot = (
+            db.known.get(originator)
+            or db.held("ballots", originator)
+            or db.remember(
                 originator,
-                e.originator_version,
-                ballot["programme"],
-                ballot["round"],
-                ballot["participant"],
-                kind,
-                proposal,
-                value,
-                pos,
-            ),
+                db.stored(
+                    "SELECT programme, round, participant FROM {ballots} WHERE originator_id = ?",
+                    (originator,),
+                )[0],
+            )
         )
+        version = e.originator_version
+        row = {
+            "ballot": originator,
+            "version": version,
+            "programme": ballot["programme"],
+            "round": ballot["round"],
+            "participant": ballot["participant"],
+            "kind": kind,
+            "proposal": proposal,
+            "value": value,
+            "position": pos,
+            "annulled": 0,
+        }
+        db.add("records", row, (originator, version))
 
     @_on.register
     def _record_annulled(self, e: RegistreAggregate.RecordAnnulled, db: Db, pos: int) -> None:
         # Only votes (on a ballot) and whole rounds can be annulled here; the
         # originator id says which, and other aggregates match no row.
         originator = e.originator_id.hex
-        db.execute(
-            "UPDATE {records} SET annulled = 1 WHERE ballot = ? AND version = ?",
-            (originator, e.target_version),
-        )
+        record = db.held("records", (originator, e.target_version))
+        if record is not None:
+            record["annulled"] = 1
+        else:
+            db.later(
+                "UPDATE {records} SET annulled = 1 WHERE ballot = ? AND version = ?",
+                (originator, e.target_version),
+            )
         if e.target_version == 1:
-            db.execute("UPDATE {rounds} SET void = 1 WHERE originator_id = ?", (originator,))
+            _change(db, "rounds", originator, "void", 1)
+
+
+def _change(db: Db, table: str, originator: str, column: str, value: Any) -> None:
+    """Sets a column of the row of an aggregate, held by the page or stored."""
+    held = db.held(table, originator)
+    if held is not None:
+        held[column] = value
+    else:
+        statement = f"UPDATE {{{table}}} SET {column} = ? WHERE originator_id = ?"
+        db.later(statement, (value, originator))
 
 
 # -- reading ------------------------------------------------------------------------

@@ -193,9 +193,7 @@ def _void(db: Db, programme: str, proposal: str) -> bool:
 
 
 def has_programme(db: Db, programme: str) -> bool:
-    return bool(
-        db.rows("SELECT key FROM {subjects} WHERE kind = 'programme' AND key = ?", (programme,))
-    )
+    return bool(db.rows("SELECT programme FROM {programmes} WHERE programme = ?", (programme,)))
 
 
 def read_trace(

@@ -102,6 +102,22 @@ class Dialect:
         else:
             yield
 
+    def insert_rows(
+        self, cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Inserts many rows at once: one executemany on SQLite, COPY on PostgreSQL
+        (one stream, no statement per row)."""
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self.kind == "sqlite":
+            marks = ", ".join("?" * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+            return
+        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
     def table_exists(self, cursor: Any, name: str) -> bool:
         if self.kind == "sqlite":
             found = self.rows(
