@@ -22,6 +22,7 @@ from registre.adapters.ledger.proofs import PublishedLog
 from registre.adapters.site import words
 from registre.adapters.site.svg import bar_chart, draw, layout
 from registre.domain.errors import NotFound
+from registre.domain.reading import ProgrammeFigures, ProgrammeTotals, programme_totals
 from registre.domain.structure import Part, plural_level
 from registre.projections.listings import (
     ContributionVersion,
@@ -37,6 +38,8 @@ from registre.projections.participation import (
 )
 from registre.projections.phrases import date_fr
 from registre.projections.plan import ActionPlan, PlanPriority, read_plan
+from registre.projections.programmes import VIEWS as FIGURES_VIEWS
+from registre.projections.programmes import read_figures
 from registre.projections.runner import Projector
 from registre.projections.tallies import RoundTally, read_tallies
 from registre.projections.trace import Trace, read_trace
@@ -52,6 +55,12 @@ CHART_ROWS = 40
 def page_name(proposal: str) -> str:
     # Keys are letters, digits, '.', '_' and '-': safe as file names everywhere.
     return f"proposition-{proposal}.html"
+
+
+def site_folder(programme: str) -> str:
+    """The folder, beside a programme's pages, of the site of a programme within it
+    (slugs are keys: safe as folder names everywhere)."""
+    return programme
 
 
 def part_id(key: str) -> str:
@@ -79,6 +88,14 @@ class Site:
     # signature, public_key); None while this installation publishes none.
     checkpoint: dict[str, Any] | None = None
     sessions: dict[str, str] = field(default_factory=dict)  # key -> title
+    # With programmes within it: its figures and theirs, each site in a folder of its own.
+    figures: ProgrammeFigures | None = None
+    # The larger programme's home page, when the two are published together.
+    larger_href: str | None = None
+
+    @property
+    def totals(self) -> ProgrammeTotals | None:
+        return programme_totals(self.figures) if self.figures is not None else None
 
 
 def gather(views: Projector, programme: str) -> Site:
@@ -100,6 +117,10 @@ def gather(views: Projector, programme: str) -> Site:
     sessions = (
         {s.session: s.title or s.session for s in participation.sessions} if participation else {}
     )
+    figures = None
+    if plan.sub_programmes:
+        views.catch_up(list(FIGURES_VIEWS))
+        figures = read_figures(views, programme)
     return Site(
         programme,
         plan,
@@ -111,6 +132,7 @@ def gather(views: Projector, programme: str) -> Site:
         participation,
         rounds,
         sessions=sessions,
+        figures=figures,
     )
 
 
@@ -123,7 +145,13 @@ def environment() -> Environment:
     )
     env.filters["date_fr"] = date_fr
     env.globals.update(
-        words=words, page_name=page_name, plural=words.plural, part_id=part_id, capital=capital
+        words=words,
+        page_name=page_name,
+        plural=words.plural,
+        part_id=part_id,
+        capital=capital,
+        site_folder=site_folder,
+        totals_of=programme_totals,
     )
     return env
 
@@ -134,14 +162,17 @@ def build_site(
     out: Path,
     checkpoint: dict[str, Any] | None = None,
     log: PublishedLog | None = None,
+    larger_href: str | None = None,
 ) -> list[Path]:
     """Writes the site into ``out`` (created if needed); returns the files written.
 
     ``checkpoint`` is the latest signed checkpoint of the ledger, shown on the
     verification page and written beside the open data for offline checks;
-    ``log`` gives each proposal's page the proofs of the events of its trace."""
+    ``log`` gives each proposal's page the proofs of the events of its trace;
+    ``larger_href`` links the larger programme's home page, published with it."""
     site = gather(views, programme)
     site.checkpoint = checkpoint
+    site.larger_href = larger_href
     out.mkdir(parents=True, exist_ok=True)
     env = environment()
     common = {"site": site, "plan": site.plan, "founders": site.plan.founders}
@@ -192,6 +223,32 @@ def build_site(
     return written
 
 
+def build_sites(
+    views: Projector,
+    programme: str,
+    out: Path,
+    checkpoint: dict[str, Any] | None = None,
+    log: PublishedLog | None = None,
+) -> list[tuple[Path, list[Path]]]:
+    """The site of a programme and, each in a folder of its own beside its pages
+    (``site_folder``), the sites of the programmes within it, at any depth, each
+    linking to the larger one's; every folder with the files written into it."""
+    done: list[tuple[Path, list[Path]]] = []
+    pending: list[tuple[str, Path, str | None]] = [(programme, out, None)]
+    seen: set[str] = set()
+    while pending:
+        slug, folder, up = pending.pop(0)
+        if slug in seen:  # the domain records no loop; publish none either
+            continue
+        seen.add(slug)
+        done.append((folder, build_site(views, slug, folder, checkpoint, log, up)))
+        with views.reading("plan") as db:
+            plan = read_plan(db, slug)
+        for sub, _ in plan.sub_programmes if plan is not None else []:
+            pending.append((sub, folder / site_folder(sub), "../index.html"))
+    return done
+
+
 def trace_positions(t: Trace) -> set[int]:
     """The events a page's trace is read from: its steps, the votes behind its
     tallies, and the corrections that annulled any of them."""
@@ -225,6 +282,18 @@ class Group:
     # Each priority with the parts between the top one and its own (its own last).
     priorities: list[tuple[PlanPriority, list[Part]]]
 
+    @property
+    def sections(self) -> list[tuple[list[Part], list[PlanPriority]]]:
+        """The priorities under each part below the top one, in the structure's
+        order, each part once (none: the top part's own priorities)."""
+        runs: list[tuple[list[Part], list[PlanPriority]]] = []
+        for priority, below in self.priorities:
+            if runs and [p.key for p in runs[-1][0]] == [p.key for p in below]:
+                runs[-1][1].append(priority)
+            else:
+                runs.append((below, [priority]))
+        return runs
+
 
 def _groups(site: Site) -> list[Group]:
     """The plan's priorities under the parts at the top of the structure, in the
@@ -241,7 +310,8 @@ def _groups(site: Site) -> list[Group]:
         grouped[key].priorities.append((priority, path[1:]))
     order = {part.key: n for n, (part, _) in enumerate(structure.walk())}
     for g in grouped.values():
-        # Within a group, in the structure's order (a part's own before its parts').
+        # Within a group, in the structure's order (a part's own before its parts'),
+        # so the priorities of one part come together; in adoption order under it.
         g.priorities.sort(key=lambda pair: order.get(pair[0].axis or "", len(order)))
 
     def place(g: Group) -> tuple[int, int]:
