@@ -7,6 +7,8 @@ both stores."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import date
 from pathlib import Path
@@ -274,6 +276,32 @@ def test_the_trace_and_the_statistics_show_the_hierarchy(
     as_json = json.loads(cli.plain(f"trace {P} F2 --format json").stdout)
     assert as_json["axis"] == "A3"
     assert [p["key"] for p in as_json["axis_path"]] == ["T2", "A3"]
+    # Every trace format says the part, with its path.
+    said = (
+        "part: thème T1 Financer son projet > axe de travail A1 Prêts d'honneur > "
+        "concept C1 Un guichet unique"
+    )
+    dot = cli.plain(f"trace {P} F1 --format dot").stdout
+    assert f'label="{said}";' in dot
+    mermaid = cli.plain(f"trace {P} F1 --format mermaid").stdout.splitlines()
+    assert mermaid[:4] == [
+        "---",
+        f"title: {json.dumps(said, ensure_ascii=False)}",
+        "---",
+        "flowchart LR",
+    ]
+    prov = json.loads(cli.plain(f"trace {P} F1 --format prov").stdout)
+    f1 = prov["entity"]["reg:proposal/F1"]
+    assert (f1["reg:part"], f1["reg:part_level"]) == ("C1", "concept")
+    assert f1["reg:part_path"] == said.removeprefix("part: ")
+    # The exports carry each row's part, its level and its path.
+    path = "Financer son projet > Prêts d'honneur > Un guichet unique"
+    plan_rows = list(csv.DictReader(io.StringIO(cli.plain(f"export plan {P}").stdout)))
+    row = next(r for r in plan_rows if r["priority"] == "F1")
+    assert (row["axis"], row["axis_level"], row["axis_path"]) == ("C1", "concept", path)
+    exported = json.loads(cli.plain(f"export proposals {P} --format json").stdout)
+    f2 = next(p for p in exported["proposals"] if p["proposal"] == "F2")
+    assert (f2["axis_level"], f2["axis_path"]) == ("axe de travail", "Se former > Mentorat")
     stats = cli.plain(f"stats {P}").stdout
     assert "structure: 2 thèmes, 3 axes de travail, 2 concepts" in stats
     assert "  labo-nord (Labo Nord): 1 participant, 1 proposal, 1 adopted priority" in stats
