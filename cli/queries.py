@@ -23,11 +23,14 @@ from registre.cli.app import App
 from registre.cli.output import CliError, emit_json, warn
 from registre.cli.texts import example
 from registre.domain.errors import NotFound
+from registre.domain.reading import ProgrammeFigures, programme_totals
 from registre.projections import projector_for
 from registre.projections.audit_log import has_events, read_history
 from registre.projections.history import kinds, what
 from registre.projections.phrases import plural
 from registre.projections.plan import ActionPlan, PlanPriority, read_plan
+from registre.projections.programmes import VIEWS as FIGURES_VIEWS
+from registre.projections.programmes import read_figures
 from registre.projections.runner import ProgressFn, Projector
 
 
@@ -177,16 +180,23 @@ def plan_show(programme: str, at: int | None, as_of: str | None, by_occurrence: 
             views.catch_up(["plan"])
             with views.reading("plan") as db:
                 plan = read_plan(db, programme)
+        figures = None
+        if plan is not None and plan.sub_programmes and not stands:
+            views.catch_up(list(FIGURES_VIEWS))
+            figures = read_figures(views, programme)
     if plan is None:
         when = f" {_describe(stands)}" if stands else ""
         raise NotFound(f"no programme {programme!r} in this store{when}")
     if app.json:
-        emit_json(_as_json(plan) | ({"as_of": stands} if stands else {}))
+        added = {"within": within_json(figures)} if figures is not None else {}
+        emit_json(_as_json(plan) | added | ({"as_of": stands} if stands else {}))
         return
-    click.echo("\n".join(_plan_lines(plan, stands)))
+    click.echo("\n".join(_plan_lines(plan, stands, figures)))
 
 
-def _plan_lines(plan: ActionPlan, stands: dict[str, Any]) -> Iterator[str]:
+def _plan_lines(
+    plan: ActionPlan, stands: dict[str, Any], figures: ProgrammeFigures | None
+) -> Iterator[str]:
     """The plan as text, line by line (written at once: a national plan has
     tens of thousands of lines)."""
     if stands:
@@ -197,7 +207,9 @@ def _plan_lines(plan: ActionPlan, stands: dict[str, Any]) -> Iterator[str]:
     structure = plan.structure
     if plan.part_of is not None:
         yield f"part of programme {plan.part_of[0]} ({plan.part_of[1]})"
-    if plan.sub_programmes:
+    if figures is not None:
+        yield from within_lines(figures)
+    elif plan.sub_programmes:
         within = ", ".join(f"{slug} ({title})" for slug, title in plan.sub_programmes)
         yield f"programmes within it: {within}"
     if structure.nested:
@@ -210,7 +222,64 @@ def _plan_lines(plan: ActionPlan, stands: dict[str, Any]) -> Iterator[str]:
             for p in priorities:
                 yield from _priority_lines(plan, p, "  ")
     if not plan.priorities:
-        yield "no priority has been adopted yet"
+        itself = " in the programme itself" if figures is not None else ""
+        yield f"no priority has been adopted{itself} yet"
+
+
+def _counts(participants: int, proposals: int, adopted: int) -> str:
+    return ", ".join(
+        (
+            plural(participants, "participant", lang="en"),
+            plural(proposals, "proposal", lang="en"),
+            plural(adopted, "adopted priority", "adopted priorities", "en"),
+        )
+    )
+
+
+def echo_within(figures: ProgrammeFigures) -> None:
+    """A programme's figures with the programmes within it, each with its own
+    and its adopted priorities: what ``plan show`` and ``stats`` both say."""
+    click.echo("\n".join(within_lines(figures)))
+
+
+def within_lines(figures: ProgrammeFigures) -> Iterator[str]:
+    totals = programme_totals(figures)
+    within = plural(totals.programmes, "programme", lang="en")
+    yield f"with the {within} within it: " + _counts(
+        totals.participants, totals.proposals, totals.adopted
+    )
+    yield f"  itself: {_counts(figures.participants, figures.proposals, figures.adopted)}"
+
+    def lines(f: ProgrammeFigures, indent: str) -> Iterator[str]:
+        t = programme_totals(f)
+        counts = _counts(t.participants, t.proposals, t.adopted)
+        yield f"{indent}{f.programme} ({f.title}): {counts}"
+        for title in f.priorities:
+            yield f"{indent}    - {title}"
+        for sub in f.within:
+            yield from lines(sub, indent + "  ")
+
+    for sub in figures.within:
+        yield from lines(sub, "  ")
+
+
+def within_json(figures: ProgrammeFigures) -> dict[str, Any]:
+    """The same, for machines: the totals, then each programme within it."""
+    totals = programme_totals(figures)
+
+    def one(f: ProgrammeFigures) -> dict[str, Any]:
+        return {
+            "programme": f.programme,
+            "title": f.title,
+            "participants": f.participants,
+            "proposals": f.proposals,
+            "adopted": f.adopted,
+            "priorities": list(f.priorities),
+            "totals": vars(programme_totals(f)),
+            "within": [one(sub) for sub in f.within],
+        }
+
+    return {"totals": vars(totals), "programmes": [one(sub) for sub in figures.within]}
 
 
 def _tree_lines(plan: ActionPlan) -> Iterator[str]:

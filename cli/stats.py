@@ -9,11 +9,13 @@ import click
 
 from registre.cli.app import App
 from registre.cli.output import emit_json
-from registre.cli.queries import projector
+from registre.cli.queries import echo_within, projector, within_json
 from registre.cli.texts import example
 from registre.domain.errors import NotFound
+from registre.domain.reading import ProgrammeFigures
 from registre.projections.participation import ParticipationReport, read_participation
 from registre.projections.plan import ActionPlan, read_plan
+from registre.projections.programmes import read_figures
 from registre.projections.tallies import RoundTally, read_tallies
 
 
@@ -40,14 +42,21 @@ def stats(programme: str, round_key: str | None) -> None:
             report = read_participation(db, programme, structure)
         with views.reading("tallies") as db:
             rounds = read_tallies(db, programme, round_key)
-    if report is None:
+        figures = (
+            read_figures(views, programme) if plan is not None and plan.sub_programmes else None
+        )
+    if report is None and plan is None:
         raise NotFound(f"no programme {programme!r} in this store")
+    if report is None:
+        # Opened, with nothing recorded in it yet: every count is zero.
+        report = ParticipationReport(programme, 0, [], [], [])
     if round_key is not None and not rounds:
         raise NotFound(f"programme {programme} has no round {round_key!r}")
     if app.json:
-        emit_json(_as_json(report, rounds) | _structure_json(plan))
+        within = {"within": within_json(figures)} if figures is not None else {}
+        emit_json(_as_json(report, rounds) | _structure_json(plan) | within)
         return
-    _print_participation(report, plan)
+    _print_participation(report, plan, figures)
     for r in rounds:
         _print_round(r)
     _print_diversity(report)
@@ -85,12 +94,16 @@ def _types(counts: dict[str, int]) -> str:
     return ", ".join(f"{t} {n}" for t, n in counts.items()) or "-"
 
 
-def _print_participation(report: ParticipationReport, plan: ActionPlan | None) -> None:
+def _print_participation(
+    report: ParticipationReport, plan: ActionPlan | None, figures: ProgrammeFigures | None
+) -> None:
     click.echo(f"{report.programme}: {report.participants} participants")
     structure = plan.structure if plan is not None else None
     if plan is not None and plan.part_of is not None:
         click.echo(f"part of programme {plan.part_of[0]} ({plan.part_of[1]})")
-    if plan is not None and plan.sub_programmes:
+    if figures is not None:
+        echo_within(figures)
+    elif plan is not None and plan.sub_programmes:
         within = ", ".join(f"{slug} ({title})" for slug, title in plan.sub_programmes)
         click.echo(f"programmes within it: {within}")
     if structure is not None and structure.nested:

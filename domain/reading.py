@@ -381,3 +381,51 @@ def live(keys: Iterable[str], void: Collection[str]) -> list[str]:
     """The things whose creation was not annulled: an annulled action (or
     proposal, contribution, round) is gone from every view, with its edges."""
     return [k for k in keys if k not in void]
+
+
+# -- a programme and the programmes within it ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgrammeFigures:
+    """What one programme holds, as a reader counts it: the people registered in
+    it, its proposals that stand, the titles of its adopted priorities (in the
+    plan's order), and the same of each programme within it."""
+
+    programme: str
+    title: str
+    participants: int
+    proposals: int
+    priorities: tuple[str, ...] = ()
+    within: tuple[ProgrammeFigures, ...] = ()
+
+    @property
+    def adopted(self) -> int:
+        return len(self.priorities)
+
+
+@dataclass(frozen=True)
+class ProgrammeTotals:
+    """A programme with every programme within it, at any depth: how many
+    programmes that is (itself left out), and their participants, proposals
+    and adopted priorities added up. Each programme registers its own
+    participants, so a person registered in two of them counts twice: the
+    record cannot tell they are the same person."""
+
+    programmes: int
+    participants: int
+    proposals: int
+    adopted: int
+
+
+def programme_totals(figures: ProgrammeFigures) -> ProgrammeTotals:
+    """The figures of ``figures`` and of every programme within it, added up."""
+    programmes, participants = 0, figures.participants
+    proposals, adopted = figures.proposals, figures.adopted
+    for sub in figures.within:
+        t = programme_totals(sub)
+        programmes += 1 + t.programmes
+        participants += t.participants
+        proposals += t.proposals
+        adopted += t.adopted
+    return ProgrammeTotals(programmes, participants, proposals, adopted)

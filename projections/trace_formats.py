@@ -114,6 +114,14 @@ def path_line(t: Trace) -> str:
     return " > ".join(f"{p['level']} {p['key']} {p['title']}" for p in t.axis_path)
 
 
+def part_said(t: Trace) -> str:
+    """ "part: thème T1 Financer > concept C1 Un guichet", or "axis: A1" for a part
+    the structure does not hold; empty for a proposal under no part."""
+    if t.axis_path:
+        return f"part: {path_line(t)}"
+    return f"axis: {t.axis}" if t.axis else ""
+
+
 def state_line(t: Trace) -> str:
     """Where the proposal stands, who decided and why."""
     line = t.state
@@ -167,6 +175,13 @@ def to_prov(t: Trace) -> str:
     for p in t.proposals:
         attributes: dict[Any, Any] = {PROV_TYPE: reg["Proposal"]}
         if p == t.proposal:
+            if t.axis_path:  # the part it sits at, and the path to it
+                part = t.axis_path[-1]
+                attributes["reg:part"] = part["key"]
+                attributes["reg:part_level"] = part["level"]
+                attributes["reg:part_path"] = path_line(t)
+            elif t.axis:
+                attributes["reg:part"] = t.axis
             attributes["reg:state"] = t.state
             if t.rejected_by:
                 attributes["reg:rejected_by"] = _names(t.rejected_by)
@@ -278,6 +293,8 @@ def _node_label(lines: list[str]) -> str:
 def to_dot(t: Trace) -> str:
     g = trace_graph(t, "en")
     lines = [f"digraph {_dot_quote(f'trace {t.programme} {t.proposal}')} {{", "  rankdir=LR;"]
+    if part_said(t):  # the part it sits at, as the graph's title
+        lines.append(f"  labelloc=t;\n  label={_dot_quote(part_said(t))};")
     for n in g.nodes.values():
         label = _dot_quote(_node_label(n.lines))
         lines.append(f"  {_dot_quote(n.id)} [label={label}, shape={SHAPES[n.kind]}];")
@@ -312,6 +329,8 @@ def to_mermaid(t: Trace) -> str:
     g = trace_graph(t, "en")
     ids = {node_id: f"n{i}" for i, node_id in enumerate(g.nodes)}
     lines = ["flowchart LR"]
+    if part_said(t):  # the part it sits at, as the diagram's title
+        lines = ["---", f"title: {json.dumps(part_said(t), ensure_ascii=False)}", "---", *lines]
     for n in g.nodes.values():
         left, right = MERMAID_SHAPES[n.kind]
         lines.append(

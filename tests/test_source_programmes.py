@@ -11,8 +11,10 @@ and read by one test.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
@@ -144,7 +146,7 @@ def test_the_listed_programmes_are_the_five() -> None:
     )
 
 
-def test_fabrik_medvallee(recordings: Recordings, store_kind: str) -> None:
+def test_fabrik_medvallee(recordings: Recordings, store_kind: str, tmp_path: Path) -> None:
     url = recorded(recordings, store_kind, "medvallee")
     r = Record(url, "medvallee")
     # Three founders, who must all validate the strategy and plan.
@@ -167,6 +169,14 @@ def test_fabrik_medvallee(recordings: Recordings, store_kind: str) -> None:
     assert {r.programme.parts[p["axis"]].level for p in priorities} == {"axe stratégique"}
     # The État's refusal keeps one validated proposal out of the plan.
     assert len(priorities) == 13
+    # On the home page, under each filière, each strategic axis heads its priorities once.
+    site = tmp_path / "site"
+    cli(url, "publish", "medvallee", "--out", str(site))
+    home = (site / "index.html").read_text("utf-8")
+    headings = re.findall(r'<h4 class="subpart">(.*?)</h4>', home)
+    assert headings and len(headings) == len(set(headings))
+    axes = {r.programme.parts[p["axis"]].title.replace("'", "&#39;") for p in priorities}
+    assert {h.rsplit("</span> ", 1)[1] for h in headings} == axes
     check_trace(url, "medvallee", "P-01", ["metropole", "etat", "region"], revised=True)
 
 
@@ -188,6 +198,17 @@ def test_labo258(recordings: Recordings, store_kind: str) -> None:
     quartiers = [s for s in labs if s.removeprefix("labo258-") in QUARTIERS]
     assert len(quartiers) == 11
     assert all(labs[s].title.startswith("Labo-quartier ") for s in quartiers)
+
+    # The umbrella counts what its labs hold, each lab with its own figures.
+    within = umbrella.stats["within"]
+    lab_figures = {f["programme"]: f for f in within["programmes"]}
+    assert set(lab_figures) == set(labs)
+    for key in ("participants", "proposals", "adopted"):
+        assert within["totals"][key] == sum(f[key] for f in lab_figures.values())
+    entreprendre = lab_figures["labo258-entreprendre"]
+    assert entreprendre["participants"] == 40
+    assert entreprendre["adopted"] == len(entreprendre["priorities"]) > 0
+    assert as_json(url, "plan", "show", "labo258")["within"] == within
 
     r = Record(url, "labo258-entreprendre")
     # About 40 people, from students to business owners, in two workshops.

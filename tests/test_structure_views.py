@@ -7,6 +7,8 @@ both stores."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import date
 from pathlib import Path
@@ -17,7 +19,7 @@ from service_support import ctx, max_position
 
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
-from registre.adapters.site.build import build_site
+from registre.adapters.site.build import build_site, build_sites
 from registre.domain import (
     Decision,
     DecisionRule,
@@ -152,6 +154,45 @@ def record(service: Registre) -> int:
                 programme=P, proposal=key, founder=founder, decision=decision, rationale="CR"
             )
         )
+    # Within the neighbourhood lab: one person, one idea, adopted there.
+    nord = "labo-nord"
+    send(
+        c.RegisterParticipant(
+            programme=nord,
+            key="N-1",
+            name="Personne N-1",
+            organisation="O",
+            organisation_type=OrganisationType.ASSOCIATION,
+        )
+    )
+    send(
+        c.ScheduleSession(
+            programme=nord, key="NS", kind=SessionKind.WORKSHOP, on=date(2019, 5, 2), title="Nord"
+        )
+    )
+    send(c.SubmitContribution(programme=nord, key="NK", session="NS", authors=["N-1"], text="NK"))
+    send(
+        c.SynthesiseProposal(
+            programme=nord,
+            key="N1",
+            title="Une maison des projets",
+            sources=[c.SourceRef.parse("NK")],
+        )
+    )
+    send(
+        c.ValidateProposal(
+            programme=nord, proposal="N1", body="Comité", minutes="CR-N", outcome=Outcome.VALIDATED
+        )
+    )
+    send(
+        c.DecideOnPriority(
+            programme=nord,
+            proposal="N1",
+            founder="ville",
+            decision=Decision.APPROVE,
+            rationale="CR",
+        )
+    )
     return before_last_part
 
 
@@ -168,7 +209,19 @@ def test_the_plan_shows_priorities_under_their_parts(
     assert aggregate is not None
     cli = Cli(url)
     text = cli.plain(f"plan show {P}").stdout
-    assert "programmes within it: labo-nord (Labo Nord)" in text
+    # Its own figures and its lab's, added up by the domain's reading.
+    within = [
+        "with the 1 programme within it: 3 participants, 4 proposals, 3 adopted priorities",
+        "  itself: 2 participants, 3 proposals, 2 adopted priorities",
+        "  labo-nord (Labo Nord): 1 participant, 1 proposal, 1 adopted priority",
+        "      - Une maison des projets",
+    ]
+    lines = text.splitlines()
+    start = lines.index(within[0])
+    assert lines[start : start + 4] == within
+    stats = cli.plain(f"stats {P}").stdout.splitlines()
+    start = stats.index(within[0])
+    assert stats[start : start + 4] == within  # the statistics say the same
     assert "structure: 2 thèmes, 3 axes de travail, 2 concepts" in text
     lines = text.splitlines()
     tree = lines[lines.index("thème T1: Financer son projet") :]
@@ -182,6 +235,14 @@ def test_the_plan_shows_priorities_under_their_parts(
     assert "F3" not in text  # rejected by a founder: not in the plan
     plan = json.loads(cli.plain(f"--json plan show {P}").stdout)
     assert plan["sub_programmes"] == [{"programme": "labo-nord", "title": "Labo Nord"}]
+    assert plan["within"]["totals"] == {
+        "programmes": 1,
+        "participants": 3,
+        "proposals": 4,
+        "adopted": 3,
+    }
+    assert plan["within"]["programmes"][0]["priorities"] == ["Une maison des projets"]
+    assert plan["within"] == json.loads(cli.plain(f"--json stats {P}").stdout)["within"]
     assert plan["structure"]["levels"] == [
         {"level": "thème", "parts": 2},
         {"level": "axe de travail", "parts": 3},
@@ -215,9 +276,35 @@ def test_the_trace_and_the_statistics_show_the_hierarchy(
     as_json = json.loads(cli.plain(f"trace {P} F2 --format json").stdout)
     assert as_json["axis"] == "A3"
     assert [p["key"] for p in as_json["axis_path"]] == ["T2", "A3"]
+    # Every trace format says the part, with its path.
+    said = (
+        "part: thème T1 Financer son projet > axe de travail A1 Prêts d'honneur > "
+        "concept C1 Un guichet unique"
+    )
+    dot = cli.plain(f"trace {P} F1 --format dot").stdout
+    assert f'label="{said}";' in dot
+    mermaid = cli.plain(f"trace {P} F1 --format mermaid").stdout.splitlines()
+    assert mermaid[:4] == [
+        "---",
+        f"title: {json.dumps(said, ensure_ascii=False)}",
+        "---",
+        "flowchart LR",
+    ]
+    prov = json.loads(cli.plain(f"trace {P} F1 --format prov").stdout)
+    f1 = prov["entity"]["reg:proposal/F1"]
+    assert (f1["reg:part"], f1["reg:part_level"]) == ("C1", "concept")
+    assert f1["reg:part_path"] == said.removeprefix("part: ")
+    # The exports carry each row's part, its level and its path.
+    path = "Financer son projet > Prêts d'honneur > Un guichet unique"
+    plan_rows = list(csv.DictReader(io.StringIO(cli.plain(f"export plan {P}").stdout)))
+    row = next(r for r in plan_rows if r["priority"] == "F1")
+    assert (row["axis"], row["axis_level"], row["axis_path"]) == ("C1", "concept", path)
+    exported = json.loads(cli.plain(f"export proposals {P} --format json").stdout)
+    f2 = next(p for p in exported["proposals"] if p["proposal"] == "F2")
+    assert (f2["axis_level"], f2["axis_path"]) == ("axe de travail", "Se former > Mentorat")
     stats = cli.plain(f"stats {P}").stdout
     assert "structure: 2 thèmes, 3 axes de travail, 2 concepts" in stats
-    assert "programmes within it: labo-nord (Labo Nord)" in stats
+    assert "  labo-nord (Labo Nord): 1 participant, 1 proposal, 1 adopted priority" in stats
     data = json.loads(cli.plain(f"--json stats {P}").stdout)
     parts = {p["axis"]: p for p in data["parts"]}
     # A theme counts who took part under it or below it; a session belongs to its part.
@@ -239,7 +326,9 @@ def test_the_site_shows_the_hierarchy_to_a_citizen(
     build_site(views, P, out)
     structure = (out / "structure.html").read_text("utf-8")
     assert "organise ses travaux en 2 thèmes, 3 axes de travail et 2 concepts" in structure
-    assert "Le programme qui en fait partie : <strong>Labo Nord</strong>" in structure
+    assert 'Le programme qui en fait partie : <a href="labo-nord/index.html">Labo Nord</a>' in (
+        structure
+    )
     # Nested lists: the concept sits inside its axis, inside its theme.
     t1 = structure.index('id="partie-T1"')
     a1 = structure.index('id="partie-A1"')
@@ -264,6 +353,20 @@ def test_the_site_shows_the_hierarchy_to_a_citizen(
     assert "fait partie du programme <strong>Labo258</strong>" in (nord / "index.html").read_text(
         "utf-8"
     )
+    # Published together, each programme within it has its site in its folder, linked
+    # both ways, and the larger one's home page shows each with its own figures.
+    together = tmp_path / "ensemble"
+    folders = [folder for folder, _ in build_sites(views, P, together)]
+    assert folders == [together, together / "labo-nord"]
+    home = (together / "index.html").read_text("utf-8")
+    assert "Avec le programme qui en fait partie : 3 priorités adoptées sur 4 propositions" in home
+    lab = home[home.index('<li class="programme">') :]
+    assert '<a href="labo-nord/index.html">Labo Nord</a>' in lab
+    assert "1 personne inscrite, 1 proposition, 1 priorité adoptée" in lab
+    assert "<li>Une maison des projets</li>" in lab
+    nord_home = (together / "labo-nord" / "index.html").read_text("utf-8")
+    assert 'fait partie du programme <a href="../index.html">Labo258</a>' in nord_home
+    assert "1 priorité adoptée sur 1 proposition" in nord_home
     # Every view reads the same path: the trace's is the plan's.
     with views.reading("plan") as db:
         plan = read_plan(db, P)
@@ -272,3 +375,24 @@ def test_the_site_shows_the_hierarchy_to_a_citizen(
         trace = read_trace(db, P, "F1", plan.structure)
     assert trace is not None
     assert [p["key"] for p in trace.axis_path] == [p.key for p in plan.structure.path("C1")]
+
+
+def test_the_statistics_of_a_programme_just_opened_are_zeros(
+    service: Registre, store_url: str
+) -> None:
+    service.handle(
+        c.OpenProgramme(
+            programme="vide",
+            title="Vide",
+            organiser="Ville",
+            founders={"ville": "Ville"},
+            rule=DecisionRule.ANY,
+        ),
+        ctx(),
+    )
+    cli = Cli(store_url)
+    assert cli.plain("stats vide").stdout.startswith("vide: 0 participants\n")
+    data = json.loads(cli.plain("--json stats vide").stdout)
+    assert (data["participants"], data["sessions"], data["proposals"]) == (0, [], [])
+    refused = cli.plain("stats nulle")
+    assert refused.exit_code == 1 and "no programme 'nulle'" in refused.output

@@ -12,9 +12,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from registre.domain.errors import NotFound
+from registre.domain.structure import Structure
 from registre.projections.listings import read_contributions, read_proposals
 from registre.projections.participation import read_participation
-from registre.projections.plan import read_plan
+from registre.projections.plan import read_parts, read_plan
 from registre.projections.runner import Projector
 from registre.projections.tallies import read_tallies
 from registre.projections.trace import has_programme
@@ -62,7 +63,9 @@ def _plan(views: Projector, programme: str) -> Export:
     if plan is None:
         raise NotFound(f"no programme {programme!r} in this store")
     founders = list(plan.founders)
-    columns = ["axis", "axis_title", "priority", "title", "adopted_on", "validated_by", "minutes"]
+    structure = plan.structure
+    columns = ["axis", "axis_title", "axis_level", "axis_path"]
+    columns += ["priority", "title", "adopted_on", "validated_by", "minutes"]
     for f in founders:
         columns += [f"decision_{f}", f"rationale_{f}", f"decided_on_{f}"]
     columns += ["actions", "action_titles", "action_leads", "action_status", "action_due"]
@@ -71,7 +74,8 @@ def _plan(views: Projector, programme: str) -> Export:
         for p in priorities:
             row: dict[str, Any] = {
                 "axis": axis,
-                "axis_title": plan.axes.get(axis) if axis else None,
+                "axis_title": (plan.axes.get(axis) or structure.title(axis)) if axis else None,
+                **_part(structure, axis),
                 "priority": p.key,
                 "title": p.title,
                 "adopted_on": p.adopted_on[:10] or None,
@@ -101,6 +105,7 @@ def _plan(views: Projector, programme: str) -> Export:
                 "key": p.key,
                 "title": p.title,
                 "axis": p.axis,
+                **_part(structure, p.axis),
                 "adopted_on": p.adopted_on[:10] or None,
                 "validated_by": p.validated_by,
                 "minutes": p.minutes,
@@ -113,6 +118,14 @@ def _plan(views: Projector, programme: str) -> Export:
     return Export("plan", columns, rows, document)
 
 
+def _part(structure: Structure, axis: str | None) -> dict[str, Any]:
+    """The level of the part a row sits at, and its path from the top of the
+    structure ("Santé > Santé numérique"): None for a part the structure lacks."""
+    if axis is None or axis not in structure:
+        return {"axis_level": None, "axis_path": None}
+    return {"axis_level": structure.parts[axis].level, "axis_path": structure.path_title(axis)}
+
+
 # -- proposals -------------------------------------------------------------------------
 
 
@@ -120,6 +133,7 @@ def _proposals(views: Projector, programme: str) -> Export:
     views.catch_up(["plan", "participation"])
     with views.reading("plan") as db:
         proposals = read_proposals(db, programme)
+        structure = read_parts(db, programme)
     with views.reading("participation") as db:
         report = read_participation(db, programme)
     diversity = {d.proposal: d for d in report.proposals} if report else {}
@@ -127,6 +141,8 @@ def _proposals(views: Projector, programme: str) -> Export:
         "proposal",
         "title",
         "axis",
+        "axis_level",
+        "axis_path",
         "structure",
         "adopted",
         "state",
@@ -149,6 +165,7 @@ def _proposals(views: Projector, programme: str) -> Export:
                 "proposal": p.key,
                 "title": p.title,
                 "axis": p.axis,
+                **_part(structure, p.axis),
                 "structure": p.structure,
                 "adopted": p.adopted,
                 "state": p.state,

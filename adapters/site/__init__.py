@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from registre.adapters.site.build import build_site
+from registre.adapters.site.build import build_site, build_sites
 
-__all__ = ["build_site"]
+__all__ = ["build_site", "build_sites"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from registre.adapters.ledger.proofs import PublishedLog
 from registre.adapters.site import words
 from registre.adapters.site.svg import bar_chart, draw, layout
 from registre.domain.errors import NotFound
+from registre.domain.reading import ProgrammeFigures, ProgrammeTotals, programme_totals
 from registre.domain.structure import Part, plural_level
 from registre.projections.listings import (
     ContributionVersion,
@@ -37,6 +39,8 @@ from registre.projections.participation import (
 )
 from registre.projections.phrases import date_fr
 from registre.projections.plan import ActionPlan, PlanPriority, read_plan
+from registre.projections.programmes import VIEWS as FIGURES_VIEWS
+from registre.projections.programmes import read_figures
 from registre.projections.runner import Projector
 from registre.projections.tallies import RoundTally, read_tallies
 from registre.projections.trace import Trace, read_trace
@@ -52,6 +56,12 @@ CHART_ROWS = 40
 def page_name(proposal: str) -> str:
     # Keys are letters, digits, '.', '_' and '-': safe as file names everywhere.
     return f"proposition-{proposal}.html"
+
+
+def site_folder(programme: str) -> str:
+    """The folder, beside a programme's pages, of the site of a programme within it
+    (slugs are keys: safe as folder names everywhere)."""
+    return programme
 
 
 def part_id(key: str) -> str:
@@ -82,6 +92,14 @@ class Site:
     # The latest plan publication and the founders' cosignatures of it
     # (``ledger.witness.publication_status``); None while no plan is published.
     publication: dict[str, Any] | None = None
+    # With programmes within it: its figures and theirs, each site in a folder of its own.
+    figures: ProgrammeFigures | None = None
+    # The larger programme's home page, when the two are published together.
+    larger_href: str | None = None
+
+    @property
+    def totals(self) -> ProgrammeTotals | None:
+        return programme_totals(self.figures) if self.figures is not None else None
 
 
 def gather(views: Projector, programme: str) -> Site:
@@ -103,6 +121,10 @@ def gather(views: Projector, programme: str) -> Site:
     sessions = (
         {s.session: s.title or s.session for s in participation.sessions} if participation else {}
     )
+    figures = None
+    if plan.sub_programmes:
+        views.catch_up(list(FIGURES_VIEWS))
+        figures = read_figures(views, programme)
     return Site(
         programme,
         plan,
@@ -114,6 +136,7 @@ def gather(views: Projector, programme: str) -> Site:
         participation,
         rounds,
         sessions=sessions,
+        figures=figures,
     )
 
 
@@ -126,7 +149,13 @@ def environment() -> Environment:
     )
     env.filters["date_fr"] = date_fr
     env.globals.update(
-        words=words, page_name=page_name, plural=words.plural, part_id=part_id, capital=capital
+        words=words,
+        page_name=page_name,
+        plural=words.plural,
+        part_id=part_id,
+        capital=capital,
+        site_folder=site_folder,
+        totals_of=programme_totals,
     )
     return env
 
@@ -138,6 +167,7 @@ def build_site(
     checkpoint: dict[str, Any] | None = None,
     log: PublishedLog | None = None,
     publication: dict[str, Any] | None = None,
+    larger_href: str | None = None,
 ) -> list[Path]:
     """Writes the site into ``out`` (created if needed); returns the files written.
 
@@ -145,10 +175,12 @@ def build_site(
     verification page and written beside the open data for offline checks;
     ``log`` gives each proposal's page the proofs of the events of its trace;
     ``publication`` says whether the founders' witnesses cosigned the plan's
-    latest publication (final) or whose cosignature is awaited."""
+    latest publication (final) or whose cosignature is awaited; ``larger_href``
+    links the larger programme's home page, published with it."""
     site = gather(views, programme)
     site.checkpoint = checkpoint
     site.publication = publication
+    site.larger_href = larger_href
     out.mkdir(parents=True, exist_ok=True)
     env = environment()
     common = {"site": site, "plan": site.plan, "founders": site.plan.founders}
@@ -199,6 +231,35 @@ def build_site(
     return written
 
 
+def build_sites(
+    views: Projector,
+    programme: str,
+    out: Path,
+    checkpoint: dict[str, Any] | None = None,
+    log: PublishedLog | None = None,
+    publication_of: Callable[[str], dict[str, Any] | None] | None = None,
+) -> list[tuple[Path, list[Path]]]:
+    """The site of a programme and, each in a folder of its own beside its pages
+    (``site_folder``), the sites of the programmes within it, at any depth, each
+    linking to the larger one's; every folder with the files written into it.
+    ``publication_of`` gives a programme's plan publication (see ``build_site``)."""
+    done: list[tuple[Path, list[Path]]] = []
+    pending: list[tuple[str, Path, str | None]] = [(programme, out, None)]
+    seen: set[str] = set()
+    while pending:
+        slug, folder, up = pending.pop(0)
+        if slug in seen:  # the domain records no loop; publish none either
+            continue
+        seen.add(slug)
+        publication = publication_of(slug) if publication_of is not None else None
+        done.append((folder, build_site(views, slug, folder, checkpoint, log, publication, up)))
+        with views.reading("plan") as db:
+            plan = read_plan(db, slug)
+        for sub, _ in plan.sub_programmes if plan is not None else []:
+            pending.append((sub, folder / site_folder(sub), "../index.html"))
+    return done
+
+
 def trace_positions(t: Trace) -> set[int]:
     """The events a page's trace is read from: its steps, the votes behind its
     tallies, and the corrections that annulled any of them."""
@@ -232,6 +293,18 @@ class Group:
     # Each priority with the parts between the top one and its own (its own last).
     priorities: list[tuple[PlanPriority, list[Part]]]
 
+    @property
+    def sections(self) -> list[tuple[list[Part], list[PlanPriority]]]:
+        """The priorities under each part below the top one, in the structure's
+        order, each part once (none: the top part's own priorities)."""
+        runs: list[tuple[list[Part], list[PlanPriority]]] = []
+        for priority, below in self.priorities:
+            if runs and [p.key for p in runs[-1][0]] == [p.key for p in below]:
+                runs[-1][1].append(priority)
+            else:
+                runs.append((below, [priority]))
+        return runs
+
 
 def _groups(site: Site) -> list[Group]:
     """The plan's priorities under the parts at the top of the structure, in the
@@ -248,7 +321,8 @@ def _groups(site: Site) -> list[Group]:
         grouped[key].priorities.append((priority, path[1:]))
     order = {part.key: n for n, (part, _) in enumerate(structure.walk())}
     for g in grouped.values():
-        # Within a group, in the structure's order (a part's own before its parts').
+        # Within a group, in the structure's order (a part's own before its parts'),
+        # so the priorities of one part come together; in adoption order under it.
         g.priorities.sort(key=lambda pair: order.get(pair[0].axis or "", len(order)))
 
     def place(g: Group) -> tuple[int, int]:
