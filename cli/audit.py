@@ -164,7 +164,8 @@ def verify(
                 f"{report.checkpoints} signed checkpoint{'' if report.checkpoints == 1 else 's'}"
             )
             if report.tree_heads:
-                signed = f"{signed} and {report.tree_heads} tree heads"
+                heads = report.tree_heads
+                signed = f"{signed} and {heads} tree head{'' if heads == 1 else 's'}"
             click.echo(
                 f"verified: {report.events} events match their ledger leaves and {signed}, "
                 f"checked with {report.trusted}"

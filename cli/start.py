@@ -116,19 +116,29 @@ def _record_source(app: App, name: str) -> None:
         if say:
             click.echo(f"[{n}/{total}] registre import sheet {slug} {slug}.xlsx", err=True)
 
+    from registre.adapters.ledger import checkpoints as cp
+
     with app.registre() as registre, _progress(say) as progress:
+        # As `init` does: every commit's tree head is signed, and a checkpoint
+        # pins the whole record for the published site's proofs.
+        audit.ensure_deployment_key(registre.store, None)
         reports = record_programme(registre, name, progress, announce)
+        signed = cp.create_checkpoint(registre.store, f"registre demo {name}", cp.key_dir(None))
     if app.json:
         emit_json(
             {
                 "store": registre.config.display,
                 "programme": name,
                 "imports": [r.as_dict() for r in reports],
+                "checkpoint": signed.as_dict(),
             }
         )
         return
     for report in reports:
         _show(report)
+    click.echo(
+        f"checkpoint #{signed.id}: {signed.tree_size} events, signed with key {signed.key_id}"
+    )
     main = source.slugs[-1] if name == "labo258" else source.slugs[0]
     click.echo(
         f"Recorded {sum(r.events for r in reports):,} events from "
