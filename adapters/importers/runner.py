@@ -188,6 +188,28 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+def decode(file: str, data: bytes, plan: Plan) -> str:
+    """A file's text: UTF-8 (a byte-order mark skipped), else Windows-1252, else
+    Latin-1, the fallback said in the import's summary."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    cp1252 = _NOT_CP1252.isdisjoint(data)
+    name = "Windows-1252" if cp1252 else "Latin-1"
+    plan.remarks[f"{file} is not UTF-8: its text was read as {name}"] += 1
+    return data.decode("cp1252" if cp1252 else "latin-1")
+
+
+def delimiter(text: str, usual: str) -> str:
+    """The cell separator of a CSV text, told by its first line: ``usual``,
+    unless the other of comma and semicolon is more frequent there (a sheet
+    saved by a spreadsheet set to a language that writes decimal commas)."""
+    first = text[: text.find("\n")] if "\n" in text else text
+    other = ";" if usual == "," else ","
+    return other if first.count(other) > first.count(usual) else usual
+
+
 # Bytes that Windows-1252 leaves undefined: a file holding one is read as Latin-1.
 _NOT_CP1252 = frozenset(b"\x81\x8d\x8f\x90\x9d")
 _READ = 1 << 20

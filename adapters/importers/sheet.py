@@ -31,6 +31,7 @@ from registre.adapters.importers.runner import (
     Stream,
     TextFile,
     csv_rows,
+    delimiter,
     digest,
     explain,
     parse_model,
@@ -198,8 +199,7 @@ def _csv(source: TextFile, kind: str | None, plan: Plan) -> tuple[str, Iterator[
     except UnicodeDecodeError:  # not the encoding the whole file was found to be in
         text.close()
         raise InvalidInput(f"{file} changed while it was being read") from None
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(text, delimiter=delimiter)
+    reader = csv.reader(text, delimiter=delimiter(first, ","))
     header: list[str] = next(csv_rows(reader, file, plan), [])
     found = _kind_of(f"{file}:1", header, kind, plan)
 
