@@ -188,3 +188,23 @@ def test_a_polis_export_resaved_with_semicolons_imports(service: Registre, tmp_p
     assert report.counts["Proposal.Synthesised"] == 1
     assert report.counts["Ballot.VoteCast"] == 1
     assert any("read as Windows-1252" in r for r in report.remarks)
+
+
+def test_every_read_model_is_at_the_end_of_the_record_when_an_import_returns(
+    service: Registre, tmp_path: Path
+) -> None:
+    open_programme(service, P)
+    file = tmp_path / "budget.pb"
+    file.write_text(BUDGET)
+    steps: dict[str, list[tuple[int, int]]] = {}
+
+    def progress(step: str, done: int, total: int) -> None:
+        steps.setdefault(step, []).append((done, total))
+
+    run(service, plan_pabulib(P, str(file), round_key="R"), ctx(), progress, chunk_rows=3)
+    lagging = [s for s in projector_for(service.store).status() if s.lag or s.rebuilding]
+    assert lagging == []
+    assert list(steps) == ["checking", "recording", "catching up"]
+    # Each bar ends full: what advanced adds up to its total.
+    for reports in steps.values():
+        assert sum(done for done, _ in reports) == reports[0][1]
