@@ -12,12 +12,15 @@ memory is its own:
   sealed in the personal data), then a votes sheet of N votes by them in an
   approval round over 50 proposals: participant rows beside vote rows.
 
-Then the same number of events, as the import stored them, is inserted into
-a plain table of the same store in one transaction (``executemany``): the
-raw floor. Prints rows, events, seconds, events/s and peak RSS (VmHWM); not a
-test, nothing is asserted.
+Then the same number of events (at most the last 1,000,000, so that the
+floor's own rows do not weigh on the machine), as the import stored them, is
+inserted into a plain table of the same store in one transaction
+(``executemany``): the raw floor. Prints rows, events, seconds, events/s and
+peak RSS (VmHWM); not a test, nothing is asserted. With ``--trace-memory``,
+``tracemalloc`` runs during the import (much slower) and the largest
+allocation sites are printed as the checking ends, when most is held.
 
-    python bench/import_memory.py --rows 100000 --kind pabulib --store sqlite
+    python bench/import_memory.py --rows 700000 --kind pabulib --store both
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -52,6 +56,7 @@ from registre.adapters.stores.config import parse_url
 from registre.domain import DecisionRule, Method, OrganisationType, SessionKind
 
 PROJECTS = 50
+FLOOR_ROWS = 1_000_000
 
 
 def pabulib_file(path: Path, voters: int, seed: int) -> None:
@@ -141,9 +146,21 @@ def _sheet_setup(service: Registre, ctx: c.Context) -> None:
     )
 
 
-def _measure(url: str, kind: str, rows: int, seed: int, folder: Path) -> dict[str, Any]:
+def _measure(
+    url: str, kind: str, rows: int, seed: int, folder: Path, trace: bool
+) -> dict[str, Any]:
     """One import in this process: its figures, then its raw floor."""
     figures: dict[str, Any] = {}
+    sites: list[str] = []
+
+    def progress(step: str, done: int, total: int) -> None:
+        if trace and step == "recording" and not sites:
+            snapshot = tracemalloc.take_snapshot()
+            for stat in snapshot.statistics("lineno")[:12]:
+                sites.append(f"{stat.size / 1e6:8.1f} MB {stat.count:>9,} blocks  {stat.traceback}")
+
+    if trace:
+        tracemalloc.start()
     with Registre.open(parse_url(url)) as service:
         ctx = c.Context(actor="bench")
         _open(service, ctx)
@@ -160,7 +177,7 @@ def _measure(url: str, kind: str, rows: int, seed: int, folder: Path) -> dict[st
         events = 0
         for label, planned in imports:
             started = time.perf_counter()
-            report: ImportReport = run(service, planned(), ctx)
+            report: ImportReport = run(service, planned(), ctx, progress)
             seconds = time.perf_counter() - started
             figures[label] = {
                 "rows": report.rows,
@@ -168,8 +185,13 @@ def _measure(url: str, kind: str, rows: int, seed: int, folder: Path) -> dict[st
                 "seconds": seconds,
                 "peak_mb": peak_rss_mb(),
             }
+            if trace:
+                figures[label]["traced_peak_mb"] = tracemalloc.get_traced_memory()[1] / 1e6
+                figures[label]["sites"], sites[:] = list(sites), []
             events += report.events
-        stored = stored_rows(service, limit=None)[-events:]
+        head = service.store.app.recorder.max_notification_id() or 0
+        floor = min(events, FLOOR_ROWS)
+        stored = stored_rows(service, after=head - floor, limit=floor)
         postgres = url.startswith("postgresql")
         raw = RawPostgres(url) if postgres else RawSQLite(url, sqlite_pragmas(service))
     try:
@@ -185,12 +207,20 @@ def _measure(url: str, kind: str, rows: int, seed: int, folder: Path) -> dict[st
 @click.option("--kind", type=click.Choice(["pabulib", "sheets"]), default="pabulib")
 @click.option("--store", type=click.Choice(["sqlite", "postgres", "both"]), default="both")
 @click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--trace-memory", is_flag=True, help="Show where the memory goes (slow).")
 @click.option("--child", type=str, hidden=True, help="Run one measurement in this process.")
-def main(scales: tuple[int, ...], kind: str, store: str, seed: int, child: str | None) -> None:
+def main(
+    scales: tuple[int, ...],
+    kind: str,
+    store: str,
+    seed: int,
+    trace_memory: bool,
+    child: str | None,
+) -> None:
     """Measure a large import's peak memory and speed beside the raw floor."""
     if child is not None:
         with tempfile.TemporaryDirectory() as folder:
-            figures = _measure(child, kind, scales[0], seed, Path(folder))
+            figures = _measure(child, kind, scales[0], seed, Path(folder), trace_memory)
         print(json.dumps(figures))
         return
     stores = ["sqlite", "postgres"] if store == "both" else [store]
@@ -201,7 +231,8 @@ def main(scales: tuple[int, ...], kind: str, store: str, seed: int, child: str |
             try:
                 argv = [sys.executable, __file__, "--child", url, "--rows", str(rows)]
                 done = subprocess.run(
-                    [*argv, "--kind", kind, "--seed", str(seed)],
+                    [*argv, "--kind", kind, "--seed", str(seed)]
+                    + (["--trace-memory"] if trace_memory else []),
                     capture_output=True,
                     text=True,
                     check=False,
@@ -224,6 +255,14 @@ def main(scales: tuple[int, ...], kind: str, store: str, seed: int, child: str |
                     f"{f['events'] / f['seconds']:>10,.0f} {f['rows'] / f['seconds']:>9,.0f} "
                     f"{peak:>9}"
                 )
+            for label, f in figures.items():
+                if "sites" in f:
+                    click.echo(
+                        f"\n  {label}: traced peak {f['traced_peak_mb']:,.0f} MB; held "
+                        "as the checking ends, by site:"
+                    )
+                    for site in f["sites"]:
+                        click.echo(f"    {site}")
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from registre.adapters.application import commands as c
-from registre.adapters.importers.runner import Plan, Row, digest
+from registre.adapters.importers.runner import Plan, Row, decode, delimiter, digest
 from registre.domain import ActionStatus, Outcome, SessionKind
 from registre.domain.errors import InvalidInput
 from registre.domain.ids import check_key
@@ -128,11 +128,7 @@ def _tables(path: str, plan: Plan) -> tuple[list[Table], bytes]:
         )
     tables = []
     for kind, name, data in found:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            plan.problems.append(f"{name}: not UTF-8 text")
-            continue
+        text = decode(name, data, plan)
         tables.append(Table(kind, name, list(_records(name, text, plan))))
     return tables, b"".join(name.encode() + b"\0" + data for _, name, data in found)
 
@@ -148,7 +144,7 @@ def _kind(name: str) -> str | None:
 
 
 def _records(name: str, text: str, plan: Plan) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text, ";"))
     header: list[str] | None = None
     while True:
         line = reader.line_num + 1

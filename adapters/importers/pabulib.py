@@ -30,18 +30,16 @@ difference is reported, nothing is adjusted.
 from __future__ import annotations
 
 import csv
-import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
-from registre.adapters.importers.runner import Plan, Row, digest
+from registre.adapters.importers.runner import Plan, Row, Stream, TextFile, csv_rows
 from registre.domain import Method, OrganisationType, Round, SessionKind
-from registre.domain.errors import InvalidInput
 from registre.domain.ids import check_key
 
 SECTIONS = ("META", "PROJECTS", "VOTES")
@@ -81,18 +79,11 @@ def plan_pabulib(
     session = session or round_key
     check_key(round_key, "--round")
     check_key(session, "--session")
-    try:
-        data = Path(file).read_bytes()
-    except OSError as error:
-        raise InvalidInput(f"cannot read {file}: {error.strerror or error}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{file}: not UTF-8 text") from None
-    plan = Plan(
-        "import pabulib", programme, file, digest("pabulib", programme, session, round_key, data)
-    )
-    sections = _sections(file, text, plan)
+    source = TextFile.read(file, "pabulib", programme, session, round_key)
+    plan = Plan("import pabulib", programme, file, source.digest)
+    if source.note:
+        plan.remarks[source.note] += 1
+    sections, ballots = _sections(source, plan)
     budget = Budget(file)
     budget.meta = _meta(sections.get("META", []))
     vote_type = budget.meta.get("vote_type", "approval").lower()
@@ -183,12 +174,14 @@ def plan_pabulib(
             ],
         )
     )
-    last = header
-    for row in _ballots(file, sections.get("VOTES", []), vote_type, ids, round_key, programme):
-        rows.append(row)
-        last = row.source
-    rows.append(Row(last, [c.CloseRound(programme=programme, key=round_key)]))
-    plan.rows = rows
+    closing = Row(ballots.last or header, [c.CloseRound(programme=programme, key=round_key)])
+
+    def read() -> Iterator[Row]:
+        yield from rows
+        yield from _ballots(file, _votes(source), vote_type, ids, round_key, programme)
+        yield closing
+
+    plan.rows = Stream(read, len(rows) + ballots.count + 1)
     plan.after = [c.FundProposals(programme=programme, round=round_key)]
     plan.verify = lambda registre: _compare(registre, budget, ids, programme, round_key)
     plan.columns = {"votes": "vote", "value": "vote"}
@@ -200,22 +193,56 @@ def plan_pabulib(
 Line = tuple[int, list[str]]  # (line number, cells)
 
 
-def _sections(file: str, text: str, plan: Plan) -> dict[str, list[Line]]:
-    """The rows of each section, the section's header row first."""
+@dataclass
+class Ballots:
+    """What the first reading learns of the VOTES section, which is not kept:
+    how many rows it has, and the last one's place."""
+
+    count: int = 0
+    last: str | None = None
+
+
+def _lines(source: TextFile, problems: list[str]) -> Iterator[tuple[str, int, list[str]]]:
+    """(section, line number, cells) of each non-empty row under a section's
+    name, read from the file as they are walked; what cannot be read is added
+    to ``problems``, and ends the reading."""
+    file = source.path
+    section = ""
+    with source.open() as text:
+        reader = csv.reader(text, delimiter=";")
+        line = 1
+        for cells in csv_rows(reader, file, problems):
+            first = cells[0].strip().upper() if len(cells) == 1 else ""
+            if first in SECTIONS:
+                section = first
+            elif any(cell.strip() for cell in cells):
+                if section:
+                    yield section, line, [cell.strip() for cell in cells]
+                else:
+                    problems.append(f"{file}:{line}: a row before the META section")
+            line = reader.line_num + 1
+
+
+def _votes(source: TextFile) -> Iterator[Line]:
+    """The VOTES section's rows, its header row first (read again: the first
+    reading noted what could not be read)."""
+    return ((line, cells) for section, line, cells in _lines(source, []) if section == "VOTES")
+
+
+def _sections(source: TextFile, plan: Plan) -> tuple[dict[str, list[Line]], Ballots]:
+    """The rows of META and PROJECTS, each section's header row first, and
+    what the VOTES section holds (read again, row by row, when imported)."""
     sections: dict[str, list[Line]] = {}
-    current: list[Line] | None = None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
-    line = 1
-    for cells in reader:
-        first = cells[0].strip().upper() if len(cells) == 1 else ""
-        if first in SECTIONS:
-            current = sections.setdefault(first, [])
-        elif current is not None and any(cell.strip() for cell in cells):
-            current.append((line, [cell.strip() for cell in cells]))
-        elif any(cell.strip() for cell in cells):
-            plan.problems.append(f"{file}:{line}: a row before the META section")
-        line = reader.line_num + 1
-    return sections
+    ballots = Ballots()
+    for section, line, cells in _lines(source, plan.problems):
+        if section != "VOTES":
+            sections.setdefault(section, []).append((line, cells))
+        elif "VOTES" not in sections:
+            sections["VOTES"] = [(line, cells)]  # its header row
+        else:
+            ballots.count += 1
+            ballots.last = f"{source.path}:{line}"
+    return sections, ballots
 
 
 def _meta(lines: list[Line]) -> dict[str, str]:
@@ -272,13 +299,18 @@ def _projects(file: str, lines: list[Line], plan: Plan) -> list[Project]:
 
 def _ballots(
     file: str,
-    lines: list[Line],
+    lines: Iterable[Line],
     vote_type: str,
     ids: dict[str, str],
     round_key: str,
     programme: str,
-) -> Iterable[Row]:
-    header, records = _table(lines)
+) -> Iterator[Row]:
+    walked = iter(lines)
+    first = next(walked, None)
+    if first is None:
+        return
+    header = [h.lower() for h in first[1]]
+    records = ((n, dict(zip(header, cells, strict=False))) for n, cells in walked)
     for line, r in records:
         source = f"{file}:{line}"
         voter = r.get("voter_id", "")

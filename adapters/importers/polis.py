@@ -52,7 +52,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from registre.adapters.application import commands as c
-from registre.adapters.importers.runner import Plan, Row, csv_rows, digest
+from registre.adapters.importers.runner import Plan, Row, csv_rows, decode, delimiter, digest
 from registre.domain import Method, OrganisationType, Outcome, SessionKind
 from registre.domain.errors import InvalidInput
 from registre.domain.ids import check_key
@@ -263,12 +263,8 @@ def _records(
 ) -> list[dict[str, str]]:
     """The rows of a file by column; with ``rest``, the last column, the cells
     beyond the header are that column's, split at unquoted commas."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        plan.problems.append(f"{file}:1: not UTF-8 text")
-        return []
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    text = decode(file, data, plan)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter(text, ","))
     try:
         fieldnames = reader.fieldnames or []
     except csv.Error as error:

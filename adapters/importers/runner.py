@@ -3,12 +3,15 @@ the events saved in chunks, each with its receipt.
 
 An importer reads its files into a ``Plan``: rows, each one line of a file
 (``FILE:LINE``) turned into the recording commands it stands for, the same
-command models a clerk's command line builds. The runner sends every command
-through the application service (``Registre.batch``), so an import is
-checked by exactly the handlers and rules of the clerk's path; importers hold
-no rule of the consultation. All rows are checked first, on the state the
-rows before them leave; a file with a bad row records nothing, and every bad
-row is listed as ``FILE:LINE: reason``. Only then are the events written, a
+command models a clerk's command line builds. A large file's rows are a
+``Stream``: read again from the file each time they are walked, never held
+whole, so an import uses the memory of one chunk however long its file.
+The runner sends every command through the application service
+(``Registre.batch``), so an import is checked by exactly the handlers and
+rules of the clerk's path; importers hold no rule of the consultation. All
+rows are checked first, on the state the rows before them leave; a file
+with a bad row records nothing, and every bad row is listed as
+``FILE:LINE: reason``. Only then are the events written, a
 chunk of rows per transaction, each chunk with a command receipt whose id
 derives from the import's digest (the files' SHA-256, the programme and the
 options) and the chunk's number. So:
@@ -31,14 +34,17 @@ compares the record with the file's own figures.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
+import itertools
+import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -67,7 +73,7 @@ class Row:
     problem: str | None = None  # why the line could not be read into commands
 
 
-def csv_rows(reader: Any, file: str, plan: Plan) -> Iterator[Any]:
+def csv_rows(reader: Any, file: str, plan: Plan | list[str]) -> Iterator[Any]:
     """The rows of a CSV reader (``csv.reader``, ``csv.DictReader``), until one
     cannot be read: that one is noted as a problem of its line (FILE:LINE) and the
     file is read no further.
@@ -82,9 +88,26 @@ def csv_rows(reader: Any, file: str, plan: Plan) -> Iterator[Any]:
             said = str(error)
             if "field larger than field limit" in said:
                 said = f"a cell is longer than {csv.field_size_limit():,} characters"
-            plan.problems.append(f"{file}:{line}: {said}; the file was read no further")
+            problems = plan if isinstance(plan, list) else plan.problems
+            problems.append(f"{file}:{line}: {said}; the file was read no further")
             return
         yield row
+
+
+@dataclass
+class Stream:
+    """The rows of a file too large to hold: ``read()`` reads them from the
+    file again each time they are walked; ``length`` is how many it yields,
+    counted when the file was first read (it names the chunks' receipts)."""
+
+    read: Callable[[], Iterator[Row]]
+    length: int
+
+    def __iter__(self) -> Iterator[Row]:
+        return self.read()
+
+    def __len__(self) -> int:
+        return self.length
 
 
 @dataclass
@@ -95,7 +118,7 @@ class Plan:
     programme: str
     label: str  # what is imported, for messages: the file or folder
     digest: str  # SHA-256 of the files and of the options
-    rows: list[Row] = field(default_factory=list)
+    rows: Sequence[Row] | Stream = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     # A command's field -> the column of the file it came from, where they differ.
     columns: dict[str, str] = field(default_factory=dict)
@@ -172,6 +195,83 @@ def digest(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+def decode(file: str, data: bytes, plan: Plan) -> str:
+    """A file's text: UTF-8 (a byte-order mark skipped), else Windows-1252, else
+    Latin-1, the fallback said in the import's summary."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    cp1252 = _NOT_CP1252.isdisjoint(data)
+    name = "Windows-1252" if cp1252 else "Latin-1"
+    plan.remarks[f"{file} is not UTF-8: its text was read as {name}"] += 1
+    return data.decode("cp1252" if cp1252 else "latin-1")
+
+
+def delimiter(text: str, usual: str) -> str:
+    """The cell separator of a CSV text, told by its first line: ``usual``,
+    unless the other of comma and semicolon is more frequent there (a sheet
+    saved by a spreadsheet set to a language that writes decimal commas)."""
+    first = text[: text.find("\n")] if "\n" in text else text
+    other = ";" if usual == "," else ","
+    return other if first.count(other) > first.count(usual) else usual
+
+
+# Bytes that Windows-1252 leaves undefined: a file holding one is read as Latin-1.
+_NOT_CP1252 = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_READ = 1 << 20
+
+
+@dataclass
+class TextFile:
+    """A file read once through, in pieces: its digest (as ``digest(*parts,
+    data)`` gives it for the whole of its bytes ``data``), and the encoding
+    its text is read in: UTF-8 (a byte-order mark skipped), else Windows-1252,
+    else Latin-1, which every byte sequence is. ``note`` says a fallback."""
+
+    path: str
+    digest: str
+    encoding: str
+    note: str | None = None
+
+    @classmethod
+    def read(cls, path: str, *parts: str | bytes) -> TextFile:
+        h = hashlib.sha256()
+        for part in parts:
+            data = part.encode() if isinstance(part, str) else part
+            h.update(len(data).to_bytes(8, "big") + data)
+        utf8 = codecs.getincrementaldecoder("utf-8")()
+        is_utf8, cp1252 = True, True
+        try:
+            with open(path, "rb") as f:
+                h.update(os.fstat(f.fileno()).st_size.to_bytes(8, "big"))
+                while piece := f.read(_READ):
+                    h.update(piece)
+                    if is_utf8:
+                        try:
+                            utf8.decode(piece)
+                        except UnicodeDecodeError:
+                            is_utf8 = False
+                    if cp1252 and not _NOT_CP1252.isdisjoint(piece):
+                        cp1252 = False
+            if is_utf8:
+                utf8.decode(b"", final=True)
+        except UnicodeDecodeError:
+            is_utf8 = False
+        except OSError as error:
+            raise InvalidInput(f"cannot read {path}: {error.strerror or error}") from None
+        if is_utf8:
+            return cls(path, h.hexdigest(), "utf-8-sig")
+        encoding = "cp1252" if cp1252 else "latin-1"
+        name = "Windows-1252" if cp1252 else "Latin-1"
+        note = f"{path} is not UTF-8: its text was read as {name}"
+        return cls(path, h.hexdigest(), encoding, note)
+
+    def open(self) -> TextIO:
+        """The file's text, for ``csv.reader`` (lines ending in CRLF, LF or CR)."""
+        return open(self.path, encoding=self.encoding, newline="")
+
+
 def run(
     registre: Registre,
     plan: Plan,
@@ -182,22 +282,30 @@ def run(
     """Checks every row, then saves them in chunks; raises ``InvalidInput``
     listing every bad row, before anything is saved, if any is bad."""
     started = time.perf_counter()
-    if plan.problems and not plan.rows:
+    count = len(plan.rows)
+    if plan.problems and not count:
         raise InvalidInput("\n".join(plan.problems))
-    if not plan.rows:
+    if not count:
         raise InvalidInput(f"{plan.label}: no rows to import")
-    chunks = [plan.rows[i : i + chunk_rows] for i in range(0, len(plan.rows), chunk_rows)]
-    report = ImportReport(plan.name, plan.programme, plan.label, len(plan.rows), len(chunks))
+    chunks = -(-count // chunk_rows)
+    report = ImportReport(plan.name, plan.programme, plan.label, count, chunks)
     report.notes.update(plan.skipped)
     report.remarks.update(plan.remarks)
-    ids = [_command_id(plan, n, len(chunks)) for n in range(len(chunks))]
+    ids = [_command_id(plan, n, chunks) for n in range(chunks)]
     saved = [registre.receipt(command_id) is not None for command_id in ids]
     report.chunks_before = sum(saved)
     if not report.already_recorded:
-        _record(registre, plan, ctx, progress, chunks, ids, saved, report)
+        _record(registre, plan, ctx, progress, _chunks(plan.rows, chunk_rows), ids, saved, report)
     _finish(registre, plan, ctx, progress, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    """The rows, walked once, a chunk at a time."""
+    walked = iter(rows)
+    while chunk := list(itertools.islice(walked, size)):
+        yield chunk
 
 
 def _record(
@@ -205,18 +313,27 @@ def _record(
     plan: Plan,
     ctx: c.Context,
     progress: Progress | None,
-    chunks: list[list[Row]],
+    chunks: Iterator[list[Row]],
     ids: list[str],
     saved: list[bool],
     report: ImportReport,
 ) -> None:
-    # Problems found on reading come first; the handlers then check every readable row.
-    problems = list(plan.problems)
-    todo = [(n, chunk) for n, chunk in enumerate(chunks) if not saved[n]]
-    checking = sum(len(chunk) for _, chunk in todo)
+    """Checks the rows a chunk at a time (each checked chunk waits on disk,
+    see ``service.Batch``), then, if none is bad, writes the chunks."""
+    problems: list[str] = []
+    checking = report.rows
     failed: set[str] = set()  # a line is reported once, by its first reason
+    changed = InvalidInput(f"{plan.label} changed while it was being read; nothing was recorded")
+    walked = 0
     with registre.batch(hold=True) as batch:
-        for n, chunk in todo:
+        for n, chunk in enumerate(chunks):
+            walked += 1
+            if n >= len(ids):  # more rows than were counted when the file was first read
+                raise changed
+            if saved[n]:
+                if progress:
+                    progress("checking", len(chunk), checking)
+                continue
             for row in chunk:
                 if row.source in failed:
                     continue
@@ -226,11 +343,15 @@ def _record(
                     problems.append(f"{row.source}: {problem}")
             summary = (
                 f"{plan.name} {plan.label}: rows {chunk[0].source} to {chunk[-1].source} "
-                f"(chunk {n + 1} of {len(chunks)})"
+                f"(chunk {n + 1} of {len(ids)})"
             )
             batch.flush(ids[n], summary)
             if progress:
                 progress("checking", len(chunk), checking)
+        if walked != len(ids):
+            raise changed
+        # Problems found on reading come first (a stream finds them as it reads).
+        problems[:0] = plan.problems
         if problems:
             raise InvalidInput("\n".join(problems))
         total = batch.held_events

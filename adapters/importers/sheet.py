@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,10 @@ from registre.adapters.application import commands as c
 from registre.adapters.importers.runner import (
     Plan,
     Row,
+    Stream,
+    TextFile,
     csv_rows,
+    delimiter,
     digest,
     explain,
     parse_model,
@@ -144,36 +147,52 @@ Record = tuple[str, dict[str, str]]  # (source, column -> cell text)
 
 
 def plan_sheet(programme: str, file: str, kind: str | None, name: str | None = None) -> Plan:
-    """Reads a CSV or XLSX file into the rows of an import; its rows cite it as
-    ``name`` if given (a file installed with Registre, by its name alone)."""
+    """Reads a CSV or XLSX file into the rows of an import. A CSV file's rows
+    are read from the file as they are imported (a ``Stream``), never held. An
+    XLSX file's rows cite it as ``name`` if given (a workbook installed with
+    Registre, by its name alone)."""
     path = Path(file)
+    if path.suffix.lower() != ".xlsx":
+        source = TextFile.read(file, "sheet", programme, kind or "")
+        plan = Plan("import sheet", programme, file, source.digest)
+        if source.note:
+            plan.remarks[source.note] += 1
+        # Read once to count the rows and find what cannot be read; then again
+        # as imported, the problems already noted.
+        count = sum(1 for _ in _rows(programme, [_csv(source, kind, plan)]))
+        scratch = Plan(plan.name, programme, file, plan.digest)
+        plan.rows = Stream(lambda: _rows(programme, [_csv(source, kind, scratch)]), count)
+        return plan
     try:
         data = path.read_bytes()
     except OSError as error:
         raise InvalidInput(f"cannot read {file}: {error.strerror or error}") from None
     file = name or file
     plan = Plan("import sheet", programme, file, digest("sheet", programme, kind or "", data))
-    if path.suffix.lower() == ".xlsx":
-        sheets = _xlsx(file, data, plan)
-        if kind is not None:
-            sheets = [(k, records) for k, records in sheets if k == kind]
-    else:
-        sheets = [_csv(file, data, kind, plan)]
+    sheets = _xlsx(file, data, plan)
+    if kind is not None:
+        sheets = [(k, records) for k, records in sheets if k == kind]
+    plan.rows = list(_rows(programme, sheets))
+    return plan
+
+
+def _rows(programme: str, sheets: Sequence[tuple[str, Iterable[Record]]]) -> Iterator[Row]:
+    """The rows of the sheets, in order; a round with a ``closed`` date is
+    closed after the votes (after the rounds sheet if no votes sheet follows)."""
     closings: list[Row] = []  # rounds closed once their votes are in
     for sheet_kind, records in sheets:
         build = ROW_BUILDERS[sheet_kind]
         if sheet_kind == "axes":
-            records = parents_first(records)
+            records = parents_first(list(records))
         for source, values in records:
             closed = values.pop("closed", "") if sheet_kind == "rounds" else ""
             row = _row(programme, source, values, build, RENAMED.get(sheet_kind, {}))
-            plan.rows.append(row)
+            yield row
             if closed and row.problem is None:
                 closings.append(_closing(programme, source, values.get("key", ""), closed))
         if sheet_kind in ("rounds", "votes") and closings and not _votes_follow(sheet_kind, sheets):
-            plan.rows.extend(closings)
+            yield from closings
             closings = []
-    return plan
 
 
 def parents_first(records: list[Record]) -> list[Record]:
@@ -201,7 +220,7 @@ def parents_first(records: list[Record]) -> list[Record]:
     return ordered
 
 
-def _votes_follow(kind: str, sheets: list[tuple[str, list[Record]]]) -> bool:
+def _votes_follow(kind: str, sheets: Sequence[tuple[str, Iterable[Record]]]) -> bool:
     """Whether a votes sheet comes after this rounds sheet (its rounds close after it)."""
     return kind == "rounds" and any(k == "votes" for k, _ in sheets)
 
@@ -209,21 +228,33 @@ def _votes_follow(kind: str, sheets: list[tuple[str, list[Record]]]) -> bool:
 # -- reading -----------------------------------------------------------------------------
 
 
-def _csv(file: str, data: bytes, kind: str | None, plan: Plan) -> tuple[str, list[Record]]:
+def _csv(source: TextFile, kind: str | None, plan: Plan) -> tuple[str, Iterator[Record]]:
+    """The kind of a CSV sheet, and its records, read from the file as they are walked.
+    Cells are separated by commas, or by semicolons if the header row has more of them."""
+    file = source.path
+    text = source.open()
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{file}: not UTF-8 text; save the sheet as CSV UTF-8") from None
-    reader = csv.reader(io.StringIO(text, newline=""))
+        first = text.readline()
+        text.seek(0)
+    except UnicodeDecodeError:  # not the encoding the whole file was found to be in
+        text.close()
+        raise InvalidInput(f"{file} changed while it was being read") from None
+    reader = csv.reader(text, delimiter=delimiter(first, ","))
     header: list[str] = next(csv_rows(reader, file, plan), [])
     found = _kind_of(f"{file}:1", header, kind, plan)
-    records: list[Record] = []
-    line = reader.line_num + 1
-    for cells in csv_rows(reader, file, plan):
-        if any(cell.strip() for cell in cells):
-            records.append((f"{file}:{line}", _values(header, cells)))
-        line = reader.line_num + 1  # the next row starts after this one's last line
-    return found or "participants", records
+
+    def records() -> Iterator[Record]:
+        with text:
+            line = reader.line_num + 1
+            for cells in csv_rows(reader, file, plan):
+                if any(cell.strip() for cell in cells):
+                    yield f"{file}:{line}", _values(header, cells)
+                line = reader.line_num + 1  # the next row starts after this one's last line
+
+    if found is None:
+        text.close()
+        return "participants", iter(())
+    return found, records()
 
 
 def _xlsx(file: str, data: bytes, plan: Plan) -> list[tuple[str, list[Record]]]:
