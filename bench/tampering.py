@@ -69,6 +69,7 @@ from registre.adapters.application import Registre  # noqa: E402
 from registre.adapters.application import commands as c  # noqa: E402
 from registre.adapters.ledger import checkpoints as cp  # noqa: E402
 from registre.adapters.ledger import notes  # noqa: E402
+from registre.adapters.ledger.heads import TREE_HEADS_TABLE  # noqa: E402
 from registre.adapters.ledger.keyring import key_id, public_key_bytes  # noqa: E402
 from registre.adapters.ledger.leaves import event_leaf_hash  # noqa: E402
 from registre.adapters.ledger.merkle import RootAccumulator  # noqa: E402
@@ -209,6 +210,11 @@ class Scene:
         """The deployment's keys table."""
         return _beside(self.a.tables.checkpoints, KEYS_TABLE)
 
+    @property
+    def tree_heads(self) -> str:
+        """The tree heads the commits signed."""
+        return _beside(self.a.tables.checkpoints, TREE_HEADS_TABLE)
+
 
 def _flip(data: bytes, rng: random.Random) -> bytes:
     changed = bytearray(data)
@@ -289,7 +295,7 @@ def event_inserted(s: Scene) -> Expected:
         "VALUES (?, ?, 1, ?, ?)",
         (head + 1, s.aggregate(uuid.uuid4()), kind, state),
     )
-    return Expected("no-leaf", (head + 1,))
+    return Expected("inserted", (head + 1,))
 
 
 def rows_swapped(s: Scene) -> Expected:
@@ -418,8 +424,9 @@ def checkpoint_resigned(s: Scene) -> Expected:
 
 
 def _restored_under(s: Scene, key: Ed25519PrivateKey) -> None:
-    """The deployment's keys replaced by ``key``, and every checkpoint signed
-    again with it for the ledger as it now stands."""
+    """The deployment's keys replaced by ``key``, and every checkpoint and
+    every commit's tree head signed again with it for the ledger as it now
+    stands."""
     public = public_key_bytes(key)
     s.rows(f"DELETE FROM {s.keys}")
     s.rows(
@@ -435,6 +442,18 @@ def _restored_under(s: Scene, key: Ed25519PrivateKey) -> None:
         acc.extend(leaves[: int(size)])
         row = _signed_row(s, key, int(size), acc.root(), str(label))
         s.rows(f"UPDATE {{checkpoints}} SET {sets} WHERE id = ?", (*row, ident))
+    acc = RootAccumulator()
+    heads = s.rows(f"SELECT tree_size, label FROM {s.tree_heads} ORDER BY tree_size")
+    for size, label in heads:
+        acc.extend(leaves[acc.size : int(size)])
+        (_, root, created, _, _, kid, _, _, note) = _signed_row(
+            s, key, int(size), acc.root(), str(label)
+        )
+        s.rows(
+            f"UPDATE {s.tree_heads} SET root_hash = ?, compact_range = ?, created_at = ?, "
+            "key_id = ?, note = ? WHERE tree_size = ?",
+            (root, acc.compact_range(), created, kid, note, size),
+        )
 
 
 def restored_under_another_key(s: Scene) -> Expected:
@@ -494,7 +513,7 @@ def recent_leaf_altered(s: Scene) -> Expected:
 def recent_leaf_deleted(s: Scene) -> Expected:
     p = s.recent()
     s.rows("DELETE FROM {ledger} WHERE position = ?", (p,))
-    return Expected("no-leaf", (p,))
+    return Expected(MISSING_LEAF, (p,))
 
 
 def recent_event_and_leaf_rewritten(s: Scene) -> Expected:
@@ -564,7 +583,7 @@ TAMPERINGS: tuple[Tampering, ...] = (
         "an event and its leaf deleted",
     ),
     T("leaf deleted", "record", MISSING_LEAF, leaf_deleted, "a leaf deleted, its event kept"),
-    T("event inserted", "record", "no-leaf", event_inserted, "a forged event, no leaf"),
+    T("event inserted", "record", "inserted", event_inserted, "a forged event, no leaf"),
     T("rows swapped", "record", "swapped", rows_swapped, "two events' rows swapped"),
     T("truncated", "record", "truncated", truncated, "the last 1-20 events and leaves deleted"),
     T("leaf altered", "record", "altered-leaf", leaf_altered, "a ledger leaf changed"),
@@ -641,7 +660,7 @@ TAMPERINGS: tuple[Tampering, ...] = (
         recent_leaf_altered,
         "a ledger leaf changed",
     ),
-    T("recent leaf deleted", "recent", "no-leaf", recent_leaf_deleted, "a leaf, event kept"),
+    T("recent leaf deleted", "recent", MISSING_LEAF, recent_leaf_deleted, "a leaf, event kept"),
     T(
         "recent event and leaf rewritten",
         "recent",
@@ -848,7 +867,13 @@ def postgres_reset(source: str) -> Iterator[Callable[[], AbstractContextManager[
 
     with Registre.open(parse_url(source)) as service:
         names = store_tables(service)
-    tables = [names.events, names.ledger, names.checkpoints, _beside(names.checkpoints, KEYS_TABLE)]
+    tables = [
+        names.events,
+        names.ledger,
+        names.checkpoints,
+        _beside(names.checkpoints, KEYS_TABLE),
+        _beside(names.checkpoints, TREE_HEADS_TABLE),
+    ]
     aside = {t: f"{t}_aside" for t in tables}
     env = parse_url(source).env
     with psycopg.connect(

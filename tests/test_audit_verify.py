@@ -99,7 +99,16 @@ def copy_store(url: str, run: int, tmp_path: Path) -> str:
         autocommit=True,
     ) as pg:
         pg.execute(f"CREATE SCHEMA {schema}")
-        for table in ("registre_events", "registre_ledger", "registre_checkpoints"):
+        # Every table of the store: its keys and the tree heads its commits signed too.
+        tables = [
+            name
+            for (name,) in pg.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = %s AND table_type = 'BASE TABLE'",
+                (source,),
+            )
+        ]
+        for table in tables:
             pg.execute(f"CREATE TABLE {schema}.{table} (LIKE {source}.{table} INCLUDING ALL)")
             pg.execute(f"INSERT INTO {schema}.{table} SELECT * FROM {source}.{table}")
     return url.replace(f"schema={source}", f"schema={schema}")
@@ -180,8 +189,8 @@ def insert_forged(url: str, rng: random.Random, size: int) -> tuple[str, tuple[i
             "VALUES (?, ?, 1, ?, ?)",
             (head + 1, aggregate, topic, state),
         )
-    # After the last checkpoint, nothing tells a forged event from a deleted leaf.
-    return "no-leaf", (head + 1,)
+    # After the last tree head: no commit wrote it.
+    return "inserted", (head + 1,)
 
 
 def insert_in_place(url: str, rng: random.Random, size: int) -> tuple[str, tuple[int, ...]]:

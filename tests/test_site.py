@@ -193,4 +193,5 @@ def test_the_verification_page_shows_the_signed_checkpoint_that_verifies_offline
     )
     assert exported.exit_code == 0, exported.stderr
     assert run(export, checkpoint_file, key_id=checkpoint["key_id"]).ok
-    assert f"--key-id {checkpoint['key_id']}" in page
+    # The page offers the standalone verifier it publishes, pinned to the key's fingerprint.
+    assert f"verifier.py donnees/ --empreinte {checkpoint['key_id']}" in page

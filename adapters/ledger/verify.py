@@ -18,8 +18,11 @@ happened and not only that something did:
 - an event without its ledger row: when a checkpoint covers it and the events
   still give that checkpoint's root, the event is genuine and its leaf was
   deleted (``missing-leaf``); when they no longer do, the event was inserted
-  outside the recorder (``inserted``); when no checkpoint covers it yet, the
-  two cannot be told apart, and the finding says so (``no-leaf``);
+  outside the recorder (``inserted``); after the last checkpoint, the signed
+  tree head of the commit that wrote it tells the same (and which side of an
+  altered event and leaf is the original); after the last tree head, no
+  commit wrote it (``inserted``); when nothing signed covers it, the two
+  cannot be told apart, and the finding says so (``no-leaf``);
 - fewer leaves than a checkpoint covers: the log was truncated;
 - a checkpoint whose signature fails was altered (``altered-checkpoint``);
   one signed by a key the store does not pin is named so (``unknown-key``);
@@ -212,8 +215,9 @@ def verify(store: Store, public_key: bytes | None = None, key_source: str = "") 
         elif leaf is None and len(leafless) < MAX_ROWS_KEPT:
             leafless.append((position, recomputed.acc.size - 1))
 
-    report.findings.extend(_leafless(leafless, checkpoints, recomputed, ring))
-    report.findings.extend(_pairs(mismatches, checkpoints, recomputed, stored))
+    heads = _signed_heads(store.origin, tree_heads, ring)
+    report.findings.extend(_leafless(leafless, checkpoints, heads, recomputed, ring))
+    report.findings.extend(_pairs(mismatches, checkpoints, heads, recomputed, stored))
     report.findings.extend(_against_checkpoints(checkpoints, recomputed, report, ring, gaps))
     report.findings.extend(_against_tree_heads(store.origin, tree_heads, recomputed, report, ring))
     covered = max((c.tree_size for c in checkpoints), default=0)
@@ -280,7 +284,7 @@ def _against_tree_heads(
     size = recomputed.acc.size
     for head in tree_heads:
         if size < head.tree_size:
-            if not already & {"truncated", "missing", "diverges"}:
+            if not already & {"truncated", "missing-event", "diverges"}:
                 yield Finding(
                     "truncated",
                     (),
@@ -292,7 +296,15 @@ def _against_tree_heads(
         if recomputed.roots.get(head.tree_size) == head.root_hash:
             matched = head
             continue
-        if not already & {"diverges", "altered", "ledger", "swapped", "missing", "inserted"}:
+        if not already & {
+            "diverges",
+            "altered",
+            "altered-leaf",
+            "swapped",
+            "missing-event",
+            "missing-leaf",
+            "inserted",
+        }:
             start = recomputed.last_position[matched.tree_size] + 1 if matched else 1
             end = recomputed.last_position[head.tree_size]
             yield Finding(
@@ -305,12 +317,17 @@ def _against_tree_heads(
         break
     last = tree_heads[-1].tree_size if tree_heads else None
     if last is not None and size > last and "inserted" not in already:
-        start = recomputed.last_position.get(last, 0) + 1
+        start, end = recomputed.last_position.get(last, 0) + 1, recomputed.end
         yield Finding(
             "inserted",
-            (start, recomputed.end),
-            f"events #{start} to #{recomputed.end} ({size - last}) come after the last tree "
-            f"head (size {last}): no commit wrote them, they were added outside the recorder",
+            (start,) if start == end else (start, end),
+            (
+                f"event #{start} comes after the last tree head (size {last}): no commit "
+                "wrote it, it was added outside the recorder"
+                if start == end
+                else f"events #{start} to #{end} ({size - last}) come after the last tree "
+                f"head (size {last}): no commit wrote them, they were added outside the recorder"
+            ),
         )
 
 
@@ -344,24 +361,67 @@ def _keys(
         )
 
 
+@dataclass(frozen=True)
+class _Signed:
+    """A signed commitment to the log's first ``tree_size`` leaves that the
+    store's pinned keys vouch for: a checkpoint, or a commit's tree head."""
+
+    tree_size: int
+    root_hash: bytes
+    name: str  # as a finding says it: "checkpoint #3", "the tree head of size 540"
+    checkpoint: int | None  # the checkpoint's id; None for a tree head
+
+
+def _signed_heads(origin: str, tree_heads: list[TreeHead], ring: Keyring) -> list[_Signed]:
+    """The tree heads whose signature holds for a key the store pins."""
+    return [
+        _Signed(h.tree_size, h.root_hash, f"the tree head of size {h.tree_size}", None)
+        for h in tree_heads
+        if h.note is not None and _head_signed(origin, h, ring) is None
+    ]
+
+
+def _attesting(checkpoints: list[Checkpoint], heads: list[_Signed], index: int) -> _Signed | None:
+    """The smallest checkpoint that covers the leaf at ``index``, else the
+    smallest signed tree head that does: which side of an event and its leaf
+    is the original."""
+    cp = _covering(checkpoints, index)
+    if cp is not None:
+        return _Signed(cp.tree_size, cp.root_hash, f"checkpoint #{cp.id}", cp.id)
+    return min((h for h in heads if h.tree_size > index), key=lambda h: h.tree_size, default=None)
+
+
 def _leafless(
-    found: list[tuple[int, int]], checkpoints: list[Checkpoint], recomputed: _Tree, ring: Keyring
+    found: list[tuple[int, int]],
+    checkpoints: list[Checkpoint],
+    heads: list[_Signed],
+    recomputed: _Tree,
+    ring: Keyring,
 ) -> Iterator[Finding]:
-    """Events without a ledger leaf, named by what the checkpoint that covers
-    each (signed by a key the store pins) says of the events."""
+    """Events without a ledger leaf, named by what the checkpoint (else the
+    commit's tree head) that covers each, signed by a key the store pins, says
+    of the events."""
     trusted = [
         c
         for c in checkpoints
         if (known := ring.operator.get(c.key_id)) is not None
         and c.signature_holds(known.public_key)
     ]
+    last = max((h.tree_size for h in heads), default=None)
     for position, index in found:
-        cp = _covering(trusted, index)
-        if cp is None:
+        cp = _attesting(trusted, heads, index)
+        if cp is None and last is not None:
+            yield Finding(
+                "inserted",
+                (position,),
+                f"event #{position} was inserted outside the recorder: it has no ledger leaf, "
+                f"and it comes after the last signed tree head (size {last}): no commit wrote it",
+            )
+        elif cp is None:
             yield Finding(
                 "no-leaf",
                 (position,),
-                f"event #{position} has no ledger leaf and no checkpoint covers it yet: its "
+                f"event #{position} has no ledger leaf and nothing signed covers it yet: its "
                 "leaf was deleted, or the event was inserted outside the recorder",
             )
         elif recomputed.roots.get(cp.tree_size) == cp.root_hash:
@@ -369,16 +429,16 @@ def _leafless(
                 "missing-leaf",
                 (position,),
                 f"the ledger leaf of event #{position} is missing: the event is the one "
-                f"checkpoint #{cp.id} covers, its leaf was deleted",
-                cp.id,
+                f"{cp.name} covers, its leaf was deleted",
+                cp.checkpoint,
             )
         else:
             yield Finding(
                 "inserted",
                 (position,),
                 f"event #{position} was inserted outside the recorder: it has no ledger leaf, "
-                f"and checkpoint #{cp.id} no longer holds with it",
-                cp.id,
+                f"and {cp.name} no longer holds with it",
+                cp.checkpoint,
             )
 
 
@@ -408,6 +468,7 @@ def _leaf_at(row: StoredRow, position: int) -> bytes:
 def _pairs(
     mismatches: list[_Mismatch],
     checkpoints: list[Checkpoint],
+    heads: list[_Signed],
     recomputed: _Tree,
     stored: _Tree,
 ) -> Iterator[Finding]:
@@ -418,31 +479,30 @@ def _pairs(
             if m.position == a:
                 yield Finding("swapped", (a, b), f"events #{a} and #{b} were swapped")
             continue
-        cp = _covering(checkpoints, m.index)
+        cp = _attesting(checkpoints, heads, m.index)
         events_hold = cp is not None and recomputed.roots.get(cp.tree_size) == cp.root_hash
         ledger_holds = cp is not None and stored.roots.get(cp.tree_size) == cp.root_hash
         if cp is not None and events_hold and not ledger_holds:
             yield Finding(
                 "altered-leaf",
                 (m.position,),
-                f"the ledger leaf of #{m.position} was altered; the event still matches "
-                f"checkpoint #{cp.id}",
-                cp.id,
+                f"the ledger leaf of #{m.position} was altered; the event still matches {cp.name}",
+                cp.checkpoint,
             )
         elif cp is not None and ledger_holds:
             yield Finding(
                 "altered",
                 (m.position,),
                 f"event #{m.position} was altered: {m.hint}; its ledger leaf, which "
-                f"checkpoint #{cp.id} confirms, no longer matches it",
-                cp.id,
+                f"{cp.name} confirms, no longer matches it",
+                cp.checkpoint,
             )
         else:
             yield Finding(
                 "altered",
                 (m.position,),
                 f"event #{m.position} was altered: {m.hint}, it no longer matches its leaf"
-                + ("" if cp else " (no checkpoint covers it yet)"),
+                + ("" if cp else " (nothing signed covers it yet)"),
             )
 
 
