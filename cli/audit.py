@@ -34,6 +34,7 @@ from registre.cli.output import EXIT_TAMPERED, CliError, emit_json
 from registre.cli.texts import example
 from registre.domain.bounds import shown
 from registre.domain.errors import NotFound
+from registre.projections.phrases import plural
 
 key_dir_option = click.option(
     "--key-dir",
@@ -172,7 +173,8 @@ def verify(
             )
     if not report.ok:
         raise CliError(
-            f"the record does not match its audit ledger ({len(report.findings)} findings)",
+            "the record does not match its audit ledger "
+            f"({plural(len(report.findings), 'finding', lang='en')})",
             EXIT_TAMPERED,
         )
 

@@ -36,7 +36,7 @@ from registre.adapters.application import Registre, Result
 from registre.adapters.application import commands as c
 from registre.adapters.ledger import keyring, notes
 from registre.adapters.ledger.heads import latest_head
-from registre.adapters.ledger.leaves import checkpoint_statement
+from registre.adapters.ledger.leaves import checkpoint_statement, stored_bytes
 from registre.adapters.ledger.merkle import RootAccumulator
 from registre.adapters.ledger.offline_verify import signature_valid
 from registre.adapters.ledger.tables import AuditTables
@@ -202,13 +202,13 @@ def list_checkpoints(store: Store) -> list[Checkpoint]:
             Checkpoint(
                 int(r["id"]),
                 int(r["tree_size"]),
-                bytes(r["root_hash"]),
+                stored_bytes(r["root_hash"]),
                 str(r["created_at"]),
                 str(r["label"]),
                 str(r["deployment"]),
                 str(r["key_id"]),
-                bytes(r["public_key"]),
-                bytes(r["signature"]),
+                stored_bytes(r["public_key"]),
+                stored_bytes(r["signature"]),
                 None if r["note"] is None else str(r["note"]),
             )
             for r in cursor.fetchall()

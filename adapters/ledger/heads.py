@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from registre.adapters.ledger.leaves import LEDGER_TABLE
+from registre.adapters.ledger.leaves import LEDGER_TABLE, stored_bytes
 from registre.adapters.ledger.merkle import RootAccumulator
 
 if TYPE_CHECKING:
@@ -181,7 +181,7 @@ def append(
             f"SELECT leaf_hash FROM {d.table(LEDGER_TABLE)} {condition} ORDER BY position",
             params,
         ):
-            acc.append(bytes(row["leaf_hash"]))
+            acc.append(stored_bytes(row["leaf_hash"]))
     acc.extend(leaf for _, leaf in new_leaves)
     signing = signing or Signing("", "")
     made = signing.head(acc.size, acc.root())
@@ -231,7 +231,7 @@ def latest_head(store: Store) -> tuple[TreeHead, RootAccumulator] | None:
 def _head(r: dict[str, Any]) -> TreeHead:
     return TreeHead(
         int(r["tree_size"]),
-        bytes(r["root_hash"]),
+        stored_bytes(r["root_hash"]),
         str(r["created_at"]),
         str(r["label"]),
         str(r["key_id"]),

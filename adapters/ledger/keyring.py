@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from registre.adapters.ledger.leaves import stored_bytes
 from registre.adapters.ledger.notes import verifier_key as verifier_key
 from registre.adapters.ledger.offline_verify import signature_valid
 from registre.adapters.stores import Store
@@ -80,10 +81,10 @@ def key_rows(store: Store) -> list[KeyRow]:
             str(r["role"]),
             str(r["name"]),
             str(r["key_id"]),
-            bytes(r["public_key"]),
+            stored_bytes(r["public_key"]),
             str(r["added_at"]),
             str(r["endorsed_by"]),
-            bytes(r["endorsement"]),
+            stored_bytes(r["endorsement"]),
         )
         for r in rows
     ]

@@ -96,3 +96,15 @@ def checkpoint_statement(
             "tree_size": tree_size,
         }
     )
+
+
+def stored_bytes(value: object) -> bytes:
+    """A binary column as read back. SQLite keeps whatever type was written, so
+    a row changed behind the recorder's back can hold text or a number where
+    bytes belong: read it as the bytes it stands for, and let the hashes say
+    that it changed, rather than fail to read it."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    if value is None:
+        return b""
+    return str(value).encode("utf-8", "surrogatepass")

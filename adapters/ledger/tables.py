@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
-from registre.adapters.ledger.leaves import LEDGER_TABLE
+from registre.adapters.ledger.leaves import LEDGER_TABLE, stored_bytes
 from registre.adapters.stores import Store
 from registre.adapters.stores.recorders import CHECKPOINTS_TABLE
 
@@ -64,7 +64,7 @@ class AuditTables:
                     str(r["originator_id"]),
                     int(r["originator_version"]),
                     str(r["topic"]),
-                    bytes(r["state"]),
+                    stored_bytes(r["state"]),
                 )
                 for r in cursor.fetchall()
             ]
@@ -78,7 +78,7 @@ class AuditTables:
                 ),
                 (position, limit),
             )
-            return [(int(r["position"]), bytes(r["leaf_hash"])) for r in cursor.fetchall()]
+            return [(int(r["position"]), stored_bytes(r["leaf_hash"])) for r in cursor.fetchall()]
 
     def all_events(self) -> Iterator[StoredRow]:
         position = 0
