@@ -68,7 +68,7 @@ from tamper_support import Attacker, attacker, store_tables  # noqa: E402
 from registre.adapters.application import Registre  # noqa: E402
 from registre.adapters.application import commands as c  # noqa: E402
 from registre.adapters.ledger import checkpoints as cp  # noqa: E402
-from registre.adapters.ledger import notes  # noqa: E402
+from registre.adapters.ledger import notes, witness  # noqa: E402
 from registre.adapters.ledger.heads import TREE_HEADS_TABLE  # noqa: E402
 from registre.adapters.ledger.keyring import key_id, public_key_bytes  # noqa: E402
 from registre.adapters.ledger.leaves import event_leaf_hash  # noqa: E402
@@ -77,7 +77,7 @@ from registre.adapters.ledger.offline_verify import verify_export  # noqa: E402
 from registre.adapters.ledger.tables import AuditTables, exported_events  # noqa: E402
 from registre.adapters.ledger.verify import Report, verify  # noqa: E402
 from registre.adapters.stores.config import parse_url  # noqa: E402
-from registre.adapters.stores.schema import KEYS_TABLE  # noqa: E402
+from registre.adapters.stores.schema import COSIGNATURES_TABLE, KEYS_TABLE  # noqa: E402
 
 CTX = c.Context(actor="greffe")
 PROGRAMME = "campagne"
@@ -118,9 +118,24 @@ def record_base(url: str, keys: Path, demo: bool = True, recent: int = 6) -> Bas
             programme = _small_programme(service)
         if not cp.list_checkpoints(service.store):
             cp.create_checkpoint(service.store, "premier", keys)
+        # A founder witnesses the log: its key registered, and a cosignature of
+        # the tree head the last checkpoint signs.
+        founder = sorted(witness.registered(service.store, programme).founders)[0]
+        witness_key = keys / f"temoin-{founder}-{uuid.uuid4().hex[:12]}.pem"
+        public_witness = witness.new_key(witness_key)
+        service.handle(
+            c.RegisterWitness(
+                programme=programme,
+                founder=founder,
+                name=f"temoin/{founder}",
+                public_key=base64.b64encode(public_witness).decode("ascii"),
+            ),
+            CTX,
+        )
         for i in range(4):
             service.handle(c.AddAxis(programme=programme, key=f"axe-{i}", title=f"Axe {i}"), CTX)
         last = cp.create_checkpoint(service.store, "dernier", keys)
+        witness.cosign(service.store, programme, founder, witness_key)
         for i in range(recent):
             service.handle(
                 c.AddAxis(programme=programme, key=f"apres-{i}", title=f"Après {i}"), CTX
@@ -214,6 +229,11 @@ class Scene:
     def tree_heads(self) -> str:
         """The tree heads the commits signed."""
         return _beside(self.a.tables.checkpoints, TREE_HEADS_TABLE)
+
+    @property
+    def cosignatures(self) -> str:
+        """The founders' cosignatures of tree heads."""
+        return _beside(self.a.tables.checkpoints, COSIGNATURES_TABLE)
 
 
 def _flip(data: bytes, rng: random.Random) -> bytes:
@@ -411,6 +431,31 @@ def checkpoint_forged(s: Scene) -> Expected:
     return Expected("unknown-key", checkpoint=int(ident))
 
 
+def cosignature_forged(s: Scene) -> Expected:
+    """A founder's cosignature with one byte of its signature changed: the
+    founder seems to have witnessed a tree head it did not sign."""
+    (ident, line) = s.rows(f"SELECT id, cosignature FROM {s.cosignatures} ORDER BY id LIMIT 1")[0]
+    head, _, b64 = str(line).rstrip("\n").rpartition(" ")
+    raw = bytearray(base64.b64decode(b64))
+    i = s.rng.randrange(12, len(raw))  # in the signature, past key id and timestamp
+    raw[i] ^= 1 << s.rng.randrange(8)
+    forged = f"{head} {base64.b64encode(bytes(raw)).decode('ascii')}\n"
+    s.rows(f"UPDATE {s.cosignatures} SET cosignature = ? WHERE id = ?", (forged, ident))
+    return Expected("cosignature")
+
+
+def cosignature_by_another(s: Scene) -> Expected:
+    """A cosignature line made with a key that is not the founder's, under its name."""
+    (ident, line, checkpoint) = s.rows(
+        f"SELECT id, cosignature, checkpoint FROM {s.cosignatures} ORDER BY id LIMIT 1"
+    )[0]
+    name = str(line).split(" ")[1]
+    body = notes.parse(str(checkpoint)).body
+    forged = witness.cosignature_line(name, Ed25519PrivateKey.generate(), body, 1_700_000_000)
+    s.rows(f"UPDATE {s.cosignatures} SET cosignature = ? WHERE id = ?", (forged, ident))
+    return Expected("cosignature")
+
+
 def checkpoint_resigned(s: Scene) -> Expected:
     """An existing checkpoint signed again, as it is, with another key."""
     ident = s.rng.randint(1, s.base.checkpoints)
@@ -557,8 +602,10 @@ class Tampering:
     act: Callable[[Scene], Expected]
     what: str
     # Findings that may come with it: a change inside a checkpoint makes the
-    # history diverge from it.
-    also: frozenset[str] = frozenset({"diverges"})
+    # history diverge from it; a change to the event that registers the
+    # founder's witness key leaves its cosignature by a witness the log does
+    # not record.
+    also: frozenset[str] = frozenset({"diverges", "cosignature"})
 
 
 GROUPS = {
@@ -614,6 +661,20 @@ TAMPERINGS: tuple[Tampering, ...] = (
         "altered-checkpoint",
         checkpoint_size,
         "size (row and note)",
+    ),
+    T(
+        "cosignature forged",
+        "checkpoints",
+        "cosignature",
+        cosignature_forged,
+        "one bit of a founder's cosignature",
+    ),
+    T(
+        "cosignature by another key",
+        "checkpoints",
+        "cosignature",
+        cosignature_by_another,
+        "a founder's cosignature made with another key",
     ),
     T(
         "checkpoint forged",
@@ -873,6 +934,7 @@ def postgres_reset(source: str) -> Iterator[Callable[[], AbstractContextManager[
         names.checkpoints,
         _beside(names.checkpoints, KEYS_TABLE),
         _beside(names.checkpoints, TREE_HEADS_TABLE),
+        _beside(names.checkpoints, COSIGNATURES_TABLE),
     ]
     aside = {t: f"{t}_aside" for t in tables}
     env = parse_url(source).env
