@@ -224,6 +224,13 @@ def _plan_lines(
     if not plan.priorities:
         itself = " in the programme itself" if figures is not None else ""
         yield f"no priority has been adopted{itself} yet"
+    if plan.results:
+        yield ""
+        yield "results the body accounts for, with the proposals behind them"
+        for r in plan.results:
+            yield f"  result {r.key}: {r.title} — {r.lead}, {r.status} {r.progress}%"
+            for key, title in r.proposals:
+                yield f"      {key}  {title}"
 
 
 def _counts(participants: int, proposals: int, adopted: int) -> str:
@@ -375,6 +382,10 @@ def _as_json(plan: ActionPlan) -> dict[str, Any]:
                 else None,
             }
             for p in plan.priorities
+        ],
+        "results": [
+            vars(r) | {"proposals": [{"key": k, "title": t} for k, t in r.proposals]}
+            for r in plan.results
         ],
     }
 
