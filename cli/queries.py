@@ -383,11 +383,17 @@ def _as_json(plan: ActionPlan) -> dict[str, Any]:
             }
             for p in plan.priorities
         ],
-        "results": [
-            vars(r) | {"proposals": [{"key": k, "title": t} for k, t in r.proposals]}
-            for r in plan.results
-        ],
-    }
+    } | (
+        # Only where the body accounts for results: other plans read as they did.
+        {
+            "results": [
+                vars(r) | {"proposals": [{"key": k, "title": t} for k, t in r.proposals]}
+                for r in plan.results
+            ]
+        }
+        if plan.results
+        else {}
+    )
 
 
 @click.command(
