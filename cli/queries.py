@@ -224,6 +224,13 @@ def _plan_lines(
     if not plan.priorities:
         itself = " in the programme itself" if figures is not None else ""
         yield f"no priority has been adopted{itself} yet"
+    if plan.results:
+        yield ""
+        yield "results the body accounts for, with the proposals behind them"
+        for r in plan.results:
+            yield f"  result {r.key}: {r.title} — {r.lead}, {r.status} {r.progress}%"
+            for key, title in r.proposals:
+                yield f"      {key}  {title}"
 
 
 def _counts(participants: int, proposals: int, adopted: int) -> str:
@@ -376,7 +383,17 @@ def _as_json(plan: ActionPlan) -> dict[str, Any]:
             }
             for p in plan.priorities
         ],
-    }
+    } | (
+        # Only where the body accounts for results: other plans read as they did.
+        {
+            "results": [
+                vars(r) | {"proposals": [{"key": k, "title": t} for k, t in r.proposals]}
+                for r in plan.results
+            ]
+        }
+        if plan.results
+        else {}
+    )
 
 
 @click.command(

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import groupby
 
 from registre.domain.programme import DecisionRule
 
@@ -308,21 +309,35 @@ def count_votes(
     closed_at: int | None = None,
 ) -> RoundCount:
     """The tally of a round, by the round's method."""
+    ordered = sorted(records, key=lambda r: (r.participant, r.version))
+    return count_ordered_votes(method, eligible, ordered, closed_at)
+
+
+def count_ordered_votes(
+    method: str,
+    eligible: Iterable[str],
+    records: Iterable[BallotRecord],
+    closed_at: int | None = None,
+) -> RoundCount:
+    """The tally of a round from its records in (participant, version) order,
+    as a store reads them page by page: the rule reads one participant's
+    records at a time (no vote counts across participants), so only those are
+    held, whatever the size of the round."""
     result = RoundCount({p: Count(p) for p in eligible})
-    voters: dict[str, set[str]] = {}
-    for v in standing_votes(method, records, closed_at):
-        value = v.value or 0
-        t = result.proposals.setdefault(v.proposal, Count(v.proposal))
-        voters.setdefault(v.proposal, set()).add(v.participant)
-        t.counted += 1
-        t.total += value
-        if method == "agree":
-            t.agree += value == 1
-            t.disagree += value == -1
-            t.passes += value == 0
-    for proposal, who in voters.items():
-        result.proposals[proposal].voters = len(who)
-    result.participants = len(set().union(*voters.values())) if voters else 0
+    for _, own in groupby(records, key=lambda r: r.participant):
+        counted: set[str] = set()
+        for v in standing_votes(method, own, closed_at):
+            value = v.value or 0
+            t = result.proposals.setdefault(v.proposal, Count(v.proposal))
+            t.voters += v.proposal not in counted
+            counted.add(v.proposal)
+            t.counted += 1
+            t.total += value
+            if method == "agree":
+                t.agree += value == 1
+                t.disagree += value == -1
+                t.passes += value == 0
+        result.participants += bool(counted)
     return result
 
 

@@ -75,7 +75,7 @@ _HISTORY = {
     "actions": (
         "programme TEXT NOT NULL, key TEXT NOT NULL, priority TEXT NOT NULL, "
         "title TEXT NOT NULL, lead TEXT NOT NULL, partners TEXT NOT NULL, due TEXT, "
-        "void INTEGER NOT NULL",
+        "void INTEGER NOT NULL, proposals TEXT",
         "programme, key",
     ),
     "reports": (
@@ -94,7 +94,8 @@ class Plan(Projection):
     # 4: proposals keep the position they were synthesised at (the order of listings).
     # 5: subjects read from the table the projections share.
     # 6: the structure's parts, at any level, and the larger programme.
-    version = 6
+    # 7: results the body accounts for, with the proposals behind them.
+    version = 7
     uses_subjects = True
     tables: ClassVar[dict[str, str]] = {
         table: _temporal(columns, key) for table, (columns, key) in _HISTORY.items()
@@ -301,6 +302,26 @@ class Plan(Projection):
             "partners": json.dumps(e.partners),
             "due": e.due,
             "void": 0,
+            "proposals": None,
+        }
+        self._add(db, "actions", row, pos)
+
+    @_on.register
+    def _action_result_recorded(
+        self, e: Action.ResultRecorded, db: Db, pos: int, s: Subject
+    ) -> None:
+        # A result of the body's own account: listed apart from the priorities'
+        # actions (its proposals need not be adopted), with the proposals behind it.
+        row = {
+            "programme": s.programme,
+            "key": s.key,
+            "priority": e.priority,
+            "title": e.title,
+            "lead": e.lead,
+            "partners": json.dumps(e.partners),
+            "due": e.due,
+            "void": 0,
+            "proposals": json.dumps(e.proposals),
         }
         self._add(db, "actions", row, pos)
 
@@ -353,6 +374,19 @@ class PlanAction:
 
 
 @dataclass
+class PlanResult:
+    """An action as the body accounts for it on its own platform, with the
+    proposals behind it (key, title), whether or not they are priorities."""
+
+    key: str
+    title: str
+    lead: str
+    status: str
+    progress: int
+    proposals: list[tuple[str, str]]
+
+
+@dataclass
 class PlanPriority:
     key: str
     title: str
@@ -379,6 +413,8 @@ class ActionPlan:
     # The larger programme this one is part of (slug, title), and its own parts.
     part_of: tuple[str, str] | None = None
     sub_programmes: list[tuple[str, str]] = field(default_factory=list)
+    # The results the body accounts for (imported from its platform).
+    results: list[PlanResult] = field(default_factory=list)
 
     @property
     def structure(self) -> Structure:
@@ -467,8 +503,6 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
             adopted_on=reading.adopted_on.occurred_at,
         )
     priorities = dict(sorted(priorities.items(), key=lambda kv: kv[1].adopted_at))
-    if not priorities:
-        return plan
     progress: dict[str, dict[str, Any]] = {}
     for r in db.rows(
         "SELECT action, status, percent FROM {reports} "
@@ -476,15 +510,31 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
         (programme, *when),
     ):
         progress[r["action"]] = r
+    titles = {p["key"]: p["title"] for p in proposals}
     for a in db.rows(
-        "SELECT key, priority, title, lead, partners, due FROM {actions} "
+        "SELECT key, priority, title, lead, partners, due, proposals FROM {actions} "
         f"WHERE programme = ? AND void = 0 AND {held} ORDER BY key",
         (programme, *when),
     ):
+        last = progress.get(a["key"])
+        status = last["status"] if last else "planned"
+        percent = last["percent"] if last else 0
+        if a["proposals"] is not None:
+            behind = json.loads(a["proposals"])
+            plan.results.append(
+                PlanResult(
+                    a["key"],
+                    a["title"],
+                    a["lead"],
+                    status,
+                    percent,
+                    [(k, titles[k]) for k in behind if k in titles],
+                )
+            )
+            continue
         priority = priorities.get(a["priority"])
         if priority is None:
             continue
-        last = progress.get(a["key"])
         priority.actions.append(
             PlanAction(
                 a["key"],
@@ -492,8 +542,8 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
                 a["lead"],
                 json.loads(a["partners"]),
                 a["due"],
-                last["status"] if last else "planned",
-                last["percent"] if last else 0,
+                status,
+                percent,
             )
         )
     plan.priorities = list(priorities.values())

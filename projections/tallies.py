@@ -18,12 +18,13 @@ when reading, by the rules of ``registre.domain.reading`` (which
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import singledispatchmethod
 from typing import Any, ClassVar
 
 from registre.domain.base import RegistreAggregate
-from registre.domain.reading import BallotRecord, count_votes
+from registre.domain.reading import BallotRecord, count_ordered_votes
 from registre.domain.voting import Ballot, Method, Round
 from registre.projections.dispatch import call
 from registre.projections.runner import Db, Projection
@@ -44,7 +45,11 @@ class Tallies(Projection):
         "proposal TEXT NOT NULL, value INTEGER, position BIGINT NOT NULL, "
         "annulled INTEGER NOT NULL, PRIMARY KEY (ballot, version)",
     }
-    indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {"records": "programme, round"}
+    # A round's records are read in (participant, version) order, a page at a time.
+    indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {
+        "records": "programme, round, participant, version"
+    }
+    version = 2
 
     def apply(self, db: Db, position: int, event: Any) -> None:
         call(vars(Tallies)["_on"], self, event, db, position)
@@ -233,36 +238,53 @@ def read_tallies(db: Db, programme: str, round: str | None = None) -> list[Round
         params.append(round)
     tallies = []
     for r in db.rows("SELECT * FROM {rounds} WHERE " + where + " ORDER BY opened_at", params):
-        records = db.rows(
-            "SELECT participant, version, kind, proposal, value, position, annulled "
-            "FROM {records} WHERE programme = ? AND round = ? ORDER BY participant, version",
-            (programme, r["key"]),
-        )
-        tallies.append(_tally(r, records))
+        tallies.append(_tally(db, r))
     return tallies
 
 
-def _tally(r: dict[str, Any], records: list[dict[str, Any]]) -> RoundTally:
+PAGE = 5_000  # records read at once: memory stays flat however large the round
+
+
+def _records(db: Db, programme: str, round: str) -> Iterator[dict[str, Any]]:
+    """The round's records in (participant, version) order, a page at a time
+    (each page starts after the last one read, through the index)."""
+    statement = (
+        "SELECT participant, version, kind, proposal, value, position, annulled "
+        "FROM {records} WHERE programme = ? AND round = ?{after} "
+        "ORDER BY participant, version LIMIT " + str(PAGE)
+    )
+    page = db.rows(statement.replace("{after}", ""), (programme, round))
+    while page:
+        yield from page
+        if len(page) < PAGE:
+            return
+        last = page[-1]
+        page = db.rows(
+            statement.replace("{after}", " AND (participant, version) > (?, ?)"),
+            (programme, round, last["participant"], last["version"]),
+        )
+
+
+def _tally(db: Db, r: dict[str, Any]) -> RoundTally:
     method = Method(r["method"])
     closed_at: int | None = r["closed_at"]
     eligible: list[str] = json.loads(r["proposals"])
-    late = [
-        LateRecord(
-            x["participant"],
-            x["proposal"],
-            x["kind"],
-            x["value"],
-            x["position"],
-            bool(x["annulled"]),
-        )
-        for x in records
-        if closed_at is not None and x["position"] > closed_at
-    ]
-    count = count_votes(
-        method.value,
-        eligible,
-        [
-            BallotRecord(
+    late: list[LateRecord] = []
+
+    def records() -> Iterator[BallotRecord]:
+        for x in _records(db, r["programme"], r["key"]):
+            if closed_at is not None and x["position"] > closed_at:
+                late.append(
+                    LateRecord(
+                        x["participant"],
+                        x["proposal"],
+                        x["kind"],
+                        x["value"],
+                        x["position"],
+                        bool(x["annulled"]),
+                    )
+                )
+            yield BallotRecord(
                 x["participant"],
                 x["version"],
                 x["kind"],
@@ -271,10 +293,8 @@ def _tally(r: dict[str, Any], records: list[dict[str, Any]]) -> RoundTally:
                 x["position"],
                 bool(x["annulled"]),
             )
-            for x in records
-        ],
-        closed_at,
-    )
+
+    count = count_ordered_votes(method.value, eligible, records(), closed_at)
     by_proposal = {
         p: ProposalTally(p, c.voters, c.total, c.agree, c.disagree, c.passes)
         for p, c in count.proposals.items()

@@ -20,12 +20,14 @@ from click.testing import CliRunner
 from service_support import ctx, max_position, open_programme
 
 from registre.adapters.application import Registre
+from registre.adapters.application import commands as c
 from registre.adapters.importers.decidim import plain, plan_decidim
 from registre.adapters.importers.runner import ImportReport, run
 from registre.cli.main import main
 from registre.domain import Action, ActionStatus, Contribution, Outcome, Proposal, Session
 from registre.domain.errors import InvalidInput
 from registre.projections import projector_for
+from registre.projections.plan import read_plan
 from registre.projections.trace import read_trace
 
 LAYER = "unit"
@@ -217,3 +219,72 @@ def test_the_site_shows_a_result_on_the_page_of_each_proposal_behind_it(
     assert runner.invoke(main, [*base, "publish", P, "--out", str(out)]).exit_code == 0
     showing = sorted(p.name for p in out.glob("proposition-*.html") if "dc-r501" in p.read_text())
     assert showing == ["proposition-dc-p101.html", "proposition-dc-p104.html"]
+
+
+@pytest.mark.stores("ram", "postgres")
+def test_the_plan_lists_a_result_with_the_proposals_behind_it_until_it_is_annulled(
+    service: Registre,
+) -> None:
+    open_programme(service, P)
+    _import(service)
+    projector = projector_for(service.store)
+    projector.catch_up(["plan"])
+    with projector.reading("plan") as db:
+        plan = read_plan(db, P)
+    assert plan is not None
+    (result,) = plan.results
+    action = service.load(Action, P, "dc-r501")
+    assert action is not None
+    assert (result.key, result.status, result.progress) == (
+        "dc-r501",
+        action.status.value,
+        action.progress,
+    )
+    titles = {
+        k: p.title for k in action.proposals if (p := service.load(Proposal, P, k)) is not None
+    }
+    assert result.proposals == [(k, titles[k]) for k in ["dc-p101", "dc-p104"]]
+    # Not a priority's action: the proposals behind it need not be adopted.
+    assert all(a.key != "dc-r501" for p in plan.priorities for a in p.actions)
+    (recorded,) = [
+        n.id
+        for n in service.store.notifications(0, max_position(service))
+        if n.topic.endswith("ResultRecorded")
+    ]
+    service.handle(c.CorrectRecord(programme=P, position=recorded, reason="doublon"), ctx())
+    projector.catch_up(["plan"])
+    with projector.reading("plan") as db:
+        after = read_plan(db, P)
+    assert after is not None and after.results == []
+
+
+def test_plan_show_and_the_site_list_a_result_with_its_proposals(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    base = ["--database", sqlite_url]
+    programme = ["programme", "open", P, "--title", "T", "--organiser", "O", "--founder"]
+    assert (
+        runner.invoke(main, [*base, *programme, "v=V", "--rule", "any", "--as", "c"]).exit_code == 0
+    )
+    assert (
+        runner.invoke(main, [*base, "import", "decidim", P, str(FIXTURES), "--as", "c"]).exit_code
+        == 0
+    )
+    (row,) = [r for r in _rows("results") if r["proposal_urls"]]
+    shown = runner.invoke(main, [*base, "plan", "show", P])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("result dc-r501:"))
+    assert f"{round(float(row['progress']))}%" in lines[at]
+    assert [line.split()[0] for line in lines[at + 1 : at + 3]] == ["dc-p101", "dc-p104"]
+    as_json = runner.invoke(main, ["--json", *base, "plan", "show", P])
+    assert as_json.exit_code == 0, as_json.output
+    (result,) = json.loads(as_json.stdout)["results"]
+    assert result["key"] == "dc-r501"
+    assert [p["key"] for p in result["proposals"]] == ["dc-p101", "dc-p104"]
+    out = tmp_path / "site"
+    assert runner.invoke(main, [*base, "publish", P, "--out", str(out)]).exit_code == 0
+    index = (out / "index.html").read_text()
+    listed = index[index.index('id="resultats"') :]
+    assert "proposition-dc-p101.html" in listed and "proposition-dc-p104.html" in listed

@@ -7,6 +7,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from service_support import contribute, ctx, open_programme, register, synthesise
@@ -17,7 +18,7 @@ from registre.adapters.application.service import make_audit
 from registre.adapters.stores.config import parse_url
 from registre.domain import Ballot, Method, Round
 from registre.domain.errors import RegistreError
-from registre.projections import projector_for
+from registre.projections import projector_for, tallies
 from registre.projections.tallies import ProposalTally, RoundTally, read_tallies
 
 LAYER = "unit"
@@ -175,6 +176,42 @@ def test_a_vote_stored_after_the_close_is_listed_late_and_not_counted(service: R
     ((late),) = tally.late
     assert (late.participant, late.proposal, late.kind) == ("p2", "F2", "cast")
     assert tally.closed_at is not None and late.position > tally.closed_at
+
+
+@pytest.mark.integration
+def test_a_round_read_a_page_at_a_time_counts_as_read_whole(
+    service: Registre, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages that split a participant's records (replaced, retracted, annulled
+    and late votes) count the same as the round read at once."""
+    _setup(service)
+    _open(service, "R1", "agree")
+    _cast(service, "R1", "p1", "F1", "agree")
+    _cast(service, "R1", "p1", "F2", "disagree")
+    replacing = _cast(service, "R1", "p1", "F1", "disagree")
+    _cast(service, "R1", "p2", "F1", "pass")
+    _retract(service, "R1", "p2", "F1")
+    _cast(service, "R1", "p2", "F2", "agree")
+    _cast(service, "R1", "p3", "F2", "agree")
+    _cast(service, "R1", "p3", "F2", "disagree")
+    service.handle(
+        c.CorrectRecord(programme=P, position=_position(replacing, "VoteCast"), reason="erreur"),
+        ctx(),
+    )
+    round_ = service.load(Round, P, "R1")
+    ballot = service.load(Ballot, P, Ballot.key_for("R1", "p2"))
+    assert round_ is not None and ballot is not None
+    service.handle(c.CloseRound(programme=P, key="R1"), ctx())
+    ballot.cast(round_, "F1", 1, make_audit(ctx(), "late-vote"))
+    service.store.app.save(ballot)
+    whole = _tally(service, "R1")
+    by = _by_proposal(whole)
+    assert (by["F1"].agree, by["F1"].disagree, by["F1"].passes, by["F1"].voters) == (1, 0, 0, 1)
+    assert (by["F2"].agree, by["F2"].disagree, by["F2"].voters) == (1, 2, 3)
+    assert whole.participants == 3 and len(whole.late) == 1
+    for size in (1, 2, 3):
+        monkeypatch.setattr(tallies, "PAGE", size)
+        assert _tally(service, "R1") == whole
 
 
 def test_rounds_are_listed_in_order_and_an_unknown_round_reads_empty(service: Registre) -> None:
