@@ -211,3 +211,23 @@ def test_the_role_cannot_reach_the_owner_through_what_the_owner_runs(
     verified = role.plain("--json audit verify")
     assert verified.exit_code == 0, verified.stdout
     assert json.loads(verified.stdout)["ok"] is True
+
+
+def test_the_owner_of_a_new_database_runs_every_command_in_its_public_schema(
+    postgres_admin: psycopg.Connection[tuple[object, ...]], postgres_database: str
+) -> None:
+    """PostgreSQL 15 gives a new database's public schema to pg_database_owner,
+    which may create objects there: that is the database's owner, not another
+    role, so a store kept there by that owner, without an application role,
+    runs every command."""
+    name = f"{postgres_database.rsplit('/', 1)[1]}_public"
+    postgres_admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = f"{postgres_database.rsplit('/', 1)[0]}/{name}"
+        registre = Registre(url)
+        assert registre("init", actor=None).exit_code == 0
+        set_up(registre)
+        status = registre("status", actor=None)
+        assert status.exit_code == 0 and "events recorded" in status.stdout, status.stderr
+    finally:
+        postgres_admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -274,7 +274,13 @@ def other_roles(store: Store) -> list[str]:
         "SELECT r.rolname FROM pg_roles r, pg_namespace n, pg_class e "
         "WHERE n.nspname = ? AND e.relnamespace = n.oid AND e.relname = ? "
         "AND r.oid <> e.relowner AND NOT r.rolsuper "
-        "AND NOT pg_has_role(r.oid, e.relowner, 'USAGE') AND ("
+        "AND NOT pg_has_role(r.oid, e.relowner, 'USAGE') "
+        # PostgreSQL 15's public schema belongs to pg_database_owner, that is to
+        # the database's owner: no other role when that owner may act as the
+        # tables' owner already.
+        "AND NOT (r.rolname = 'pg_database_owner' AND pg_has_role("
+        "(SELECT d.datdba FROM pg_database d WHERE d.datname = current_database()), "
+        "e.relowner, 'USAGE')) AND ("
         "has_schema_privilege(r.oid, n.oid, 'CREATE') "
         "OR EXISTS (SELECT 1 FROM pg_class o WHERE o.relnamespace = n.oid "
         "AND o.relowner = r.oid) "
