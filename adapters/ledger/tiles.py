@@ -21,11 +21,8 @@ import struct
 from collections.abc import Iterable
 from pathlib import Path
 
-from registre.adapters.ledger.checkpoints import list_checkpoints
-from registre.adapters.ledger.leaves import leaf_bytes, leaf_hash
+from registre.adapters.ledger.leaves import leaf_hash
 from registre.adapters.ledger.merkle import root
-from registre.adapters.ledger.tables import AuditTables
-from registre.adapters.stores import Store
 
 WIDTH = 256
 
@@ -74,28 +71,3 @@ def write_log(folder: Path, entries: list[bytes], note: str) -> list[Path]:
         level += 1
     put("checkpoint", note.encode())
     return written
-
-
-def entries_of(rows: Iterable[tuple[int, str, int, str, bytes]], size: int) -> list[bytes]:
-    """The first ``size`` entries, from stored events (position, aggregate id,
-    version, topic, payload) in position order."""
-    found: list[bytes] = []
-    for position, aggregate_id, version, topic, payload in rows:
-        if len(found) == size:
-            break
-        found.append(leaf_bytes(position, aggregate_id, version, topic, payload))
-    return found
-
-
-def write_store_log(store: Store, folder: Path) -> list[Path]:
-    """The store's log as tiles, up to its latest checkpoint written as a
-    signed note; nothing if it has none (a store of schema 2 only)."""
-    signed = [c for c in list_checkpoints(store) if c.note is not None]
-    if not signed:
-        return []
-    latest = signed[-1]
-    rows = (
-        (r.position, r.aggregate_id, r.version, r.topic, r.payload)
-        for r in AuditTables(store).all_events()
-    )
-    return write_log(folder, entries_of(rows, latest.tree_size), latest.note or "")
