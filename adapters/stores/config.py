@@ -137,6 +137,14 @@ def _postgres(url: str) -> StoreConfig:
         # A writer waits at most this long for the table lock that orders the log.
         "POSTGRES_LOCK_TIMEOUT": query.get("lock_timeout", ["10"])[0],
         "POSTGRES_POOL_SIZE": query.get("pool_size", ["2"])[0],
+        # A reading transaction that waits longer than this between two
+        # statements is cut by the server. The library's 5 s cut long imports
+        # on a busy machine at their funding (the tally read a page at a time,
+        # each page counted in Python); a minute still frees a lock left by a
+        # dead client.
+        "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": query.get(
+            "idle_in_transaction_session_timeout", ["60"]
+        )[0],
     }
     return StoreConfig(url=url, kind="postgres", env=env)
 
