@@ -24,7 +24,7 @@ from registre.cli.texts import example
 
 @click.group("import", epilog=example("registre import template ./modeles"))
 def import_() -> None:
-    """Import workshop sheets (CSV, XLSX), Pol.is exports and Pabulib budgets.
+    """Import workshop sheets (CSV, XLSX), Pol.is, Decidim and Pabulib exports.
 
     A file with a bad row records nothing and lists every bad row as
     FILE:LINE: reason. Importing the same file again records nothing; an

@@ -120,7 +120,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "import": (
         "imports",
         "import_",
-        "Import workshop sheets (CSV, XLSX), Pol.is exports and Pabulib budgets.",
+        "Import workshop sheets (CSV, XLSX), Pol.is, Decidim and Pabulib exports.",
     ),
     "audit": (
         "audit",
