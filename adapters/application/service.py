@@ -33,6 +33,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, OperationalError, Recording
 
+from registre import domain
 from registre.adapters.application import commands as c
 from registre.adapters.application.handlers import COMMAND_HANDLERS
 from registre.adapters.application.unit_of_work import UnitOfWork
@@ -42,17 +43,22 @@ from registre.adapters.stores import personal_data as personal
 from registre.adapters.stores.keys import PersonalKeys, keyed_digest
 from registre.adapters.stores.recorders import ChangedSinceRead
 from registre.adapters.stores.spill import Spill
-from registre.domain import Audit, CommandReceipt, Programme, RegistreAggregate, Round, Session
+from registre.domain import Audit, CommandReceipt, Programme, RegistreAggregate
 from registre.domain.errors import Conflict, InvalidInput, RuleViolation
 from registre.domain.ids import command_receipt_id, entity_id, programme_id
 
 A = TypeVar("A", bound=RegistreAggregate)
 
+
 MAX_ATTEMPTS = 8
-# What a batch keeps in memory from one chunk to the next: few, and read by
-# most commands. Everything else is read again from the store when needed, so
-# memory stays flat however long the batch.
-KEPT_BETWEEN_CHUNKS = (Programme, Round, Session)
+
+
+def kept_between_chunks() -> tuple[type[RegistreAggregate], ...]:
+    """What a batch keeps in memory from one chunk to the next (the programme,
+    its sessions and rounds): few, and read by most commands. Everything else
+    is read again from the store when needed, so memory stays flat however
+    long the batch."""
+    return (Programme, domain.Round, domain.Session)
 
 
 @dataclass(frozen=True)
@@ -451,6 +457,7 @@ class Batch:
             ),
         )
         chunk = _Chunk(self.uow.events, self.uow.personal, receipt, self.uow.relied)
+        kept = kept_between_chunks()
         self.uow.events, self.uow.personal, self.uow.relied = [], [], {}
         self._commands, self._ids, self._last = [], [], None
         if self.spill is not None:
@@ -458,13 +465,11 @@ class Batch:
             # What the next chunks may read again waits on disk; the few aggregates
             # most commands read stay in memory.
             touched = self.uow.touched
-            self.spill.put_aggregates(
-                (i, a) for i, a in touched.items() if not isinstance(a, KEPT_BETWEEN_CHUNKS)
-            )
-            self.uow.keep_only(*KEPT_BETWEEN_CHUNKS)
+            self.spill.put_aggregates((i, a) for i, a in touched.items() if not isinstance(a, kept))
+            self.uow.keep_only(*kept)
             return []
         positions = self._write(chunk)
-        self.uow.keep_only(*KEPT_BETWEEN_CHUNKS)
+        self.uow.keep_only(*kept)
         return positions
 
     def commit_held(self, written: Callable[[list[Any], list[int]], None] | None = None) -> None:
