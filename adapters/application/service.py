@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -42,15 +42,24 @@ from registre.adapters.stores import Store, StoreConfig, open_store
 from registre.adapters.stores import personal_data as personal
 from registre.adapters.stores.keys import PersonalKeys, keyed_digest
 from registre.adapters.stores.recorders import ChangedSinceRead
-from registre.adapters.stores.spill import Spill
 from registre.domain import Audit, CommandReceipt, Programme, RegistreAggregate
 from registre.domain.errors import Conflict, InvalidInput, RuleViolation
 from registre.domain.ids import command_receipt_id, entity_id, programme_id
+
+if TYPE_CHECKING:
+    from registre.adapters.stores.spill import Spill
 
 A = TypeVar("A", bound=RegistreAggregate)
 
 
 MAX_ATTEMPTS = 8
+
+
+def _spill() -> Spill:
+    """A new spill file of a batch (only a batch imports it)."""
+    from registre.adapters.stores.spill import Spill
+
+    return Spill()
 
 
 def kept_between_chunks() -> tuple[type[RegistreAggregate], ...]:
@@ -398,7 +407,7 @@ class Batch:
         self.stored = 0  # events written by this batch, chunk receipts included
         self.chunks = 0
         self.tree_head: TreeHead | None = None  # the last chunk's, which covers them all
-        self.spill = Spill() if hold else None
+        self.spill = _spill() if hold else None
         self.uow = self._unit()
         self._commands: list[str] = []  # the actions of the pending commands
         self._ids: list[str] = []
@@ -519,7 +528,7 @@ class Batch:
         """Forgets the pending and held commands, and every aggregate read so far."""
         if self.spill is not None:
             self.spill.close()
-            self.spill = Spill()
+            self.spill = _spill()
         self.uow = self._unit()
         self._commands, self._ids, self._slug, self._last = [], [], None, None
 
