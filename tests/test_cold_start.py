@@ -155,7 +155,7 @@ def test_the_domain_package_names_each_aggregate_from_its_module() -> None:
         assert found.__name__ == name
         assert getattr(importlib.import_module(found.__module__), name) is found
     with pytest.raises(AttributeError):
-        _ = domain.Nothing  # type: ignore[attr-defined]
+        _ = domain.Nothing
 
 
 def test_a_store_at_the_current_schema_runs_no_ddl(
@@ -174,7 +174,7 @@ def test_a_store_at_the_current_schema_runs_no_ddl(
     connect = sqlite3.connect
 
     def traced(*args: Any, **kwargs: Any) -> sqlite3.Connection:
-        connection = connect(*args, **kwargs)
+        connection: sqlite3.Connection = connect(*args, **kwargs)
         connection.set_trace_callback(statements.append)
         return connection
 

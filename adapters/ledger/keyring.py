@@ -169,19 +169,20 @@ def read_private_key(path: Path) -> Ed25519PrivateKey:
         data = path.read_bytes()
     except FileNotFoundError:
         raise NotFound(f"no key file {path}") from None
-    key = _plain_ed25519(data)
-    if key is None:
-        # Any other form (a key with its public part, encrypted, another kind)
-        # goes through the library's reader, which a signing command otherwise
-        # does not import.
-        from cryptography.hazmat.primitives import serialization
+    plain = _plain_ed25519(data)
+    if plain is not None:
+        return plain
+    # Any other form (a key with its public part, encrypted, another kind) goes
+    # through the library's reader, which a signing command otherwise does not
+    # import.
+    from cryptography.hazmat.primitives import serialization
 
-        try:
-            key = serialization.load_pem_private_key(data, password=None)
-        except ValueError:
-            raise NotFound(f"{path} does not hold a private key") from None
-        except TypeError:  # encrypted: the library asks for a password
-            raise NotFound(f"{path} holds an encrypted key; give it unencrypted") from None
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except ValueError:
+        raise NotFound(f"{path} does not hold a private key") from None
+    except TypeError:  # encrypted: the library asks for a password
+        raise NotFound(f"{path} holds an encrypted key; give it unencrypted") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise NotFound(f"{path} does not hold an Ed25519 private key")
     return key
