@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from registre.adapters.application import commands as c
-from registre.adapters.application.subject_access import subject_access
 from registre.cli.app import App, Recording, choices, pairs, record, recording
 from registre.cli.output import emit_json, invalid
 from registre.cli.texts import example
@@ -263,6 +262,8 @@ def export(programme: str, key: str) -> None:
     """Show everything held about a participant (a subject access request):
     their personal data, their registration, their erasure if any, and every
     event of the record that names them."""
+    from registre.adapters.application.subject_access import subject_access
+
     app = App.current()
     with app.registre() as registre:
         found = subject_access(registre, programme, key)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 
 from eventsourcing.domain import event
 
@@ -11,14 +10,8 @@ from registre.domain.audit import Audit
 from registre.domain.base import RegistreAggregate, next_version
 from registre.domain.errors import InvalidInput, RuleViolation
 from registre.domain.ids import check_key
+from registre.domain.kinds import ActionStatus
 from registre.domain.proposal import Proposal
-
-
-class ActionStatus(StrEnum):
-    PLANNED = "planned"
-    IN_PROGRESS = "in-progress"
-    DONE = "done"
-    CANCELLED = "cancelled"
 
 
 class Action(RegistreAggregate):

@@ -15,33 +15,13 @@ with the person's other personal data.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from eventsourcing.domain import event
 
 from registre.domain.audit import Audit
 from registre.domain.base import RegistreAggregate
 from registre.domain.errors import RuleViolation
 from registre.domain.ids import check_key
-
-
-class OrganisationType(StrEnum):
-    LOCAL_AUTHORITY = "local-authority"
-    STATE = "state"
-    ELECTED_OFFICIAL = "elected-official"
-    STARTUP = "start-up"
-    SME = "sme"
-    LARGE_COMPANY = "large-company"
-    RESEARCH_LAB = "research-lab"
-    UNIVERSITY = "university"
-    ASSOCIATION = "association"
-    CHAMBER = "chamber"
-    CITIZEN = "citizen"
-    OTHER = "other"
-    # No organisation and no person known: a ballot's key and nothing else
-    # (an anonymous voter of a participatory budget).
-    ANONYMOUS = "anonymous"
-
+from registre.domain.kinds import OrganisationType
 
 ANONYMOUS_ORGANISATION = "anonymous voter"
 

@@ -12,7 +12,6 @@ because every reference is resolved inside the command's programme.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from eventsourcing.domain import event
@@ -22,6 +21,7 @@ from registre.domain.base import RegistreAggregate, next_version
 from registre.domain.contribution import Contribution
 from registre.domain.errors import InvalidInput, RuleViolation
 from registre.domain.ids import check_key
+from registre.domain.kinds import Decision, Outcome, Status
 from registre.domain.programme import Programme
 from registre.domain.reading import (
     DecisionFact,
@@ -31,33 +31,7 @@ from registre.domain.reading import (
     standing_validation,
 )
 
-
-class Status(StrEnum):
-    DRAFT = "draft"
-    RETURNED = "returned"
-    VALIDATED = "validated"
-    REJECTED = "rejected"
-    MERGED = "merged"
-    SPLIT = "split"
-
-
 OPEN = (Status.DRAFT, Status.RETURNED)
-
-
-class Outcome(StrEnum):
-    """What a validating body decided."""
-
-    VALIDATED = "validated"
-    RETURNED = "returned"
-    REJECTED = "rejected"
-
-
-class Decision(StrEnum):
-    """What a founder decided on a validated priority."""
-
-    APPROVE = "approve"
-    REJECT = "reject"
-    AMEND = "amend"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 
 from eventsourcing.domain import event
 
@@ -11,15 +10,7 @@ from registre.domain.audit import Audit
 from registre.domain.base import RegistreAggregate, next_version
 from registre.domain.errors import Unchanged
 from registre.domain.ids import check_key
-
-
-class SessionKind(StrEnum):
-    WORKSHOP = "workshop"
-    COUNCIL = "council"
-    FORUM = "forum"
-    ONLINE = "online"
-    SURVEY = "survey"
-    RESTITUTION = "restitution"
+from registre.domain.kinds import SessionKind
 
 
 class Session(RegistreAggregate):

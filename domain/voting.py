@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 
 from eventsourcing.domain import event
 
@@ -25,16 +24,8 @@ from registre.domain.base import RegistreAggregate, next_version
 from registre.domain.bounds import MAX_DOTS, MAX_SCORE
 from registre.domain.errors import InvalidInput, NotFound, RuleViolation, Unchanged
 from registre.domain.ids import check_key
+from registre.domain.kinds import Method
 from registre.domain.reading import BallotRecord, standing_votes
-
-
-class Method(StrEnum):
-    APPROVAL = "approval"  # one approval per proposal, at most `limit` proposals
-    DOTS = "dots"  # `limit` dots to spread, several on one proposal allowed
-    SCORE = "score"  # a score from 0 to `max_score` per proposal
-    AGREE = "agree"  # agree (1), disagree (-1) or pass (0); a new vote replaces the last
-    ORDINAL = "ordinal"  # proposals ranked: 1 for the first choice, at most `limit` ranked
-
 
 AGREE_VALUES = {"agree": 1, "disagree": -1, "pass": 0}
 

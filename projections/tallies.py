@@ -24,8 +24,9 @@ from functools import singledispatchmethod
 from typing import Any, ClassVar
 
 from registre.domain.base import RegistreAggregate
+from registre.domain.kinds import Method
 from registre.domain.reading import BallotRecord, count_ordered_votes
-from registre.domain.voting import Ballot, Method, Round
+from registre.domain.voting import Ballot, Round
 from registre.projections.dispatch import call
 from registre.projections.runner import Db, Projection
 

@@ -7,9 +7,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
+from click.testing import CliRunner
 
 from registre.adapters.stores.config import ENV_VAR
 from registre.cli.main import COMMANDS, load_command, main
@@ -78,13 +80,23 @@ def test_a_recording_command_on_sqlite_imports_only_what_it_needs(tmp_path: Path
     )
     assert "added axis a1" in output
     assert "registre.domain.programme" in modules  # it did record, through the domain
-    read_models = ("plan", "tallies", "participation", "provenance", "audit_log")
     # The signing library, to sign the commit's tree head with the deployment's key.
     assert "cryptography.hazmat.primitives.asymmetric.ed25519" in modules
     assert "signed tree head" in output
     assert imported(modules, *(h for h in HEAVY if h != "cryptography")) == set()
     assert imported(modules, "eventsourcing.postgres") == set()
-    assert imported(modules, *(f"registre.projections.{m}" for m in read_models)) == set()
+    # Nor the projections (the store is at the current schema: no DDL), the
+    # signing library's key file reader, the offline verifier, a batch's spill
+    # file, or any aggregate the command does not touch.
+    assert imported(modules, "registre.projections") == set()
+    assert imported(modules, "cryptography.hazmat.primitives.serialization") == set()
+    assert "registre.adapters.ledger.offline_verify" not in modules
+    assert "registre.adapters.stores.spill" not in modules
+    touched = ("audit", "base", "bounds", "errors", "ids", "kinds", "programme", "receipt")
+    assert imported(modules, "registre.domain") == {
+        "registre.domain",
+        *(f"registre.domain.{m}" for m in (*touched, "structure")),
+    }
 
 
 def test_a_recording_command_without_a_signing_key_imports_no_signing_library(
@@ -102,6 +114,82 @@ def test_a_recording_command_without_a_signing_key_imports_no_signing_library(
     )
     assert "NOT signed: this deployment has no signing key yet" in output
     assert imported(modules, *HEAVY, "eventsourcing.postgres") == set()
+
+
+def test_a_fresh_process_decodes_events_of_aggregates_it_never_named(tmp_path: Path) -> None:
+    """Annulling a record loads whatever aggregate holds it: the library
+    imports the event's module from its topic, in a process that imported
+    no aggregate but the programme."""
+    env = {"REGISTRE_KEY_DIR": str(tmp_path / "keys"), "REGISTRE_ACTOR": "clerk"}
+    db = ["--database", str(tmp_path / "r.db")]
+    run_cli([*db, "init"], tmp_path, env)
+    run_cli(
+        [
+            *(*db, "programme", "open", "p", "--title", "P", "--organiser", "O"),
+            *("--founder", "m=Métropole", "--rule", "any"),
+        ],
+        tmp_path,
+        env,
+    )
+    scheduled, _ = run_cli(
+        [*db, "session", "schedule", "p", "s1", "--kind", "workshop", "--on", "2024-05-02"],
+        tmp_path,
+        env,
+    )
+    position = scheduled.split("#")[1].split()[0]
+    output, modules = run_cli(
+        [*db, "correct", "p", f"#{position}", "--reason", "wrong day"], tmp_path, env
+    )
+    assert f"annulled record {position}" in output
+    assert "registre.domain.session" in modules
+    assert imported(modules, "registre.domain.voting", "registre.domain.action") == set()
+
+
+def test_the_domain_package_names_each_aggregate_from_its_module() -> None:
+    import importlib
+
+    import registre.domain as domain
+
+    for name in domain.__all__:
+        found = getattr(domain, name)
+        assert found.__name__ == name
+        assert getattr(importlib.import_module(found.__module__), name) is found
+    with pytest.raises(AttributeError):
+        _ = domain.Nothing
+
+
+def test_a_store_at_the_current_schema_runs_no_ddl(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Opening a current store reads its version and its deployment, and
+    creates, alters or drops nothing."""
+    import sqlite3
+
+    env = {"REGISTRE_KEY_DIR": str(tmp_path / "keys"), "REGISTRE_ACTOR": "clerk"}
+    db = ["--database", str(tmp_path / "r.db")]
+    run_cli([*db, "init"], tmp_path, env)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    statements: list[str] = []
+    connect = sqlite3.connect
+
+    def traced(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        connection: sqlite3.Connection = connect(*args, **kwargs)
+        connection.set_trace_callback(statements.append)
+        return connection
+
+    monkeypatch.setattr(sqlite3, "connect", traced)
+    result = CliRunner().invoke(
+        main,
+        [
+            *(*db, "programme", "open", "p", "--title", "P", "--organiser", "O"),
+            *("--founder", "m=Métropole", "--rule", "any"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert statements  # the trace saw the store's connection
+    words = {statement.split()[0].upper() for statement in statements}
+    assert words <= {"PRAGMA", "BEGIN", "SELECT", "INSERT", "COMMIT", "ROLLBACK"}, words
 
 
 @pytest.mark.parametrize("limit", [20, 45, 74, 200])

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from registre.adapters.ledger import keyring, notes
 from registre.adapters.stores import open_store, parse_url
 from registre.cli.main import main
+from registre.domain.errors import NotFound
 
 LAYER = "integration"
 
@@ -185,3 +186,42 @@ def test_a_postgres_dump_restored_elsewhere_signs_and_verifies(
         assert verify_json(restored)[0] == 0
     finally:
         subprocess.run(["dropdb", *host, "--force", target], check=False)
+
+
+@pytest.mark.parametrize("form", ["written", "OpenSSH", "encrypted", "not a key"])
+def test_a_key_file_reads_as_the_library_reads_it(tmp_path: Path, form: str) -> None:
+    """The key file `init` writes is read without the library's PEM reader; any
+    other form still goes through it, and is read alike or refused alike."""
+    from cryptography.hazmat.primitives import serialization as s
+
+    path = tmp_path / "k.pem"
+    if form == "written":
+        made = keyring._write_new_key(path)
+        assert made is not None
+        assert keyring._plain_ed25519(path.read_bytes()) is not None
+    else:
+        made = Ed25519PrivateKey.generate()
+        encoding, layout = s.Encoding.PEM, s.PrivateFormat.PKCS8
+        crypt: s.KeySerializationEncryption = s.NoEncryption()
+        if form == "OpenSSH":
+            layout = s.PrivateFormat.OpenSSH
+        elif form == "encrypted":
+            crypt = s.BestAvailableEncryption(b"secret")
+        pem = made.private_bytes(encoding, layout, crypt)
+        if form == "not a key":  # the armour, and the key's prefix cut short
+            pem = b"\n".join([keyring.PEM_BEGIN, b"MC4CAQAwBQYDK2VwBCIEIA==", keyring.PEM_END, b""])
+        path.write_bytes(pem)
+        assert keyring._plain_ed25519(path.read_bytes()) is None
+    if form != "written":
+        with pytest.raises((ValueError, TypeError)):  # the library refuses it
+            s.load_pem_private_key(path.read_bytes(), password=None)
+        with pytest.raises(NotFound, match="encrypted" if form == "encrypted" else "not"):
+            keyring.read_private_key(path)
+        return
+    expected = s.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(expected, Ed25519PrivateKey)
+    read = keyring.read_private_key(path)
+    assert keyring.public_key_bytes(read) == keyring.public_key_bytes(expected)
+    assert read.private_bytes_raw() == expected.private_bytes_raw()
+    if form == "written":
+        assert keyring.public_key_bytes(read) == keyring.public_key_bytes(made)

@@ -14,7 +14,7 @@ from service_support import ctx, max_position, open_programme
 
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
-from registre.adapters.application.service import KEPT_BETWEEN_CHUNKS
+from registre.adapters.application.service import kept_between_chunks
 from registre.adapters.importers.runner import run
 from registre.adapters.importers.sheet import plan_sheet
 from registre.domain import Ballot, Participant
@@ -73,7 +73,7 @@ def test_a_held_batch_keeps_its_chunks_on_disk_until_the_end(service: Registre) 
             if n % 2 == 1:
                 batch.flush(f"chunk-{n // 2}", "two people")
                 # Between chunks only the few aggregates most commands read stay in memory.
-                assert all(isinstance(a, KEPT_BETWEEN_CHUNKS) for a in batch.uow.touched.values())
+                assert all(isinstance(a, kept_between_chunks()) for a in batch.uow.touched.values())
         # A row of a later chunk reads what an earlier, unsaved chunk recorded...
         batch.handle(c.CastVote(programme=P, round="R1", participant="V-0", proposal="F1"), ctx())
         batch.handle(c.CastVote(programme=P, round="R1", participant="V-0", proposal="F2"), ctx())

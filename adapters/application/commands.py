@@ -66,6 +66,10 @@ def _clean(value: object) -> object:
 class Clean(BaseModel):
     """A model whose every text is text: no NUL, nothing but UTF-8."""
 
+    # A process runs one command: only the model it validates builds its
+    # validator, on first use, not the forty others at import.
+    model_config = ConfigDict(defer_build=True)
+
     @field_validator("*", mode="before")
     @classmethod
     def _text_only(cls, value: object) -> object:
@@ -221,7 +225,7 @@ class WithdrawContribution(Command):
 
 
 class SourceRef(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     contribution: str
     version: int | None = None

@@ -15,22 +15,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from registre import domain
 from registre.adapters.application import commands as c
 from registre.adapters.application.unit_of_work import UnitOfWork
 from registre.adapters.stores.personal_data import Personal
-from registre.domain import (
-    Action,
-    Ballot,
-    CommandReceipt,
-    Contribution,
-    OrganisationType,
-    Participant,
-    Programme,
-    Proposal,
-    Round,
-    Session,
-    Status,
-)
 from registre.domain.errors import (
     AlreadyExists,
     InvalidInput,
@@ -39,9 +27,12 @@ from registre.domain.errors import (
     Unchanged,
 )
 from registre.domain.ids import programme_id
-from registre.domain.proposal import cite, merge, split
-from registre.projections.phrases import plural
+from registre.domain.kinds import OrganisationType, Status
+from registre.domain.programme import Programme
 
+# The aggregates are named through the package (``domain.Proposal``), which
+# imports each one when a handler first asks for it: a process that records
+# one command declares the event classes of the aggregates it touches only.
 Handler = Callable[[Any, UnitOfWork], str]
 
 
@@ -107,7 +98,7 @@ def schedule_session(cmd: c.ScheduleSession, u: UnitOfWork) -> str:
     programme = u.programme()
     for axis in cmd.axes:
         programme.require_axis(axis)
-    existing = u.find(Session, cmd.key) if cmd.existing_ok else None
+    existing = u.find(domain.Session, cmd.key) if cmd.existing_ok else None
     if existing is not None:
         existing.require_live()
         if existing.kind is not cmd.kind:
@@ -119,9 +110,9 @@ def schedule_session(cmd: c.ScheduleSession, u: UnitOfWork) -> str:
             f"session {cmd.key} is already scheduled",
             note=f"{cmd.kind.value} session already scheduled",
         )
-    u.require_absent(Session, cmd.key)
+    u.require_absent(domain.Session, cmd.key)
     u.add(
-        Session.schedule(
+        domain.Session.schedule(
             cmd.programme, cmd.key, cmd.kind, cmd.on, cmd.title, cmd.axes, cmd.facilitators, u.audit
         )
     )
@@ -129,7 +120,7 @@ def schedule_session(cmd: c.ScheduleSession, u: UnitOfWork) -> str:
 
 
 def record_attendance(cmd: c.RecordAttendance, u: UnitOfWork) -> str:
-    session = u.get(Session, cmd.session)
+    session = u.get(domain.Session, cmd.session)
     for p in cmd.participants:
         u.participant(p)
     new = session.record_attendance(cmd.participants, u.audit)
@@ -141,7 +132,7 @@ def record_attendance(cmd: c.RecordAttendance, u: UnitOfWork) -> str:
 
 def register_participant(cmd: c.RegisterParticipant, u: UnitOfWork) -> str:
     u.programme()
-    if cmd.existing_ok and u.find(Participant, cmd.key) is not None:
+    if cmd.existing_ok and u.find(domain.Participant, cmd.key) is not None:
         raise Unchanged(
             f"participant {cmd.key} is already registered", note="participant already registered"
         )
@@ -149,11 +140,13 @@ def register_participant(cmd: c.RegisterParticipant, u: UnitOfWork) -> str:
         raise InvalidInput(
             "an anonymous participant has no name or contact; leave them out", field="name"
         )
-    u.require_absent(Participant, cmd.key)
+    u.require_absent(domain.Participant, cmd.key)
     # An organisation of one person is named only among the personal data.
     organisation = None if cmd.organisation_is_person else cmd.organisation
     u.add(
-        Participant.register(cmd.programme, cmd.key, organisation, cmd.organisation_type, u.audit)
+        domain.Participant.register(
+            cmd.programme, cmd.key, organisation, cmd.organisation_type, u.audit
+        )
     )
     if cmd.name is not None or cmd.contact is not None or organisation is None:
         u.put_personal(
@@ -165,17 +158,17 @@ def register_participant(cmd: c.RegisterParticipant, u: UnitOfWork) -> str:
 
 def register_anonymous(cmd: c.RegisterAnonymous, u: UnitOfWork) -> str:
     u.programme()
-    if cmd.existing_ok and u.find(Participant, cmd.key) is not None:
+    if cmd.existing_ok and u.find(domain.Participant, cmd.key) is not None:
         raise Unchanged(
             f"participant {cmd.key} is already registered", note="participant already registered"
         )
-    u.require_absent(Participant, cmd.key)
-    u.add(Participant.register_anonymous(cmd.programme, cmd.key, u.audit))
+    u.require_absent(domain.Participant, cmd.key)
+    u.add(domain.Participant.register_anonymous(cmd.programme, cmd.key, u.audit))
     return f"registered anonymous participant {cmd.key}"
 
 
 def erase_participant(cmd: c.EraseParticipant, u: UnitOfWork) -> str:
-    u.get(Participant, cmd.key).erase(cmd.reason, u.audit)
+    u.get(domain.Participant, cmd.key).erase(cmd.reason, u.audit)
     u.erase_personal(cmd.key)
     return f"erased the personal data of participant {cmd.key}"
 
@@ -191,14 +184,14 @@ def contribution_key(cmd: c.SubmitContribution, command_id: str) -> str:
 def submit_contribution(cmd: c.SubmitContribution, u: UnitOfWork) -> str:
     key = contribution_key(cmd, u.audit.command_id)
     programme = u.programme()
-    session = u.get(Session, cmd.session)
+    session = u.get(domain.Session, cmd.session)
     if cmd.axis is not None:
         programme.require_axis(cmd.axis)
     for author in cmd.authors:
         u.participant(author)
-    u.require_absent(Contribution, key)
+    u.require_absent(domain.Contribution, key)
     u.add(
-        Contribution.submit(
+        domain.Contribution.submit(
             cmd.programme, key, session.key, cmd.axis, cmd.authors, cmd.text, u.audit
         )
     )
@@ -206,12 +199,12 @@ def submit_contribution(cmd: c.SubmitContribution, u: UnitOfWork) -> str:
 
 
 def amend_contribution(cmd: c.AmendContribution, u: UnitOfWork) -> str:
-    version = u.get(Contribution, cmd.key).amend(cmd.text, u.audit)
+    version = u.get(domain.Contribution, cmd.key).amend(cmd.text, u.audit)
     return f"amended contribution {cmd.key}: version {version}"
 
 
 def withdraw_contribution(cmd: c.WithdrawContribution, u: UnitOfWork) -> str:
-    u.get(Contribution, cmd.key).withdraw(cmd.reason, u.audit)
+    u.get(domain.Contribution, cmd.key).withdraw(cmd.reason, u.audit)
     return f"withdrew contribution {cmd.key}"
 
 
@@ -219,29 +212,37 @@ def withdraw_contribution(cmd: c.WithdrawContribution, u: UnitOfWork) -> str:
 
 
 def synthesise_proposal(cmd: c.SynthesiseProposal, u: UnitOfWork) -> str:
+    from registre.domain.proposal import cite
+
     programme = u.programme()
-    u.require_absent(Proposal, cmd.key)
-    sources = [cite(u.get(Contribution, s.contribution), s.version) for s in cmd.sources]
+    u.require_absent(domain.Proposal, cmd.key)
+    sources = [cite(u.get(domain.Contribution, s.contribution), s.version) for s in cmd.sources]
     for s in sources:
         if s["withdrawn"]:
             u.warnings.append(
                 f"contribution {s['contribution']} was withdrawn; the proposal cites it "
                 "and the record says so"
             )
-    u.add(Proposal.synthesise(programme, cmd.key, cmd.title, cmd.text, cmd.axis, sources, u.audit))
+    u.add(
+        domain.Proposal.synthesise(
+            programme, cmd.key, cmd.title, cmd.text, cmd.axis, sources, u.audit
+        )
+    )
     cited = ", ".join(f"{s['contribution']}@{s['version']}" for s in sources)
     return f"synthesised proposal {cmd.key} from {cited}"
 
 
 def reword_proposal(cmd: c.RewordProposal, u: UnitOfWork) -> str:
-    u.get(Proposal, cmd.key).reword(cmd.title, cmd.text, u.audit)
+    u.get(domain.Proposal, cmd.key).reword(cmd.title, cmd.text, u.audit)
     return f"reworded proposal {cmd.key}: {cmd.title}"
 
 
 def merge_proposals(cmd: c.MergeProposals, u: UnitOfWork) -> str:
+    from registre.domain.proposal import merge
+
     programme = u.programme()
-    sources = [u.get(Proposal, key) for key in cmd.sources]
-    target = u.find(Proposal, cmd.target)
+    sources = [u.get(domain.Proposal, key) for key in cmd.sources]
+    target = u.find(domain.Proposal, cmd.target)
     if target is not None and target.void:
         raise RuleViolation(f"proposal {cmd.target} was annulled")
     renamed = target is not None and bool(cmd.title) and cmd.title != target.title
@@ -251,10 +252,12 @@ def merge_proposals(cmd: c.MergeProposals, u: UnitOfWork) -> str:
 
 
 def split_proposal(cmd: c.SplitProposal, u: UnitOfWork) -> str:
+    from registre.domain.proposal import split
+
     programme = u.programme()
-    source = u.get(Proposal, cmd.key)
+    source = u.get(domain.Proposal, cmd.key)
     for key, _ in cmd.parts:
-        u.require_absent(Proposal, key)
+        u.require_absent(domain.Proposal, key)
     u.add(*split(programme, source, list(cmd.parts), u.audit))
     return f"split proposal {cmd.key} into {', '.join(k for k, _ in cmd.parts)}"
 
@@ -263,16 +266,18 @@ def split_proposal(cmd: c.SplitProposal, u: UnitOfWork) -> str:
 
 
 def open_round(cmd: c.OpenRound, u: UnitOfWork) -> str:
-    session = u.get(Session, cmd.session)
+    from registre.projections.phrases import plural
+
+    session = u.get(domain.Session, cmd.session)
     for key in cmd.proposals:
-        proposal = u.get(Proposal, key)
+        proposal = u.get(domain.Proposal, key)
         if proposal.status in (Status.MERGED, Status.SPLIT, Status.REJECTED):
             raise RuleViolation(
                 f"proposal {key} is {proposal.status.value} and cannot be put to a vote"
             )
-    u.require_absent(Round, cmd.key)
+    u.require_absent(domain.Round, cmd.key)
     u.add(
-        Round.open(
+        domain.Round.open(
             cmd.programme,
             cmd.key,
             session.key,
@@ -293,12 +298,12 @@ def open_round(cmd: c.OpenRound, u: UnitOfWork) -> str:
 
 
 def close_round(cmd: c.CloseRound, u: UnitOfWork) -> str:
-    u.get(Round, cmd.key).close(u.audit)
+    u.get(domain.Round, cmd.key).close(u.audit)
     return f"closed round {cmd.key}"
 
 
 def cast_vote(cmd: c.CastVote, u: UnitOfWork) -> str:
-    round_ = u.get(Round, cmd.round)
+    round_ = u.get(domain.Round, cmd.round)
     round_.require_open()
     if round_.whole_ballots:
         raise RuleViolation(
@@ -310,9 +315,9 @@ def cast_vote(cmd: c.CastVote, u: UnitOfWork) -> str:
     round_.require_eligible(cmd.proposal)
     u.participant(cmd.participant)
     value = round_.value_of(cmd.value)
-    ballot = u.find(Ballot, Ballot.key_for(cmd.round, cmd.participant))
+    ballot = u.find(domain.Ballot, domain.Ballot.key_for(cmd.round, cmd.participant))
     if ballot is None:
-        ballot = Ballot.start(round_, cmd.participant, u.audit)
+        ballot = domain.Ballot.start(round_, cmd.participant, u.audit)
         u.add(ballot)
     ballot.cast(round_, cmd.proposal, value, u.audit)
     vote = cmd.value or value
@@ -320,7 +325,7 @@ def cast_vote(cmd: c.CastVote, u: UnitOfWork) -> str:
 
 
 def cast_ballot(cmd: c.CastBallot, u: UnitOfWork) -> str:
-    round_ = u.get(Round, cmd.round)
+    round_ = u.get(domain.Round, cmd.round)
     round_.require_open()
     # A ballot holds only if its round is still open when it is committed.
     u.rely_on(round_)
@@ -328,16 +333,16 @@ def cast_ballot(cmd: c.CastBallot, u: UnitOfWork) -> str:
         round_.require_eligible(proposal)
     u.participant(cmd.participant)
     votes = [(proposal, round_.value_of(raw)) for proposal, raw in cmd.votes]
-    ballot = u.find(Ballot, Ballot.key_for(cmd.round, cmd.participant))
+    ballot = u.find(domain.Ballot, domain.Ballot.key_for(cmd.round, cmd.participant))
     if ballot is None:
-        ballot = Ballot.start(round_, cmd.participant, u.audit)
+        ballot = domain.Ballot.start(round_, cmd.participant, u.audit)
         u.add(ballot)
     ballot.cast_whole(round_, votes, u.audit)
     return f"{cmd.participant} cast a ballot of {len(votes)} votes in round {cmd.round}"
 
 
 def fund_proposals(cmd: c.FundProposals, u: UnitOfWork) -> str:
-    round_ = u.get(Round, cmd.round)
+    round_ = u.get(domain.Round, cmd.round)
     funded = round_.select_funding(u.tally(cmd.round), u.audit)
     spent = sum(round_.costs[p] for p in funded)
     return (
@@ -347,10 +352,10 @@ def fund_proposals(cmd: c.FundProposals, u: UnitOfWork) -> str:
 
 
 def retract_vote(cmd: c.RetractVote, u: UnitOfWork) -> str:
-    round_ = u.get(Round, cmd.round)
+    round_ = u.get(domain.Round, cmd.round)
     round_.require_open()
     u.rely_on(round_)
-    ballot = u.find(Ballot, Ballot.key_for(cmd.round, cmd.participant))
+    ballot = u.find(domain.Ballot, domain.Ballot.key_for(cmd.round, cmd.participant))
     if ballot is None:
         raise RuleViolation(f"participant {cmd.participant} has not voted in round {cmd.round}")
     ballot.retract(round_, cmd.proposal, u.audit)
@@ -367,14 +372,14 @@ VALIDATION_VERBS = {
 
 
 def validate(cmd: c.ValidateProposal, u: UnitOfWork) -> str:
-    u.get(Proposal, cmd.proposal).validate(cmd.body, cmd.minutes, cmd.outcome, u.audit)
+    u.get(domain.Proposal, cmd.proposal).validate(cmd.body, cmd.minutes, cmd.outcome, u.audit)
     done = VALIDATION_VERBS[cmd.outcome.value]
     return f"{cmd.body} {done} proposal {cmd.proposal} (minutes {cmd.minutes})"
 
 
 def decide(cmd: c.DecideOnPriority, u: UnitOfWork) -> str:
     programme = u.programme()
-    proposal = u.get(Proposal, cmd.proposal)
+    proposal = u.get(domain.Proposal, cmd.proposal)
     was_adopted = proposal.adopted
     adopted = proposal.decide(
         programme, cmd.founder, cmd.decision, cmd.rationale, cmd.revise, u.audit
@@ -393,21 +398,23 @@ def decide(cmd: c.DecideOnPriority, u: UnitOfWork) -> str:
 
 
 def assign_action(cmd: c.AssignAction, u: UnitOfWork) -> str:
-    priority = u.get(Proposal, cmd.priority)
-    u.require_absent(Action, cmd.key)
-    u.add(Action.assign(priority, cmd.key, cmd.title, cmd.lead, cmd.partners, cmd.due, u.audit))
+    priority = u.get(domain.Proposal, cmd.priority)
+    u.require_absent(domain.Action, cmd.key)
+    u.add(
+        domain.Action.assign(priority, cmd.key, cmd.title, cmd.lead, cmd.partners, cmd.due, u.audit)
+    )
     return f"assigned action {cmd.key} for priority {cmd.priority} to {cmd.lead}"
 
 
 def record_result(cmd: c.RecordResult, u: UnitOfWork) -> str:
-    proposals = [u.get(Proposal, key) for key in dict.fromkeys(cmd.proposals)]
-    u.require_absent(Action, cmd.key)
-    u.add(Action.record_result(proposals, cmd.key, cmd.title, cmd.lead, u.audit))
+    proposals = [u.get(domain.Proposal, key) for key in dict.fromkeys(cmd.proposals)]
+    u.require_absent(domain.Action, cmd.key)
+    u.add(domain.Action.record_result(proposals, cmd.key, cmd.title, cmd.lead, u.audit))
     return f"recorded result {cmd.key} for {', '.join(p.key for p in proposals)}"
 
 
 def attest_tally(cmd: c.AttestTally, u: UnitOfWork) -> str:
-    proposal = u.get(Proposal, cmd.proposal)
+    proposal = u.get(domain.Proposal, cmd.proposal)
     if proposal.attested_tallies.get(cmd.source) == cmd.count:
         raise Unchanged(
             f"proposal {cmd.proposal} already has {cmd.count} supports attested by {cmd.source}",
@@ -418,7 +425,7 @@ def attest_tally(cmd: c.AttestTally, u: UnitOfWork) -> str:
 
 
 def report_progress(cmd: c.ReportProgress, u: UnitOfWork) -> str:
-    action = u.get(Action, cmd.key)
+    action = u.get(domain.Action, cmd.key)
     action.report(cmd.status, cmd.percent, cmd.note, u.audit)
     return f"action {cmd.key} is {action.status.value} at {action.progress}%"
 
@@ -434,7 +441,7 @@ def correct(cmd: c.CorrectRecord, u: UnitOfWork) -> str:
     aggregate = u.load(target.originator_id)
     if (
         aggregate is None
-        or isinstance(aggregate, CommandReceipt)
+        or isinstance(aggregate, domain.CommandReceipt)
         or aggregate.programme != cmd.programme
     ):
         raise NotFound(
@@ -443,7 +450,7 @@ def correct(cmd: c.CorrectRecord, u: UnitOfWork) -> str:
         )
     kind = type(target).__qualname__.split(".")[-1]
     aggregate.annul(target.originator_version, kind, cmd.reason, u.audit)
-    if isinstance(aggregate, Proposal):
+    if isinstance(aggregate, domain.Proposal):
         aggregate.reconsider_adoption(programme, u.audit)
     return f"annulled record {cmd.position} ({aggregate.label}, {kind}): {cmd.reason}"
 

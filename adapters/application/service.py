@@ -27,12 +27,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError, OperationalError, Recording
 
+from registre import domain
 from registre.adapters.application import commands as c
 from registre.adapters.application.handlers import COMMAND_HANDLERS
 from registre.adapters.application.unit_of_work import UnitOfWork
@@ -41,18 +42,32 @@ from registre.adapters.stores import Store, StoreConfig, open_store
 from registre.adapters.stores import personal_data as personal
 from registre.adapters.stores.keys import PersonalKeys, keyed_digest
 from registre.adapters.stores.recorders import ChangedSinceRead
-from registre.adapters.stores.spill import Spill
-from registre.domain import Audit, CommandReceipt, Programme, RegistreAggregate, Round, Session
+from registre.domain import Audit, CommandReceipt, Programme, RegistreAggregate
 from registre.domain.errors import Conflict, InvalidInput, RuleViolation
 from registre.domain.ids import command_receipt_id, entity_id, programme_id
 
+if TYPE_CHECKING:
+    from registre.adapters.stores.spill import Spill
+
 A = TypeVar("A", bound=RegistreAggregate)
 
+
 MAX_ATTEMPTS = 8
-# What a batch keeps in memory from one chunk to the next: few, and read by
-# most commands. Everything else is read again from the store when needed, so
-# memory stays flat however long the batch.
-KEPT_BETWEEN_CHUNKS = (Programme, Round, Session)
+
+
+def _spill() -> Spill:
+    """A new spill file of a batch (only a batch imports it)."""
+    from registre.adapters.stores.spill import Spill
+
+    return Spill()
+
+
+def kept_between_chunks() -> tuple[type[RegistreAggregate], ...]:
+    """What a batch keeps in memory from one chunk to the next (the programme,
+    its sessions and rounds): few, and read by most commands. Everything else
+    is read again from the store when needed, so memory stays flat however
+    long the batch."""
+    return (Programme, domain.Round, domain.Session)
 
 
 @dataclass(frozen=True)
@@ -392,7 +407,7 @@ class Batch:
         self.stored = 0  # events written by this batch, chunk receipts included
         self.chunks = 0
         self.tree_head: TreeHead | None = None  # the last chunk's, which covers them all
-        self.spill = Spill() if hold else None
+        self.spill = _spill() if hold else None
         self.uow = self._unit()
         self._commands: list[str] = []  # the actions of the pending commands
         self._ids: list[str] = []
@@ -451,6 +466,7 @@ class Batch:
             ),
         )
         chunk = _Chunk(self.uow.events, self.uow.personal, receipt, self.uow.relied)
+        kept = kept_between_chunks()
         self.uow.events, self.uow.personal, self.uow.relied = [], [], {}
         self._commands, self._ids, self._last = [], [], None
         if self.spill is not None:
@@ -458,13 +474,11 @@ class Batch:
             # What the next chunks may read again waits on disk; the few aggregates
             # most commands read stay in memory.
             touched = self.uow.touched
-            self.spill.put_aggregates(
-                (i, a) for i, a in touched.items() if not isinstance(a, KEPT_BETWEEN_CHUNKS)
-            )
-            self.uow.keep_only(*KEPT_BETWEEN_CHUNKS)
+            self.spill.put_aggregates((i, a) for i, a in touched.items() if not isinstance(a, kept))
+            self.uow.keep_only(*kept)
             return []
         positions = self._write(chunk)
-        self.uow.keep_only(*KEPT_BETWEEN_CHUNKS)
+        self.uow.keep_only(*kept)
         return positions
 
     def commit_held(self, written: Callable[[list[Any], list[int]], None] | None = None) -> None:
@@ -514,7 +528,7 @@ class Batch:
         """Forgets the pending and held commands, and every aggregate read so far."""
         if self.spill is not None:
             self.spill.close()
-            self.spill = Spill()
+            self.spill = _spill()
         self.uow = self._unit()
         self._commands, self._ids, self._slug, self._last = [], [], None, None
 

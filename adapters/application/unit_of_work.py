@@ -25,11 +25,12 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Recording
 
+from registre import domain
 from registre.adapters.ledger import heads
 from registre.adapters.stores import Store
 from registre.adapters.stores.personal_data import Change, Personal, sealed_change
 from registre.adapters.stores.recorders import PERSONAL, UNCHANGED
-from registre.domain import Audit, CommandReceipt, Participant, Programme, RegistreAggregate
+from registre.domain import Audit, CommandReceipt, Programme, RegistreAggregate
 from registre.domain.errors import AlreadyExists, NotFound, RuleViolation
 from registre.domain.ids import entity_id, programme_id
 
@@ -118,8 +119,8 @@ class UnitOfWork:
         if self.find(cls, key) is not None:
             raise AlreadyExists(f"programme {self.slug} already has a {cls.KIND} {key!r}")
 
-    def participant(self, key: str) -> Participant:
-        p = self.get(Participant, key)
+    def participant(self, key: str) -> domain.Participant:
+        p = self.get(domain.Participant, key)
         if p.erased:
             raise RuleViolation(f"participant {key} was erased and can take no further part")
         return p

@@ -13,13 +13,14 @@ deployment's keys is refused instead of silently replacing it.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
@@ -27,7 +28,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from registre.adapters.ledger.leaves import stored_bytes
 from registre.adapters.ledger.notes import verifier_key as verifier_key
-from registre.adapters.ledger.offline_verify import signature_valid
 from registre.adapters.stores import Store
 from registre.adapters.stores.schema import KEYS_TABLE
 from registre.domain.errors import NotFound, RuleViolation
@@ -41,7 +41,7 @@ def key_id(public_key: bytes) -> str:
 
 def public_key_bytes(key: Ed25519PrivateKey | Ed25519PublicKey) -> bytes:
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
-    return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return public.public_bytes_raw()
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,8 @@ def keyring(store: Store) -> Keyring:
         if not operator and not row.endorsed_by:
             operator[row.key_id] = row  # the anchor
             continue
+        from registre.adapters.ledger.offline_verify import signature_valid
+
         endorser = operator.get(row.endorsed_by)
         statement = endorsement_statement(
             store.deployment, row.role, row.name, row.public_key, row.added_at
@@ -137,6 +139,8 @@ def key_path(store: Store, folder: Path) -> Path:
 def _write_new_key(path: Path) -> Ed25519PrivateKey | None:
     """A new key written at ``path`` (O_EXCL: two writers never each write one);
     None if the file exists."""
+    from cryptography.hazmat.primitives import serialization
+
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
@@ -153,16 +157,50 @@ def _write_new_key(path: Path) -> Ed25519PrivateKey | None:
     return key
 
 
+# The PKCS #8 encoding of an Ed25519 private key without its public key, as
+# ``_write_new_key`` writes it (RFC 8410, section 7): these 16 bytes, then the
+# 32 of the key.
+PKCS8_ED25519 = bytes.fromhex("302e020100300506032b657004220420")
+PEM_BEGIN, PEM_END = b"-----BEGIN PRIVATE KEY-----", b"-----END PRIVATE KEY-----"
+
+
 def read_private_key(path: Path) -> Ed25519PrivateKey:
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise NotFound(f"no key file {path}") from None
+    plain = _plain_ed25519(data)
+    if plain is not None:
+        return plain
+    # Any other form (a key with its public part, encrypted, another kind) goes
+    # through the library's reader, which a signing command otherwise does not
+    # import.
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
     except ValueError:
         raise NotFound(f"{path} does not hold a private key") from None
+    except TypeError:  # encrypted: the library asks for a password
+        raise NotFound(f"{path} holds an encrypted key; give it unencrypted") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise NotFound(f"{path} does not hold an Ed25519 private key")
     return key
+
+
+def _plain_ed25519(data: bytes) -> Ed25519PrivateKey | None:
+    """The key of a PEM file in the form ``_write_new_key`` writes; None if it
+    is in any other."""
+    text = data.strip()
+    if not (text.startswith(PEM_BEGIN) and text.endswith(PEM_END)):
+        return None
+    try:
+        der = base64.b64decode(text[len(PEM_BEGIN) : -len(PEM_END)], validate=False)
+    except (binascii.Error, ValueError):
+        return None
+    if len(der) != len(PKCS8_ED25519) + 32 or not der.startswith(PKCS8_ED25519):
+        return None
+    return Ed25519PrivateKey.from_private_bytes(der[len(PKCS8_ED25519) :])
 
 
 def _now() -> str:

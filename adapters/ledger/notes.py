@@ -159,9 +159,7 @@ def parse(text: str) -> Note:
 
 
 def _raw(key: Ed25519PublicKey) -> bytes:
-    from cryptography.hazmat.primitives import serialization
-
-    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return key.public_bytes_raw()
 
 
 def _valid(public_key: bytes, signature: bytes, message: bytes) -> bool:

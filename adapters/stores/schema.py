@@ -24,7 +24,6 @@ from registre.adapters.stores import personal_data
 from registre.adapters.stores.config import StoreConfig, StoreUnavailable
 from registre.adapters.stores.keys import legacy_deployment_id
 from registre.adapters.stores.recorders import CHECKPOINTS_TABLE, LOCK_FUNCTION
-from registre.projections.runner import POINTERS, POINTERS_COLUMNS
 
 if TYPE_CHECKING:
     from registre.adapters.stores.store import Store
@@ -141,6 +140,9 @@ def _lock_name(store: Store) -> str:
 
 
 def _create(store: Store) -> None:
+    # Only here: a store already at the current schema never reaches this.
+    from registre.projections.runner import POINTERS, POINTERS_COLUMNS
+
     d = store.dialect
     found = version(store)
     # The library's events table (and, on PostgreSQL, its types and functions),
