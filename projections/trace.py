@@ -10,6 +10,7 @@ replacement, a retraction, an annulment, the close of the round.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -141,6 +142,44 @@ def _steps(db: Db, where: str, params: tuple[Any, ...]) -> list[Step]:
     return [Step(**(r | {"detail": json.loads(r["detail"])})) for r in rows]
 
 
+def _any_of(nodes: Sequence[tuple[str, str]], kind: str, key: str) -> tuple[str, list[str]]:
+    """The condition, and its parameters, that a row's (``kind``, ``key``) is one
+    of ``nodes``: a trace asks once for all its nodes, not once for each."""
+    terms = " OR ".join(f"({kind} = ? AND {key} = ?)" for _ in nodes)
+    return f"({terms})", [value for node in nodes for value in node]
+
+
+def _steps_of(db: Db, programme: str, nodes: Sequence[tuple[str, str]]) -> list[Step]:
+    """The steps of each node, node after node (each node's in store order), in one query."""
+    if not nodes:
+        return []
+    where, params = _any_of(nodes, "subject_kind", "subject")
+    found: dict[tuple[str, str], list[Step]] = {}
+    for s in _steps(db, f"programme = ? AND {where}", (programme, *params)):
+        found.setdefault((s.subject_kind, s.subject), []).append(s)
+    return [s for node in nodes for s in found.get(node, [])]
+
+
+def _ballot_steps(db: Db, programme: str, lineage: Sequence[str]) -> list[Step]:
+    """The ballot steps about each proposal of the lineage (the votes are read
+    with their rounds), proposal after proposal, in one query."""
+    if not lineage:
+        return []
+    marks = ", ".join("?" for _ in lineage)
+    rows = db.rows(
+        "SELECT about, position, subject_kind, subject, version, kind, actor, on_behalf_of, "
+        "occurred_at, recorded_at, source, detail, annulled, annulled_by FROM {steps} "
+        f"WHERE programme = ? AND subject_kind = 'ballot' AND about IN ({marks}) "
+        "AND kind <> 'VoteCast' ORDER BY position",
+        (programme, *lineage),
+    )
+    found: dict[str, list[Step]] = {}
+    for r in rows:
+        about = r.pop("about")
+        found.setdefault(about, []).append(Step(**(r | {"detail": json.loads(r["detail"])})))
+    return [s for p in lineage for s in found.get(p, [])]
+
+
 def _in_store_order(e: Edge) -> tuple[Any, ...]:
     """Edges by the position of the event that made them; those of one event
     (a proposal citing several contributions) by what they join, so a trace
@@ -213,26 +252,22 @@ def read_trace(
     nodes = [*reversed(before), ("proposal", proposal), *(n for n in after if n[0] == "proposal")]
     lineage = [k for kind, k in nodes if kind == "proposal"]
     # The edges leaving the nodes of the trace: only those can join two of them.
-    leaving = {e for node in nodes for e in _edges(db, programme, "from", node)}
+    where, params = _any_of(nodes, "from_kind", "from_key")
+    leaving = {
+        Edge(**r)
+        for r in db.rows(
+            "SELECT position, from_kind, from_key, from_version, to_kind, to_key, relation "
+            f"FROM {{edges}} WHERE programme = ? AND {where}",
+            (programme, *params),
+        )
+    }
     for e in sorted(leaving, key=_in_store_order):
         follows = e.from_kind == "proposal" and e.from_key in lineage
         if follows and e.to_kind in ("round", "action") and (e.to_kind, e.to_key) not in nodes:
             nodes.append((e.to_kind, e.to_key))
             leaving.update(_edges(db, programme, "from", nodes[-1]))
     edges = sorted(leaving, key=_in_store_order)
-    steps = [
-        s
-        for kind, key in nodes
-        for s in _steps(
-            db, "programme = ? AND subject_kind = ? AND subject = ?", (programme, kind, key)
-        )
-    ]
-    for p in lineage:
-        steps += _steps(
-            db,
-            "programme = ? AND subject_kind = 'ballot' AND about = ? AND kind <> 'VoteCast'",
-            (programme, p),
-        )
+    steps = _steps_of(db, programme, nodes) + _ballot_steps(db, programme, lineage)
     steps.sort(key=lambda s: s.position)
     # Ancestors, the proposal and what it became, in the order they were recorded.
     first: dict[tuple[str, str], int] = {}
@@ -374,15 +409,18 @@ def _participants(
 ) -> dict[str, dict[str, Any]]:
     """The recorded participants among the contributions' authors."""
     keys = sorted({a for c in contributions for a in c.authors})
-    return {
+    if not keys:
+        return {}
+    marks = ", ".join("?" for _ in keys)
+    found = {
         r["key"]: r
-        for k in keys
         for r in db.rows(
             "SELECT key, organisation, organisation_type, erased, void FROM {participants} "
-            "WHERE programme = ? AND key = ?",
-            (programme, k),
+            f"WHERE programme = ? AND key IN ({marks})",
+            (programme, *keys),
         )
     }
+    return {k: found[k] for k in keys if k in found}
 
 
 def _votes(
