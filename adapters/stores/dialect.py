@@ -104,7 +104,8 @@ class Dialect:
 
             with cursor.connection.cursor(row_factory=tuple_row) as own:
                 own.execute(self.sql(statement), params)
-                return own.fetchall()
+                found: list[Sequence[Any]] = own.fetchall()
+            return found
         cursor.execute(statement, params)
         return list(cursor.fetchall())  # sqlite3.Row: its values by position too
 
