@@ -534,9 +534,8 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
         priority = priorities.get(priority_key)
         if priority is None:
             continue
-        priority.actions.append(
-            PlanAction(key, title, lead, json.loads(partners), due, status, percent)
-        )
+        named = [] if partners == "[]" else json.loads(partners)  # most have none
+        priority.actions.append(PlanAction(key, title, lead, named, due, status, percent))
     plan.priorities = list(priorities.values())
     return plan
 
