@@ -261,18 +261,6 @@ def deployment(store: Store) -> tuple[str, str]:
 # -- the owner and the application role (PostgreSQL) -----------------------------------------
 
 
-def other_roles(store: Store) -> list[str]:
-    """The roles, other than the tables' owner (and its members and superusers),
-    that own objects in the store's schema or may create them there: the
-    application role of ``init --create-role``, or any role granted as much.
-
-    Such a role can plant a trigger, a view or a function where the owner's
-    session would run it with the owner's rights; a session of the owner
-    therefore runs nothing on this store but ``registre init`` (``open_store``)."""
-    with store.transaction() as cursor:
-        return _other_roles(store, cursor)
-
-
 # The owners of the schema's relations, functions and types are gathered once
 # (a hashed set), not looked for in the catalog again for each role: a command
 # of the owner's pays this at every start.
@@ -295,7 +283,14 @@ _OTHER_ROLES = (
 )
 
 
-def _other_roles(store: Store, cursor: Any) -> list[str]:
+def other_roles(store: Store, cursor: Any) -> list[str]:
+    """The roles, other than the tables' owner (and its members and superusers),
+    that own objects in the store's schema or may create them there: the
+    application role of ``init --create-role``, or any role granted as much.
+
+    Such a role can plant a trigger, a view or a function where the owner's
+    session would run it with the owner's rights; a session of the owner
+    therefore runs nothing on this store but ``registre init`` (``open_store``)."""
     schema = store.dialect.schema
     rows = store.dialect.rows(
         cursor, _OTHER_ROLES, (schema, store.events_table, schema, schema, schema)
@@ -309,13 +304,8 @@ _OWNER_SESSION = (
 )
 
 
-def owner_session(store: Store) -> bool:
+def owner_session(store: Store, cursor: Any) -> bool:
     """Whether this session is the tables' owner (or a superuser, or a member of it)."""
-    with store.transaction() as cursor:
-        return _owner_session(store, cursor)
-
-
-def _owner_session(store: Store, cursor: Any) -> bool:
     rows = store.dialect.rows(cursor, _OWNER_SESSION, (store.dialect.schema, store.events_table))
     return bool(rows) and bool(rows[0]["mine"])
 
@@ -329,7 +319,7 @@ def guard_owner(store: Store, maintenance: bool) -> None:
         return
     store.pinned_search_path = True  # while it looks
     with store.transaction() as cursor:
-        roles = _other_roles(store, cursor) if _owner_session(store, cursor) else []
+        roles = other_roles(store, cursor) if owner_session(store, cursor) else []
     if not roles:
         store.pinned_search_path = False
         return
