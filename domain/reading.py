@@ -66,8 +66,11 @@ class DecisionFact:
 
 def standing_validation(validations: Iterable[ValidationFact]) -> ValidationFact | None:
     """The latest validation that was not annulled."""
-    live = sorted((v for v in validations if not v.annulled), key=lambda v: v.record)
-    return live[-1] if live else None
+    found: ValidationFact | None = None
+    for v in validations:
+        if not v.annulled and (found is None or v.record >= found.record):
+            found = v
+    return found
 
 
 def standing_decisions(
@@ -76,18 +79,32 @@ def standing_decisions(
     """Each founder's latest decision (not annulled) on the standing
     validation, when that validation validated the proposal; a return or a
     new validation leaves the earlier decisions behind."""
-    validation = standing_validation(validations)
+    return _standing_on(standing_validation(validations), decisions)
+
+
+def _standing_on(
+    validation: ValidationFact | None, decisions: Iterable[DecisionFact]
+) -> dict[str, DecisionFact]:
+    """``standing_decisions`` once the standing validation is known."""
     if validation is None or validation.outcome != "validated":
         return {}
     latest: dict[str, DecisionFact] = {}
-    for d in sorted(decisions, key=lambda d: d.record):
+    for d in sorted(decisions, key=_record):
         if not d.annulled and d.validation == validation.record:
             latest[d.founder] = d
     return latest
 
 
+def _record(fact: DecisionFact | ValidationFact) -> int:
+    return fact.record
+
+
 def approvals(standing: Mapping[str, DecisionFact], founders: Collection[str]) -> int:
-    return sum(1 for f, d in standing.items() if d.decision == "approve" and f in founders)
+    count = 0
+    for f, d in standing.items():
+        if d.decision == "approve" and f in founders:
+            count += 1
+    return count
 
 
 def rule_is_met(
@@ -108,12 +125,26 @@ def met_by(
     """The standing decision that met the rule, taking the decisions in
     ``order``: the approval after which the approvals so far meet it. None
     while the rule is not met."""
+    if not isinstance(rule, DecisionRule):
+        rule = DecisionRule(rule)
     if not rule_is_met(rule, founders, standing):
         return None
-    so_far: dict[str, DecisionFact] = {}
+    return _met_by(rule, founders, standing, order)
+
+
+def _met_by(
+    rule: DecisionRule,
+    founders: Collection[str],
+    standing: Mapping[str, DecisionFact],
+    order: Callable[[DecisionFact], tuple[str | int, ...]],
+) -> DecisionFact | None:
+    """``met_by`` once the rule is known to be met."""
+    # Each founder's approval so far (its decision's founder is the key, as in
+    # ``approvals``), counted as the decisions come.
+    so_far: dict[str, bool] = {}
     for d in sorted(standing.values(), key=order):
-        so_far[d.founder] = d
-        if rule_is_met(rule, founders, so_far):
+        so_far[d.founder] = d.decision == "approve" and d.founder in founders
+        if rule.is_met(sum(so_far.values()), len(founders)):
             return d
     return None  # pragma: no cover - the whole set meets it
 
@@ -156,15 +187,15 @@ def read_proposal(
     """The state of a proposal from its records. ``structure`` is open,
     merged or split; ``was_adopted`` says whether it was adopted at some
     point, which tells a withdrawn adoption from a priority still awaited."""
-    validations = list(validations)
     validation = standing_validation(validations)
-    standing = standing_decisions(validations, decisions)
+    standing = _standing_on(validation, decisions)
     if not isinstance(rule, DecisionRule):
         rule = DecisionRule(rule)
-    founders = [f for f in founders]
-    met = rule_is_met(rule, founders, standing)
-    undecided = sum(1 for f in founders if f not in standing)
-    attainable = rule.is_met(approvals(standing, founders) + undecided, len(founders))
+    founders = list(founders)
+    approved = approvals(standing, founders)
+    met = rule.is_met(approved, len(founders))
+    undecided = len([f for f in founders if f not in standing])
+    attainable = rule.is_met(approved + undecided, len(founders))
     blocking = [] if attainable else sorted(standing)
     rejected_by = [f for f in blocking if standing[f].decision == "reject"]
     amend_asked_by = [f for f in blocking if standing[f].decision == "amend"]
@@ -196,8 +227,8 @@ def read_proposal(
         standing,
         rejected_by,
         amend_asked_by,
-        met_by(rule, founders, standing, by_record) if adopted else None,
-        met_by(rule, founders, standing, by_occurrence) if adopted else None,
+        _met_by(rule, founders, standing, by_record) if adopted else None,
+        _met_by(rule, founders, standing, by_occurrence) if adopted else None,
     )
 
 

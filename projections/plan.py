@@ -463,7 +463,7 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
     # Which proposals are adopted priorities is read from their validations and
     # founders' decisions by the programme's rule (registre.domain.reading), so
     # the plan as of any moment holds exactly the priorities whose rule was met.
-    proposals = db.rows(
+    proposals = db.values(
         "SELECT key, title, axis, adopted, adopted_at FROM {proposals} "
         f"WHERE programme = ? AND void = 0 AND structure = 'open' AND {held} "
         "ORDER BY synthesised_at",
@@ -472,24 +472,24 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
     validations, decisions = recorded_facts(db, programme, held, when)
     priorities: dict[str, PlanPriority] = {}
     rule, founders = DecisionRule(plan.rule), list(plan.founders)
-    for p in proposals:
-        validated = validations.get(p["key"])
+    for key, title, axis, adopted, adopted_at in proposals:
+        validated = validations.get(key)
         if validated is None:
             continue  # a draft: never validated, so not adopted (read_proposal)
         reading = read_proposal(
             rule=rule,
             founders=founders,
             validations=validated,
-            decisions=decisions.get(p["key"], []),
+            decisions=decisions.get(key, ()),
         )
         if not reading.adopted or reading.adopted_by is None or reading.adopted_on is None:
             continue
         validation = reading.validation
-        priorities[p["key"]] = PlanPriority(
-            p["key"],
-            p["title"],
-            p["axis"],
-            p["adopted_at"] if p["adopted"] else reading.adopted_by.position,
+        priorities[key] = PlanPriority(
+            key,
+            title,
+            axis,
+            adopted_at if adopted else reading.adopted_by.position,
             {
                 founder: {
                     "decision": d.decision,
@@ -503,49 +503,39 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
             adopted_on=reading.adopted_on.occurred_at,
         )
     priorities = dict(sorted(priorities.items(), key=lambda kv: kv[1].adopted_at))
-    progress: dict[str, dict[str, Any]] = {}
-    for r in db.rows(
+    # Rows as values, not dicts: a national plan reads tens of thousands of them.
+    progress: dict[str, tuple[str, int]] = {}
+    for action, status, percent in db.values(
         "SELECT action, status, percent FROM {reports} "
         f"WHERE programme = ? AND annulled = 0 AND {held} ORDER BY record",
         (programme, *when),
     ):
-        progress[r["action"]] = r
-    titles = {p["key"]: p["title"] for p in proposals}
-    for a in db.rows(
+        progress[action] = (status, percent)
+    titles = {p[0]: p[1] for p in proposals}
+    planned = ("planned", 0)
+    for key, priority_key, title, lead, partners, due, behind in db.values(
         "SELECT key, priority, title, lead, partners, due, proposals FROM {actions} "
         f"WHERE programme = ? AND void = 0 AND {held} ORDER BY key",
         (programme, *when),
     ):
-        last = progress.get(a["key"])
-        status = last["status"] if last else "planned"
-        percent = last["percent"] if last else 0
-        if a["proposals"] is not None:
-            behind = json.loads(a["proposals"])
+        status, percent = progress.get(key, planned)
+        if behind is not None:
             plan.results.append(
                 PlanResult(
-                    a["key"],
-                    a["title"],
-                    a["lead"],
+                    key,
+                    title,
+                    lead,
                     status,
                     percent,
-                    [(k, titles[k]) for k in behind if k in titles],
+                    [(k, titles[k]) for k in json.loads(behind) if k in titles],
                 )
             )
             continue
-        priority = priorities.get(a["priority"])
+        priority = priorities.get(priority_key)
         if priority is None:
             continue
-        priority.actions.append(
-            PlanAction(
-                a["key"],
-                a["title"],
-                a["lead"],
-                json.loads(a["partners"]),
-                a["due"],
-                status,
-                percent,
-            )
-        )
+        named = [] if partners == "[]" else json.loads(partners)  # most have none
+        priority.actions.append(PlanAction(key, title, lead, named, due, status, percent))
     plan.priorities = list(priorities.values())
     return plan
 
@@ -594,30 +584,46 @@ def recorded_facts(
     hold them (by default now; ``held`` and ``when`` for a moment of the past),
     for the read rules of ``registre.domain.reading``."""
     validations: dict[str, list[ValidationFact]] = {}
-    for v in db.rows(
+    for proposal, record, body, minutes, outcome, annulled in db.values(
         "SELECT proposal, record, body, minutes, outcome, annulled FROM {validations} "
         f"WHERE programme = ? AND {held} ORDER BY record",
         (programme, *when),
     ):
-        validations.setdefault(v["proposal"], []).append(
-            ValidationFact(v["record"], v["body"], v["minutes"], v["outcome"], bool(v["annulled"]))
-        )
+        fact = ValidationFact(record, body, minutes, outcome, bool(annulled))
+        held_by = validations.get(proposal)
+        if held_by is None:
+            validations[proposal] = [fact]
+        else:
+            held_by.append(fact)
     decisions: dict[str, list[DecisionFact]] = {}
-    for d in db.rows(
+    for (
+        proposal,
+        record,
+        validation,
+        founder,
+        decision,
+        rationale,
+        occurred_at,
+        position,
+        annulled,
+    ) in db.values(
         "SELECT proposal, record, validation, founder, decision, rationale, occurred_at, "
         f"position, annulled FROM {{decisions}} WHERE programme = ? AND {held} ORDER BY record",
         (programme, *when),
     ):
-        decisions.setdefault(d["proposal"], []).append(
-            DecisionFact(
-                d["record"],
-                d["founder"],
-                d["decision"],
-                d["rationale"],
-                d["validation"],
-                d["occurred_at"],
-                d["position"],
-                bool(d["annulled"]),
-            )
+        taken = DecisionFact(
+            record,
+            founder,
+            decision,
+            rationale,
+            validation,
+            occurred_at,
+            position,
+            bool(annulled),
         )
+        made = decisions.get(proposal)
+        if made is None:
+            decisions[proposal] = [taken]
+        else:
+            made.append(taken)
     return validations, decisions

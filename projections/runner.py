@@ -67,6 +67,10 @@ class Dialect(Protocol):
         self, cursor: Any, statement: str, params: Sequence[Any] = ()
     ) -> list[dict[str, Any]]: ...
 
+    def values(
+        self, cursor: Any, statement: str, params: Sequence[Any] = ()
+    ) -> list[Sequence[Any]]: ...
+
     def pipeline(self, cursor: Any) -> AbstractContextManager[None]: ...
 
     def insert_rows(
@@ -254,6 +258,12 @@ class Db:
     def rows(self, statement: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         self.flush()
         return self.dialect.rows(self.cursor, self.named(statement), params)
+
+    def values(self, statement: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        """The rows of a query as sequences of values, in the order of its
+        columns (``rows`` without a dict per row)."""
+        self.flush()
+        return self.dialect.values(self.cursor, self.named(statement), params)
 
     def pipeline(self) -> AbstractContextManager[None]:
         """Statements sent without waiting for each one's answer, where the store can."""

@@ -10,6 +10,7 @@ replacement, a retraction, an annulment, the close of the round.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -141,6 +142,63 @@ def _steps(db: Db, where: str, params: tuple[Any, ...]) -> list[Step]:
     return [Step(**(r | {"detail": json.loads(r["detail"])})) for r in rows]
 
 
+# Columns of a step, as ``Step`` takes them.
+STEP_COLUMNS = (
+    "position, subject_kind, subject, version, kind, actor, on_behalf_of, "
+    "occurred_at, recorded_at, source, detail, annulled, annulled_by"
+)
+# Questions asked together in one statement (SQLite joins at most 500 SELECTs).
+TOGETHER = 100
+
+
+def _together(
+    db: Db, select: str, params: Sequence[tuple[Any, ...]], order: str = ""
+) -> list[dict[str, Any]]:
+    """The rows of ``select`` for each tuple of ``params``, asked in one
+    statement (UNION ALL) per hundred instead of one each: on PostgreSQL every
+    statement is a round trip. Each SELECT keeps its own index; the stores do
+    not read an OR of several keys through one."""
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(params), TOGETHER):
+        chunk = params[start : start + TOGETHER]
+        statement = " UNION ALL ".join(select for _ in chunk) + order
+        rows += db.rows(statement, [value for values in chunk for value in values])
+    return rows
+
+
+def _step(r: dict[str, Any]) -> Step:
+    return Step(**(r | {"detail": json.loads(r["detail"])}))
+
+
+def _steps_of(db: Db, programme: str, nodes: Sequence[tuple[str, str]]) -> list[Step]:
+    """The steps of each node, node after node (each node's in store order)."""
+    found: dict[tuple[str, str], list[Step]] = {}
+    for r in _together(
+        db,
+        f"SELECT {STEP_COLUMNS} FROM {{steps}} "
+        "WHERE programme = ? AND subject_kind = ? AND subject = ?",
+        [(programme, kind, key) for kind, key in nodes],
+        " ORDER BY position",
+    ):
+        found.setdefault((r["subject_kind"], r["subject"]), []).append(_step(r))
+    return [s for node in nodes for s in found.get(node, [])]
+
+
+def _ballot_steps(db: Db, programme: str, lineage: Sequence[str]) -> list[Step]:
+    """The ballot steps about each proposal of the lineage (the votes are read
+    with their rounds), proposal after proposal, each's in store order."""
+    found: dict[str, list[Step]] = {}
+    for r in _together(
+        db,
+        f"SELECT about, {STEP_COLUMNS} FROM {{steps}} WHERE programme = ? "
+        "AND subject_kind = 'ballot' AND about = ? AND kind <> 'VoteCast'",
+        [(programme, p) for p in lineage],
+        " ORDER BY position",
+    ):
+        found.setdefault(r.pop("about"), []).append(_step(r))
+    return [s for p in lineage for s in found.get(p, [])]
+
+
 def _in_store_order(e: Edge) -> tuple[Any, ...]:
     """Edges by the position of the event that made them; those of one event
     (a proposal citing several contributions) by what they join, so a trace
@@ -213,26 +271,22 @@ def read_trace(
     nodes = [*reversed(before), ("proposal", proposal), *(n for n in after if n[0] == "proposal")]
     lineage = [k for kind, k in nodes if kind == "proposal"]
     # The edges leaving the nodes of the trace: only those can join two of them.
-    leaving = {e for node in nodes for e in _edges(db, programme, "from", node)}
+    leaving = {
+        Edge(**r)
+        for r in _together(
+            db,
+            "SELECT position, from_kind, from_key, from_version, to_kind, to_key, relation "
+            "FROM {edges} WHERE programme = ? AND from_kind = ? AND from_key = ?",
+            [(programme, kind, key) for kind, key in nodes],
+        )
+    }
     for e in sorted(leaving, key=_in_store_order):
         follows = e.from_kind == "proposal" and e.from_key in lineage
         if follows and e.to_kind in ("round", "action") and (e.to_kind, e.to_key) not in nodes:
             nodes.append((e.to_kind, e.to_key))
             leaving.update(_edges(db, programme, "from", nodes[-1]))
     edges = sorted(leaving, key=_in_store_order)
-    steps = [
-        s
-        for kind, key in nodes
-        for s in _steps(
-            db, "programme = ? AND subject_kind = ? AND subject = ?", (programme, kind, key)
-        )
-    ]
-    for p in lineage:
-        steps += _steps(
-            db,
-            "programme = ? AND subject_kind = 'ballot' AND about = ? AND kind <> 'VoteCast'",
-            (programme, p),
-        )
+    steps = _steps_of(db, programme, nodes) + _ballot_steps(db, programme, lineage)
     steps.sort(key=lambda s: s.position)
     # Ancestors, the proposal and what it became, in the order they were recorded.
     first: dict[tuple[str, str], int] = {}
@@ -374,15 +428,18 @@ def _participants(
 ) -> dict[str, dict[str, Any]]:
     """The recorded participants among the contributions' authors."""
     keys = sorted({a for c in contributions for a in c.authors})
-    return {
+    if not keys:
+        return {}
+    marks = ", ".join("?" for _ in keys)
+    found = {
         r["key"]: r
-        for k in keys
         for r in db.rows(
             "SELECT key, organisation, organisation_type, erased, void FROM {participants} "
-            "WHERE programme = ? AND key = ?",
-            (programme, k),
+            f"WHERE programme = ? AND key IN ({marks})",
+            (programme, *keys),
         )
     }
+    return {k: found[k] for k in keys if k in found}
 
 
 def _votes(

@@ -263,7 +263,29 @@ def deployment(store: Store) -> tuple[str, str]:
 # -- the owner and the application role (PostgreSQL) -----------------------------------------
 
 
-def other_roles(store: Store) -> list[str]:
+# The owners of the schema's relations, functions and types are gathered once
+# (a hashed set), not looked for in the catalog again for each role: a command
+# of the owner's pays this at every start.
+_OTHER_ROLES = (
+    "SELECT r.rolname FROM pg_roles r, pg_namespace n, pg_class e "
+    "WHERE n.nspname = ? AND e.relnamespace = n.oid AND e.relname = ? "
+    "AND r.oid <> e.relowner AND NOT r.rolsuper "
+    "AND NOT pg_has_role(r.oid, e.relowner, 'USAGE') "
+    # PostgreSQL 15's public schema belongs to pg_database_owner, that is to
+    # the database's owner: no other role when that owner may act as the
+    # tables' owner already.
+    "AND NOT (r.rolname = 'pg_database_owner' AND pg_has_role("
+    "(SELECT d.datdba FROM pg_database d WHERE d.datname = current_database()), "
+    "e.relowner, 'USAGE')) AND ("
+    "has_schema_privilege(r.oid, n.oid, 'CREATE') "
+    "OR r.oid IN (SELECT o.relowner FROM pg_class o WHERE o.relnamespace = ?::regnamespace "
+    "UNION SELECT o.proowner FROM pg_proc o WHERE o.pronamespace = ?::regnamespace "
+    "UNION SELECT o.typowner FROM pg_type o WHERE o.typnamespace = ?::regnamespace)) "
+    "ORDER BY r.rolname"
+)
+
+
+def other_roles(store: Store, cursor: Any) -> list[str]:
     """The roles, other than the tables' owner (and its members and superusers),
     that own objects in the store's schema or may create them there: the
     application role of ``init --create-role``, or any role granted as much.
@@ -271,53 +293,36 @@ def other_roles(store: Store) -> list[str]:
     Such a role can plant a trigger, a view or a function where the owner's
     session would run it with the owner's rights; a session of the owner
     therefore runs nothing on this store but ``registre init`` (``open_store``)."""
-    rows = _owner_rows(
-        store,
-        "SELECT r.rolname FROM pg_roles r, pg_namespace n, pg_class e "
-        "WHERE n.nspname = ? AND e.relnamespace = n.oid AND e.relname = ? "
-        "AND r.oid <> e.relowner AND NOT r.rolsuper "
-        "AND NOT pg_has_role(r.oid, e.relowner, 'USAGE') "
-        # PostgreSQL 15's public schema belongs to pg_database_owner, that is to
-        # the database's owner: no other role when that owner may act as the
-        # tables' owner already.
-        "AND NOT (r.rolname = 'pg_database_owner' AND pg_has_role("
-        "(SELECT d.datdba FROM pg_database d WHERE d.datname = current_database()), "
-        "e.relowner, 'USAGE')) AND ("
-        "has_schema_privilege(r.oid, n.oid, 'CREATE') "
-        "OR EXISTS (SELECT 1 FROM pg_class o WHERE o.relnamespace = n.oid "
-        "AND o.relowner = r.oid) "
-        "OR EXISTS (SELECT 1 FROM pg_proc o WHERE o.pronamespace = n.oid "
-        "AND o.proowner = r.oid) "
-        "OR EXISTS (SELECT 1 FROM pg_type o WHERE o.typnamespace = n.oid "
-        "AND o.typowner = r.oid)) ORDER BY r.rolname",
+    schema = store.dialect.schema
+    rows = store.dialect.rows(
+        cursor, _OTHER_ROLES, (schema, store.events_table, schema, schema, schema)
     )
     return [str(r["rolname"]) for r in rows]
 
 
-def owner_session(store: Store) -> bool:
+_OWNER_SESSION = (
+    "SELECT pg_has_role(e.relowner, 'USAGE') AS mine FROM pg_class e "
+    "JOIN pg_namespace n ON n.oid = e.relnamespace WHERE n.nspname = ? AND e.relname = ?"
+)
+
+
+def owner_session(store: Store, cursor: Any) -> bool:
     """Whether this session is the tables' owner (or a superuser, or a member of it)."""
-    rows = _owner_rows(
-        store,
-        "SELECT pg_has_role(e.relowner, 'USAGE') AS mine FROM pg_class e "
-        "JOIN pg_namespace n ON n.oid = e.relnamespace WHERE n.nspname = ? AND e.relname = ?",
-    )
+    rows = store.dialect.rows(cursor, _OWNER_SESSION, (store.dialect.schema, store.events_table))
     return bool(rows) and bool(rows[0]["mine"])
-
-
-def _owner_rows(store: Store, statement: str) -> list[dict[str, Any]]:
-    with store.transaction() as cursor:
-        return store.dialect.rows(cursor, statement, (store.dialect.schema, store.events_table))
 
 
 def guard_owner(store: Store, maintenance: bool) -> None:
     """On PostgreSQL, refuses a session of the tables' owner on a store that
     another role may write objects into, unless it is ``init`` (``maintenance``);
     such an ``init`` reads none of that role's objects and runs with a search
-    path that none of them is on (``Store.transaction``)."""
+    path that none of them is on (``Store.transaction``). One transaction looks."""
     if store.dialect.kind != "postgres":
         return
     store.pinned_search_path = True  # while it looks
-    if not owner_session(store) or not (roles := other_roles(store)):
+    with store.transaction() as cursor:
+        roles = other_roles(store, cursor) if owner_session(store, cursor) else []
+    if not roles:
         store.pinned_search_path = False
         return
     if maintenance:
