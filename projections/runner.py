@@ -275,6 +275,13 @@ class Projection(ABC):
     # columns): made with the tables. A replay makes the others once it is done,
     # in one sort each instead of a B-tree insert per row.
     applying: ClassVar[dict[str, tuple[str, ...]]] = {}
+    # Tables of another projection that its readers read as their own: logical
+    # name -> (projection, its table). Reading it brings that projection current
+    # too; ``apply`` never reads them (each projection is built on its own).
+    reads: ClassVar[dict[str, tuple[str, str]]] = {}
+    # Tables an earlier version had and this one has not: their views and the
+    # old generations' tables are dropped when a new generation goes live.
+    retired: ClassVar[tuple[str, ...]] = ()
 
     def create(
         self, db: Db, tables: dict[str, str], index_prefix: str, deferred: bool = False
@@ -430,6 +437,15 @@ class Projector:
     def _views(self, projection: Projection) -> dict[str, str]:
         return {t: f"{self.prefix}{projection.name}_{t}" for t in projection.tables}
 
+    def _with_reads(self, names: Sequence[str]) -> list[str]:
+        """The names, with the projections whose tables they read (``reads``)."""
+        found = list(names)
+        for name in names:
+            for other, _ in self.projections[name].reads.values():
+                if other not in found:
+                    found.append(other)
+        return found
+
     def _pointers(self, db: Db, name: str) -> list[dict[str, Any]]:
         return db.rows(
             f"SELECT generation, version, position, live FROM {self.prefix}{POINTERS} "
@@ -444,8 +460,13 @@ class Projector:
 
     @contextmanager
     def reading(self, name: str) -> Iterator[Db]:
-        """A transaction whose ``{table}`` names are the projection's views."""
-        with self._transaction(self._views(self.projections[name])) as db:
+        """A transaction whose ``{table}`` names are the projection's views, and
+        those of the other projections' tables it reads (``reads``)."""
+        projection = self.projections[name]
+        views = self._views(projection)
+        for table, (other, theirs) in projection.reads.items():
+            views[table] = self._views(self.projections[other])[theirs]
+        with self._transaction(views) as db:
             yield db
 
     def status(self) -> list[Status]:
@@ -479,7 +500,7 @@ class Projector:
         """
         current: list[tuple[Projection, int]] = []
         stale: list[str] = []
-        names = list(names or self.projections)
+        names = self._with_reads(names or list(self.projections))
         if Subjects.name not in names and any(self.projections[n].uses_subjects for n in names):
             names.append(Subjects.name)
         # One read says whether there is anything to do (a query asks this each time).
@@ -570,6 +591,10 @@ class Projector:
     def _drop(self, db: Db, projection: Projection, generation: int) -> None:
         for physical in self._physical(projection, generation).values():
             db.execute(f"DROP TABLE IF EXISTS {physical}")
+        for table in projection.retired:
+            db.execute(
+                f"DROP TABLE IF EXISTS {self.prefix}rp_{projection.name}_{table}_g{generation}"
+            )
         db.execute(
             f"DELETE FROM {self.prefix}{POINTERS} WHERE name = ? AND generation = ?",
             (projection.name, generation),
@@ -586,6 +611,8 @@ class Projector:
             old = [r for r in self._pointers(db, projection.name) if r["generation"] != generation]
             for view in self._views(projection).values():
                 db.execute(f"DROP VIEW IF EXISTS {view}")
+            for table in projection.retired:
+                db.execute(f"DROP VIEW IF EXISTS {self.prefix}{projection.name}_{table}")
             for table, physical in self._physical(projection, generation).items():
                 db.execute(
                     f"CREATE VIEW {self._views(projection)[table]} AS SELECT * FROM {physical}"
@@ -728,11 +755,19 @@ class Projector:
             if not page:
                 return None
             # The page is folded in memory, then each table's rows written at once.
-            for notification in page:
-                event = to_domain_event(notification)
-                for (projection, _, db), position in zip(dbs, positions, strict=True):
-                    if notification.id > position:
-                        projection.apply(db, notification.id, event)
+            if page[0].id > max(positions):
+                # Every target applies every event of the page (as in a replay).
+                appliers = [(projection.apply, db) for projection, _, db in dbs]
+                for notification in page:
+                    event, at = to_domain_event(notification), notification.id
+                    for apply, db in appliers:
+                        apply(db, at, event)
+            else:
+                for notification in page:
+                    event = to_domain_event(notification)
+                    for (projection, _, db), position in zip(dbs, positions, strict=True):
+                        if notification.id > position:
+                            projection.apply(db, notification.id, event)
             for _, _, db in dbs:
                 db.flush()
             reached = page[-1].id
@@ -771,17 +806,28 @@ class Projector:
         had happened by a date), and the tests that compare with a rebuild.
         """
         projection = self.projections[name]
-        tables = {t: f"{projection.name}_{t}" for t in projection.tables}
+        # With the projections whose tables its readers read (``reads``), built
+        # beside it, their tables named as it names them.
+        built = [projection]
+        built += [
+            self.projections[o] for o in dict.fromkeys(o for o, _ in projection.reads.values())
+        ]
         with self.store.scratch() as (cursor, dialect):
-            db = Db(cursor, dialect, tables)
-            projection.create(db, tables, f"ix_{projection.name}_")
-            applied = [(projection, db)]
-            if projection.uses_subjects:
-                shared = Subjects()
-                db.shared = {"subjects": "shared_subjects"}
-                subjects = Db(cursor, dialect, db.shared, None, False, db.subjects)
-                shared.create(subjects, subjects.tables, "ix_shared_")
-                applied.insert(0, (shared, subjects))
+            memory: dict[str, Subject] = {}
+            shared = {"subjects": "shared_subjects"} if any(b.uses_subjects for b in built) else {}
+            applied: list[tuple[Projection, Db]] = []
+            for b in built:
+                tables = {t: f"{b.name}_{t}" for t in b.tables}
+                made = Db(cursor, dialect, tables, None, False, memory, shared)
+                b.create(made, tables, f"ix_{b.name}_")
+                applied.append((b, made))
+            db = applied[0][1]
+            for alias, (other, theirs) in projection.reads.items():
+                db.tables[alias] = f"{other}_{theirs}"
+            if shared:
+                subjects = Db(cursor, dialect, shared, None, False, memory)
+                Subjects().create(subjects, subjects.tables, "ix_shared_")
+                applied.insert(0, (Subjects(), subjects))
             position = 0
             while stop is None or position < stop:
                 page = self.store.notifications(position, PAGE_SIZE, stop)
