@@ -530,7 +530,7 @@ class Projector:
         progress: ProgressFn | None = None,
         also: Sequence[tuple[Projection, int]] = (),
     ) -> None:
-        """Rebuilds projections from zero into fresh tables, then swaps each in.
+        """Rebuilds projections from zero into fresh tables, then swaps them in.
 
         An unfinished replay (killed mid-way) of the same version is resumed
         from where its last committed page ended. Several projections are
@@ -539,9 +539,12 @@ class Projector:
         """
         building: list[tuple[Projection, int]] = []
         rebuilt, also = self._with_subjects(names, also)
-        for name in rebuilt:
-            projection = self.projections[name]
-            with self._transaction(write=True) as db:
+        # In the order pointers are locked in (see ``_advance``); the new
+        # generations made in one transaction (one commit, not one each).
+        rebuilt.sort(key=lambda n: (n != Subjects.name, n))
+        with self._transaction(write=True) as db:
+            for name in rebuilt:
+                projection = self.projections[name]
                 rows = self._pointers(db, name)
                 unfinished = next(
                     (r for r in rows if not r["live"] and r["version"] == projection.version),
@@ -554,10 +557,9 @@ class Projector:
                     self._create(db, projection, generation)
                 else:
                     generation = unfinished["generation"]
-            building.append((projection, generation))
+                building.append((projection, generation))
         self._advance([*building, *also], progress)
-        for projection, generation in building:
-            self._swap(projection, generation)
+        self._swap(building)
 
     def _with_subjects(
         self, names: Sequence[str], also: Sequence[tuple[Projection, int]] = ()
@@ -603,26 +605,36 @@ class Projector:
     def _index_prefix(self, projection: Projection, generation: int) -> str:
         return f"ix_rp_{projection.name}_g{generation}_"
 
-    def _swap(self, projection: Projection, generation: int) -> None:
+    def _swap(self, building: Sequence[tuple[Projection, int]]) -> None:
+        """Makes the indexes a replay left for later, then points each projection's
+        views at its new generation and drops the old ones: the swap of every
+        projection rebuilt in one transaction, after the indexes (made in one
+        before it, so readers of the views never wait for an index)."""
+        if not building:
+            return
         with self._transaction(write=True) as db:
-            tables = self._physical(projection, generation)
-            projection.index(db, tables, self._index_prefix(projection, generation))
+            for projection, generation in building:
+                tables = self._physical(projection, generation)
+                projection.index(db, tables, self._index_prefix(projection, generation))
         with self._transaction(write=True) as db:
-            old = [r for r in self._pointers(db, projection.name) if r["generation"] != generation]
-            for view in self._views(projection).values():
-                db.execute(f"DROP VIEW IF EXISTS {view}")
-            for table in projection.retired:
-                db.execute(f"DROP VIEW IF EXISTS {self.prefix}{projection.name}_{table}")
-            for table, physical in self._physical(projection, generation).items():
+            for projection, generation in building:
+                old = [
+                    r for r in self._pointers(db, projection.name) if r["generation"] != generation
+                ]
+                views = self._views(projection)
+                for view in views.values():
+                    db.execute(f"DROP VIEW IF EXISTS {view}")
+                for table in projection.retired:
+                    db.execute(f"DROP VIEW IF EXISTS {self.prefix}{projection.name}_{table}")
+                for table, physical in self._physical(projection, generation).items():
+                    db.execute(f"CREATE VIEW {views[table]} AS SELECT * FROM {physical}")
+                for r in old:
+                    self._drop(db, projection, r["generation"])
                 db.execute(
-                    f"CREATE VIEW {self._views(projection)[table]} AS SELECT * FROM {physical}"
+                    f"UPDATE {self.prefix}{POINTERS} SET live = 1 "
+                    "WHERE name = ? AND generation = ?",
+                    (projection.name, generation),
                 )
-            for r in old:
-                self._drop(db, projection, r["generation"])
-            db.execute(
-                f"UPDATE {self.prefix}{POINTERS} SET live = 1 WHERE name = ? AND generation = ?",
-                (projection.name, generation),
-            )
 
     def _advance(
         self, targets: Sequence[tuple[Projection, int]], progress: ProgressFn | None
