@@ -84,10 +84,10 @@ class AuditLog(Projection):
         # Positions a reader can follow: the record annulled, the decision revised,
         # and the number of a contribution's text (records and texts differ).
         if kind == "RecordAnnulled":
-            about = _annul(db, position, p, owner, key, event.target_version, event.reason)
-            detail["target_position"] = about[0] if about else None
+            target = _annul(db, position, p, owner, key, event.target_version, event.reason)
+            detail["target_position"] = target[0] if target else None
             # A ballot's record annulled is about the proposal of the vote it annulled.
-            about = about[1] if about and owner == "ballot" else None
+            about = target[1] if target and owner == "ballot" else None
         elif owner == "ballot" and kind in ("VoteCast", "VoteRetracted"):
             about = str(event.proposal)
         elif kind == "FounderDecided" and event.revises is not None:
@@ -118,7 +118,8 @@ class AuditLog(Projection):
         )
 
 
-# Event attributes that are the envelope, not what the record says.
+# Event attributes that are the envelope, not what the record says; and those
+# of a creation, whose programme and key name the subject.
 ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "audit"}
 CREATION = ENVELOPE | {"programme", "key"}
 
