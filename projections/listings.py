@@ -112,7 +112,8 @@ def read_contributions(db: Db, programme: str) -> list[ContributionVersion]:
     the other views do not)."""
     steps = db.rows(
         "SELECT position, subject, kind, occurred_at, source, detail, annulled FROM {steps} "
-        "WHERE programme = ? AND subject_kind = 'contribution' ORDER BY position",
+        # sorted after the search by kind (see trace._steps)
+        "WHERE programme = ? AND subject_kind = 'contribution' ORDER BY +position",
         (programme,),
     )
     types = {
