@@ -108,10 +108,12 @@ class ContributionVersion:
 
 def read_contributions(db: Db, programme: str) -> list[ContributionVersion]:
     """Each text version of each contribution, in store order, from the
-    provenance projection's steps (which keep the texts the other views do not)."""
+    provenance projection's steps, the audit log's records (which keep the texts
+    the other views do not)."""
     steps = db.rows(
         "SELECT position, subject, kind, occurred_at, source, detail, annulled FROM {steps} "
-        "WHERE programme = ? AND subject_kind = 'contribution' ORDER BY position",
+        # sorted after the search by kind (see trace._steps)
+        "WHERE programme = ? AND subject_kind = 'contribution' ORDER BY +position",
         (programme,),
     )
     types = {

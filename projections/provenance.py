@@ -1,10 +1,12 @@
 """Provenance: how every proposal and priority came to be, step by step.
 
-Three tables follow the log: ``steps`` (every recorded step of a
-contribution, proposal, round, ballot or action, with who recorded it, for
-whom, when and from where), ``edges`` (a proposal citing a contribution's
+Its tables follow the log: ``edges`` (a proposal citing a contribution's
 version, merged into or split into another, voted on in a round, carried out
-by an action) and ``votes`` (each vote with its retraction or annulment).
+by an action), ``votes`` (each vote with its retraction or annulment), and
+who took part. The steps of a lineage (every record of a contribution,
+proposal, round, ballot or action, with who recorded it, for whom, when and
+from where) are the audit log's records, read as ``{steps}``: one row per
+record serves the history and the trace.
 Which votes count is decided when reading, because it depends on events that
 come later: a replacement, a retraction, an annulment, the close of the round.
 
@@ -21,31 +23,22 @@ from typing import Any, ClassVar
 from registre.domain import (
     Action,
     Ballot,
-    Contribution,
     Participant,
+    Programme,
     Proposal,
     RegistreAggregate,
     Round,
 )
-from registre.projections.audit_log import describe, stamps
-from registre.projections.dispatch import call
+from registre.projections.dispatch import call, handles
 from registre.projections.runner import Db, Projection, Subject
 
 # Aggregates whose events make up a lineage; every other event is ignored.
 TRACKED = ("contribution", "proposal", "round", "ballot", "action", "participant")
-# Event attributes that are the envelope, not what the step says.
-ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "audit"}
-ENVELOPE |= {"programme", "key"}
 
 
 class Provenance(Projection):
     name = "provenance"
     tables: ClassVar[dict[str, str]] = {
-        "steps": "position BIGINT PRIMARY KEY, programme TEXT NOT NULL, "
-        "subject_kind TEXT NOT NULL, subject TEXT NOT NULL, version INTEGER NOT NULL, "
-        "kind TEXT NOT NULL, about TEXT, actor TEXT NOT NULL, on_behalf_of TEXT, "
-        "occurred_at TEXT NOT NULL, recorded_at TEXT NOT NULL, source TEXT, "
-        "detail TEXT NOT NULL, annulled TEXT, annulled_by BIGINT",
         "edges": "position BIGINT NOT NULL, programme TEXT NOT NULL, from_kind TEXT NOT NULL, "
         "from_key TEXT NOT NULL, from_version INTEGER, to_kind TEXT NOT NULL, "
         "to_key TEXT NOT NULL, relation TEXT NOT NULL",
@@ -61,73 +54,44 @@ class Provenance(Projection):
     # 2: indexes to walk a lineage and find a proposal's ballot steps.
     # 3: annulled registrations, and the programme's rule, to read a proposal's state.
     # 4: subjects read from the table the projections share.
-    version = 4
+    # 5: the steps are the audit log's records (``reads``), not a copy of them.
+    version = 5
     uses_subjects = True
+    reads: ClassVar[dict[str, tuple[str, str]]] = {"steps": ("audit", "events")}
+    retired: ClassVar[tuple[str, ...]] = ("steps",)
     indexes: ClassVar[dict[str, str | tuple[str, ...]]] = {
-        "steps": ("programme, subject_kind, subject", "programme, about"),
         "edges": ("programme, to_kind, to_key", "programme, from_kind, from_key"),
         "votes": "programme, proposal",
     }
-    # A step's position, and the votes a retraction takes back, while applying.
-    applying: ClassVar[dict[str, tuple[str, ...]]] = {
-        "steps": ("programme, subject_kind, subject",),
-        "votes": ("programme, proposal",),
-    }
+    # The votes a retraction takes back, found while applying.
+    applying: ClassVar[dict[str, tuple[str, ...]]] = {"votes": ("programme, proposal",)}
 
     def apply(self, db: Db, position: int, event: Any) -> None:
-        owner, kind = describe(event)
-        audit = getattr(event, "audit", None)
-        if audit is None:
+        if getattr(event, "audit", None) is None:
             return
-        if event.originator_version == 1:
-            if owner == "programme":
-                # Kept to tell an unknown programme from an unknown proposal, and
-                # to read a proposal's state by the programme's rule.
-                row = {
-                    "programme": event.slug,
-                    "rule": event.rule,
-                    "founders": json.dumps(event.founders, ensure_ascii=False),
-                }
-                db.add("programmes", row)
-                return
-            if owner not in TRACKED:
-                return
+        handlers = vars(Provenance)["_on"]
+        if event.originator_version == 1 and type(event) is Programme.Opened:
+            # Kept to tell an unknown programme from an unknown proposal, and
+            # to read a proposal's state by the programme's rule.
+            row = {
+                "programme": event.slug,
+                "rule": event.rule,
+                "founders": json.dumps(event.founders, ensure_ascii=False),
+            }
+            db.add("programmes", row)
+            return
+        if not handles(handlers, event):
+            return  # nothing of a lineage to keep: the step is the audit log's record
         subject = self.subject(db, event)
         if subject is None or subject.kind not in TRACKED:
             return  # an event of something no lineage goes through
-        p, owner, key = subject.programme, subject.kind, subject.key
-        detail = {k: v for k, v in vars(event).items() if k not in ENVELOPE}
-        about = call(vars(Provenance)["_on"], self, event, db, position, subject, detail)
-        if owner == "participant":
-            return  # who took part is kept in `participants`, not as a step of a lineage
-        version = event.originator_version
-        occurred, recorded = stamps(audit)
-        row = {
-            "position": position,
-            "programme": p,
-            "subject_kind": owner,
-            "subject": key,
-            "version": version,
-            "kind": kind,
-            "about": about,
-            "actor": audit.actor,
-            "on_behalf_of": audit.on_behalf_of,
-            "occurred_at": occurred,
-            "recorded_at": recorded,
-            "source": audit.source,
-            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
-            "annulled": None,
-            "annulled_by": None,
-        }
-        db.add("steps", row, (p, owner, key, version))
+        call(handlers, self, event, db, position, subject)
 
-    # Each handler may add to the step's detail, and returns the proposal a
-    # ballot step is about (None for other steps).
+    # Each handler keeps what the event adds to a lineage: edges, votes, who took part.
 
     @singledispatchmethod
-    def _on(self, e: object, db: Db, pos: int, s: Subject, d: dict[str, Any]) -> str | None:
-        """Any other event: a step with nothing more to say."""
-        return None
+    def _on(self, e: object, db: Db, pos: int, s: Subject) -> None:
+        """Any other event: nothing beside its step."""
 
     def _edge(
         self,
@@ -153,34 +117,7 @@ class Provenance(Projection):
         )
 
     @_on.register
-    def _contribution_submitted(
-        self, e: Contribution.Submitted, db: Db, pos: int, s: Subject, d: dict[str, Any]
-    ) -> None:
-        d["text_version"] = db.remember(f"texts/{s.programme}/{s.key}", 1)
-
-    @_on.register
-    def _contribution_amended(
-        self, e: Contribution.Amended, db: Db, pos: int, s: Subject, d: dict[str, Any]
-    ) -> None:
-        p, key = s.programme, s.key
-        # The text's number, which a proposal cites; records and text numbers
-        # differ. Kept for the run; counted when it was forgotten.
-        remembered = f"texts/{p}/{key}"
-        texts: int | None = db.known.get(remembered)
-        if texts is None:
-            texts = int(
-                db.rows(
-                    "SELECT COUNT(*) AS n FROM {steps} WHERE programme = ? AND subject_kind = "
-                    "'contribution' AND subject = ? AND kind IN ('Submitted', 'Amended')",
-                    (p, key),
-                )[0]["n"]
-            )
-        d["text_version"] = db.remember(remembered, texts + 1)
-
-    @_on.register
-    def _proposal_synthesised(
-        self, e: Proposal.Synthesised, db: Db, pos: int, s: Subject, d: dict[str, Any]
-    ) -> None:
+    def _proposal_synthesised(self, e: Proposal.Synthesised, db: Db, pos: int, s: Subject) -> None:
         p, key = s.programme, s.key
         for source in e.sources:
             self._edge(
@@ -193,40 +130,24 @@ class Provenance(Projection):
             )
 
     @_on.register
-    def _proposal_merged_into(
-        self, e: Proposal.MergedInto, db: Db, pos: int, s: Subject, d: dict[str, Any]
-    ) -> None:
+    def _proposal_merged_into(self, e: Proposal.MergedInto, db: Db, pos: int, s: Subject) -> None:
         p, key = s.programme, s.key
         self._edge(db, pos, p, ("proposal", key, None), ("proposal", e.target), "merged-into")
 
     @_on.register
-    def _proposal_split_into(
-        self, e: Proposal.SplitInto, db: Db, pos: int, s: Subject, d: dict[str, Any]
-    ) -> None:
+    def _proposal_split_into(self, e: Proposal.SplitInto, db: Db, pos: int, s: Subject) -> None:
         p, key = s.programme, s.key
         for part in e.parts:
             self._edge(db, pos, p, ("proposal", key, None), ("proposal", part), "split-into")
 
     @_on.register
-    def _founder_decided(
-        self, e: Proposal.FounderDecided, db: Db, pos: int, s: Subject, d: dict[str, Any]
-    ) -> None:
-        p, key = s.programme, s.key
-        if e.revises is not None:
-            d["revises_position"] = _position_of(db, p, "proposal", key, e.revises)
-
-    @_on.register
-    def _round_opened(
-        self, e: Round.Opened, db: Db, pos: int, s: Subject, d: dict[str, Any]
-    ) -> None:
+    def _round_opened(self, e: Round.Opened, db: Db, pos: int, s: Subject) -> None:
         p, key = s.programme, s.key
         for proposal in e.proposals:
             self._edge(db, pos, p, ("proposal", proposal, None), ("round", key), "voted-in")
 
     @_on.register
-    def _vote_cast(
-        self, e: Ballot.VoteCast, db: Db, pos: int, s: Subject, d: dict[str, Any]
-    ) -> str:
+    def _vote_cast(self, e: Ballot.VoteCast, db: Db, pos: int, s: Subject) -> None:
         p, key = s.programme, s.key
         round_, participant = key.split("/", 1)
         row = {
@@ -243,12 +164,9 @@ class Provenance(Projection):
         }
         group = (p, round_, participant, e.proposal)
         db.add("votes", row, (p, round_, participant, e.originator_version), group)
-        return str(e.proposal)
 
     @_on.register
-    def _vote_retracted(
-        self, e: Ballot.VoteRetracted, db: Db, pos: int, s: Subject, d: dict[str, Any]
-    ) -> str:
+    def _vote_retracted(self, e: Ballot.VoteRetracted, db: Db, pos: int, s: Subject) -> None:
         p, key = s.programme, s.key
         round_, participant = key.split("/", 1)
         # A retraction takes back every vote the ballot still holds on the proposal.
@@ -260,18 +178,15 @@ class Provenance(Projection):
             "AND participant = ? AND proposal = ? AND retracted_by IS NULL",
             (pos, p, round_, participant, e.proposal),
         )
-        return str(e.proposal)
 
     @_on.register
-    def _action_assigned(
-        self, e: Action.Assigned, db: Db, pos: int, s: Subject, d: dict[str, Any]
-    ) -> None:
+    def _action_assigned(self, e: Action.Assigned, db: Db, pos: int, s: Subject) -> None:
         p, key = s.programme, s.key
         self._edge(db, pos, p, ("proposal", e.priority, None), ("action", key), "carried-out-by")
 
     @_on.register
     def _action_result_recorded(
-        self, e: Action.ResultRecorded, db: Db, pos: int, s: Subject, d: dict[str, Any]
+        self, e: Action.ResultRecorded, db: Db, pos: int, s: Subject
     ) -> None:
         # A result as the body accounts for it: every proposal behind it leads to it.
         p, key = s.programme, s.key
@@ -280,7 +195,7 @@ class Provenance(Projection):
 
     @_on.register
     def _participant_registered(
-        self, e: Participant.Registered, db: Db, pos: int, s: Subject, d: dict[str, Any]
+        self, e: Participant.Registered, db: Db, pos: int, s: Subject
     ) -> None:
         _participant(db, s, e.organisation, e.organisation_type)
 
@@ -291,14 +206,13 @@ class Provenance(Projection):
         db: Db,
         pos: int,
         s: Subject,
-        d: dict[str, Any],
     ) -> None:
         # An organisation of one person: its name is not in the record.
         _participant(db, s, None, e.organisation_type)
 
     @_on.register
     def _participant_erased(
-        self, e: Participant.PersonalDataErased, db: Db, pos: int, s: Subject, d: dict[str, Any]
+        self, e: Participant.PersonalDataErased, db: Db, pos: int, s: Subject
     ) -> None:
         p, key = s.programme, s.key
         # Once erased, a participant is named by key alone; the type still counts.
@@ -313,22 +227,10 @@ class Provenance(Projection):
             )
 
     @_on.register
-    def _annulled(
-        self, e: RegistreAggregate.RecordAnnulled, db: Db, pos: int, s: Subject, d: dict[str, Any]
-    ) -> str | None:
+    def _annulled(self, e: RegistreAggregate.RecordAnnulled, db: Db, pos: int, s: Subject) -> None:
+        # The annulled step is marked in the audit log; here what it fed.
         p, owner, key = s.programme, s.kind, s.key
-        # The annulled step stays, marked with the reason and the correction's position.
         target = e.target_version
-        d["target_position"] = _position_of(db, p, owner, key, target)
-        step = db.held("steps", (p, owner, key, target))
-        if step is not None:
-            step.update(annulled=e.reason, annulled_by=pos)
-        else:
-            db.later(
-                "UPDATE {steps} SET annulled = ?, annulled_by = ? WHERE programme = ? "
-                "AND subject_kind = ? AND subject = ? AND version = ?",
-                (e.reason, pos, p, owner, key, target),
-            )
         if owner == "participant" and target == 1:
             # An annulled registration: the participant fed nothing.
             held = db.held("participants", (p, key))
@@ -339,23 +241,17 @@ class Provenance(Projection):
                     "UPDATE {participants} SET void = 1 WHERE programme = ? AND key = ?", (p, key)
                 )
         if owner != "ballot":
-            return None
+            return
         round_, participant = key.split("/", 1)
         vote = db.held("votes", (p, round_, participant, target))
         if vote is not None:
             vote.update(annulled=e.reason, annulled_by=pos)
-            return str(vote["proposal"])
+            return
         db.later(
             "UPDATE {votes} SET annulled = ?, annulled_by = ? WHERE programme = ? AND round = ? "
             "AND participant = ? AND record = ?",
             (e.reason, pos, p, round_, participant, target),
         )
-        found = db.stored(
-            "SELECT proposal FROM {votes} WHERE programme = ? AND round = ? AND participant = ? "
-            "AND record = ?",
-            (p, round_, participant, target),
-        )
-        return str(found[0]["proposal"]) if found else None
 
 
 def _participant(db: Db, s: Subject, organisation: str | None, organisation_type: str) -> None:
@@ -368,16 +264,3 @@ def _participant(db: Db, s: Subject, organisation: str | None, organisation_type
         "void": 0,
     }
     db.add("participants", row, (s.programme, s.key))
-
-
-def _position_of(db: Db, p: str, kind: str, key: str, version: int) -> int | None:
-    """Log position of record ``version`` of a subject."""
-    held = db.held("steps", (p, kind, key, version))
-    if held is not None:
-        return int(held["position"])
-    found = db.stored(
-        "SELECT position FROM {steps} WHERE programme = ? AND subject_kind = ? AND subject = ? "
-        "AND version = ?",
-        (p, kind, key, version),
-    )
-    return int(found[0]["position"]) if found else None

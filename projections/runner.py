@@ -285,6 +285,13 @@ class Projection(ABC):
     # columns): made with the tables. A replay makes the others once it is done,
     # in one sort each instead of a B-tree insert per row.
     applying: ClassVar[dict[str, tuple[str, ...]]] = {}
+    # Tables of another projection that its readers read as their own: logical
+    # name -> (projection, its table). Reading it brings that projection current
+    # too; ``apply`` never reads them (each projection is built on its own).
+    reads: ClassVar[dict[str, tuple[str, str]]] = {}
+    # Tables an earlier version had and this one has not: their views and the
+    # old generations' tables are dropped when a new generation goes live.
+    retired: ClassVar[tuple[str, ...]] = ()
 
     def create(
         self, db: Db, tables: dict[str, str], index_prefix: str, deferred: bool = False
@@ -440,6 +447,15 @@ class Projector:
     def _views(self, projection: Projection) -> dict[str, str]:
         return {t: f"{self.prefix}{projection.name}_{t}" for t in projection.tables}
 
+    def _with_reads(self, names: Sequence[str]) -> list[str]:
+        """The names, with the projections whose tables they read (``reads``)."""
+        found = list(names)
+        for name in names:
+            for other, _ in self.projections[name].reads.values():
+                if other not in found:
+                    found.append(other)
+        return found
+
     def _pointers(self, db: Db, name: str) -> list[dict[str, Any]]:
         return db.rows(
             f"SELECT generation, version, position, live FROM {self.prefix}{POINTERS} "
@@ -454,8 +470,13 @@ class Projector:
 
     @contextmanager
     def reading(self, name: str) -> Iterator[Db]:
-        """A transaction whose ``{table}`` names are the projection's views."""
-        with self._transaction(self._views(self.projections[name])) as db:
+        """A transaction whose ``{table}`` names are the projection's views, and
+        those of the other projections' tables it reads (``reads``)."""
+        projection = self.projections[name]
+        views = self._views(projection)
+        for table, (other, theirs) in projection.reads.items():
+            views[table] = self._views(self.projections[other])[theirs]
+        with self._transaction(views) as db:
             yield db
 
     def status(self) -> list[Status]:
@@ -489,7 +510,7 @@ class Projector:
         """
         current: list[tuple[Projection, int]] = []
         stale: list[str] = []
-        names = list(names or self.projections)
+        names = self._with_reads(names or list(self.projections))
         if Subjects.name not in names and any(self.projections[n].uses_subjects for n in names):
             names.append(Subjects.name)
         # One read says whether there is anything to do (a query asks this each time).
@@ -519,7 +540,7 @@ class Projector:
         progress: ProgressFn | None = None,
         also: Sequence[tuple[Projection, int]] = (),
     ) -> None:
-        """Rebuilds projections from zero into fresh tables, then swaps each in.
+        """Rebuilds projections from zero into fresh tables, then swaps them in.
 
         An unfinished replay (killed mid-way) of the same version is resumed
         from where its last committed page ended. Several projections are
@@ -528,9 +549,12 @@ class Projector:
         """
         building: list[tuple[Projection, int]] = []
         rebuilt, also = self._with_subjects(names, also)
-        for name in rebuilt:
-            projection = self.projections[name]
-            with self._transaction(write=True) as db:
+        # In the order pointers are locked in (see ``_advance``); the new
+        # generations made in one transaction (one commit, not one each).
+        rebuilt.sort(key=lambda n: (n != Subjects.name, n))
+        with self._transaction(write=True) as db:
+            for name in rebuilt:
+                projection = self.projections[name]
                 rows = self._pointers(db, name)
                 unfinished = next(
                     (r for r in rows if not r["live"] and r["version"] == projection.version),
@@ -543,10 +567,9 @@ class Projector:
                     self._create(db, projection, generation)
                 else:
                     generation = unfinished["generation"]
-            building.append((projection, generation))
+                building.append((projection, generation))
         self._advance([*building, *also], progress)
-        for projection, generation in building:
-            self._swap(projection, generation)
+        self._swap(building)
 
     def _with_subjects(
         self, names: Sequence[str], also: Sequence[tuple[Projection, int]] = ()
@@ -580,6 +603,10 @@ class Projector:
     def _drop(self, db: Db, projection: Projection, generation: int) -> None:
         for physical in self._physical(projection, generation).values():
             db.execute(f"DROP TABLE IF EXISTS {physical}")
+        for table in projection.retired:
+            db.execute(
+                f"DROP TABLE IF EXISTS {self.prefix}rp_{projection.name}_{table}_g{generation}"
+            )
         db.execute(
             f"DELETE FROM {self.prefix}{POINTERS} WHERE name = ? AND generation = ?",
             (projection.name, generation),
@@ -588,24 +615,36 @@ class Projector:
     def _index_prefix(self, projection: Projection, generation: int) -> str:
         return f"ix_rp_{projection.name}_g{generation}_"
 
-    def _swap(self, projection: Projection, generation: int) -> None:
+    def _swap(self, building: Sequence[tuple[Projection, int]]) -> None:
+        """Makes the indexes a replay left for later, then points each projection's
+        views at its new generation and drops the old ones: the swap of every
+        projection rebuilt in one transaction, after the indexes (made in one
+        before it, so readers of the views never wait for an index)."""
+        if not building:
+            return
         with self._transaction(write=True) as db:
-            tables = self._physical(projection, generation)
-            projection.index(db, tables, self._index_prefix(projection, generation))
+            for projection, generation in building:
+                tables = self._physical(projection, generation)
+                projection.index(db, tables, self._index_prefix(projection, generation))
         with self._transaction(write=True) as db:
-            old = [r for r in self._pointers(db, projection.name) if r["generation"] != generation]
-            for view in self._views(projection).values():
-                db.execute(f"DROP VIEW IF EXISTS {view}")
-            for table, physical in self._physical(projection, generation).items():
+            for projection, generation in building:
+                old = [
+                    r for r in self._pointers(db, projection.name) if r["generation"] != generation
+                ]
+                views = self._views(projection)
+                for view in views.values():
+                    db.execute(f"DROP VIEW IF EXISTS {view}")
+                for table in projection.retired:
+                    db.execute(f"DROP VIEW IF EXISTS {self.prefix}{projection.name}_{table}")
+                for table, physical in self._physical(projection, generation).items():
+                    db.execute(f"CREATE VIEW {views[table]} AS SELECT * FROM {physical}")
+                for r in old:
+                    self._drop(db, projection, r["generation"])
                 db.execute(
-                    f"CREATE VIEW {self._views(projection)[table]} AS SELECT * FROM {physical}"
+                    f"UPDATE {self.prefix}{POINTERS} SET live = 1 "
+                    "WHERE name = ? AND generation = ?",
+                    (projection.name, generation),
                 )
-            for r in old:
-                self._drop(db, projection, r["generation"])
-            db.execute(
-                f"UPDATE {self.prefix}{POINTERS} SET live = 1 WHERE name = ? AND generation = ?",
-                (projection.name, generation),
-            )
 
     def _advance(
         self, targets: Sequence[tuple[Projection, int]], progress: ProgressFn | None
@@ -738,11 +777,19 @@ class Projector:
             if not page:
                 return None
             # The page is folded in memory, then each table's rows written at once.
-            for notification in page:
-                event = to_domain_event(notification)
-                for (projection, _, db), position in zip(dbs, positions, strict=True):
-                    if notification.id > position:
-                        projection.apply(db, notification.id, event)
+            if page[0].id > max(positions):
+                # Every target applies every event of the page (as in a replay).
+                appliers = [(projection.apply, db) for projection, _, db in dbs]
+                for notification in page:
+                    event, at = to_domain_event(notification), notification.id
+                    for apply, db in appliers:
+                        apply(db, at, event)
+            else:
+                for notification in page:
+                    event = to_domain_event(notification)
+                    for (projection, _, db), position in zip(dbs, positions, strict=True):
+                        if notification.id > position:
+                            projection.apply(db, notification.id, event)
             for _, _, db in dbs:
                 db.flush()
             reached = page[-1].id
@@ -781,17 +828,28 @@ class Projector:
         had happened by a date), and the tests that compare with a rebuild.
         """
         projection = self.projections[name]
-        tables = {t: f"{projection.name}_{t}" for t in projection.tables}
+        # With the projections whose tables its readers read (``reads``), built
+        # beside it, their tables named as it names them.
+        built = [projection]
+        built += [
+            self.projections[o] for o in dict.fromkeys(o for o, _ in projection.reads.values())
+        ]
         with self.store.scratch() as (cursor, dialect):
-            db = Db(cursor, dialect, tables)
-            projection.create(db, tables, f"ix_{projection.name}_")
-            applied = [(projection, db)]
-            if projection.uses_subjects:
-                shared = Subjects()
-                db.shared = {"subjects": "shared_subjects"}
-                subjects = Db(cursor, dialect, db.shared, None, False, db.subjects)
-                shared.create(subjects, subjects.tables, "ix_shared_")
-                applied.insert(0, (shared, subjects))
+            memory: dict[str, Subject] = {}
+            shared = {"subjects": "shared_subjects"} if any(b.uses_subjects for b in built) else {}
+            applied: list[tuple[Projection, Db]] = []
+            for b in built:
+                tables = {t: f"{b.name}_{t}" for t in b.tables}
+                made = Db(cursor, dialect, tables, None, False, memory, shared)
+                b.create(made, tables, f"ix_{b.name}_")
+                applied.append((b, made))
+            db = applied[0][1]
+            for alias, (other, theirs) in projection.reads.items():
+                db.tables[alias] = f"{other}_{theirs}"
+            if shared:
+                subjects = Db(cursor, dialect, shared, None, False, memory)
+                Subjects().create(subjects, subjects.tables, "ix_shared_")
+                applied.insert(0, (Subjects(), subjects))
             position = 0
             while stop is None or position < stop:
                 page = self.store.notifications(position, PAGE_SIZE, stop)

@@ -14,6 +14,7 @@ from make_topic_fixture import FIXTURE, event_classes
 
 from registre.adapters.application import Registre
 from registre.adapters.stores.config import parse_url
+from registre.projections.audit_log import CREATION
 from registre.projections.audit_log import describe as kind_of
 from registre.projections.phrases import (
     LANGS,
@@ -26,7 +27,6 @@ from registre.projections.phrases import (
     name,
     plural,
 )
-from registre.projections.provenance import ENVELOPE
 
 LAYER = "unit"
 
@@ -107,7 +107,7 @@ def test_every_stored_event_reads_in_both_languages_without_a_class_name() -> No
     assert events
     for event in events:
         owner, kind = kind_of(event)
-        detail = {k: v for k, v in vars(event).items() if k not in ENVELOPE}
+        detail = {k: v for k, v in vars(event).items() if k not in CREATION}
         key = str(getattr(event, "key", None) or getattr(event, "command_id", "x"))
         for lang in LANGS:
             said = describe(owner, key, kind, detail, lang, {"m": "Métropole"})
