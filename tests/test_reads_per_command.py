@@ -26,6 +26,7 @@ from service_support import (
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
 from registre.adapters.stores.config import parse_url
+from registre.adapters.stores.store import HeldReader
 from registre.domain import Contribution, DecisionRule, OrganisationType, Participant
 from registre.domain.errors import AlreadyExists, Conflict, RuleViolation
 from registre.domain.ids import entity_id, programme_id
@@ -44,7 +45,8 @@ def other(service: Registre, store_url: str) -> Iterator[Registre]:
 
 
 class StoreReads:
-    """Counts the aggregates read from the store (found or not)."""
+    """Counts the aggregates read from the store (found or not), by the
+    library's repository or a batch's reader."""
 
     def __init__(self, service: Registre, monkeypatch: pytest.MonkeyPatch) -> None:
         self.ids: list[Any] = []
@@ -56,6 +58,13 @@ class StoreReads:
             return real(aggregate_id, **kwargs)
 
         monkeypatch.setattr(repository, "get", get)
+        held = HeldReader.get
+
+        def get_held(reader: HeldReader, aggregate_id: Any) -> Any:
+            self.ids.append(aggregate_id)
+            return held(reader, aggregate_id)
+
+        monkeypatch.setattr(HeldReader, "get", get_held)
 
 
 def contributions(service: Registre) -> list[str]:

@@ -414,6 +414,8 @@ class Batch:
         # What this batch wrote, for the unit of work's knowledge of a programme
         # it opened itself (``UnitOfWork.unstored``).
         self.written = Written()
+        # The store is read in one transaction per chunk, ended at the chunk's end.
+        self.reader = registre.store.held_reader()
         self.uow = self._unit()
         self._commands: list[str] = []  # the actions of the pending commands
         self._ids: list[str] = []
@@ -471,6 +473,7 @@ class Batch:
                 command_id=chunk_id,
             ),
         )
+        self.uow.end_reading()
         chunk = _Chunk(self.uow.events, self.uow.personal, receipt, self.uow.relied)
         self.uow.events, self.uow.personal, self.uow.relied = [], [], {}
         self._commands, self._ids, self._last = [], [], None
@@ -527,13 +530,14 @@ class Batch:
 
     def _unit(self) -> UnitOfWork:
         uow = UnitOfWork(self.registre.store)
-        uow.written = self.written
+        uow.written, uow.reader = self.written, self.reader
         if self.spill is not None:
             uow.spilled = self.spill.aggregate
         return uow
 
     def discard(self) -> None:
         """Forgets the pending and held commands, and every aggregate read so far."""
+        self.reader.close()
         if self.spill is not None:
             self.spill.close()
             self.spill = Spill()
@@ -542,5 +546,6 @@ class Batch:
 
     def close(self) -> None:
         """Deletes what is held on disk (the batch's end)."""
+        self.reader.close()
         if self.spill is not None:
             self.spill.close()

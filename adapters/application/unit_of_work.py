@@ -39,6 +39,7 @@ from registre.adapters.ledger import heads
 from registre.adapters.stores import Store
 from registre.adapters.stores.personal_data import Change, Personal, sealed_change
 from registre.adapters.stores.recorders import PERSONAL, UNCHANGED
+from registre.adapters.stores.store import HeldReader
 from registre.domain import Audit, CommandReceipt, Participant, Programme, RegistreAggregate
 from registre.domain.errors import AlreadyExists, NotFound, RuleViolation
 from registre.domain.ids import entity_id, programme_id
@@ -93,6 +94,9 @@ class UnitOfWork:
         # wrote, which ``written`` remembers (a batch sets it).
         self.unstored: set[str] = set()
         self.written: Written | None = None
+        # A batch reads the store in one read transaction per chunk (``HeldReader``),
+        # ended before anything is written.
+        self.reader: HeldReader | None = None
         self._missing: set[UUID] = set()  # looked for in the store, not found
         self.touched: dict[UUID, RegistreAggregate] = {}  # every aggregate read or created
         self.events: list[Any] = []  # collected from the commands run so far, in order
@@ -210,9 +214,15 @@ class UnitOfWork:
         if found is None:
             if to_create and self._absent(aggregate_id, assume):
                 return None
-            try:
-                loaded: object = self.store.app.repository.get(aggregate_id)
-            except AggregateNotFoundError:
+            loaded: object
+            if self.reader is not None:
+                loaded = self.reader.get(aggregate_id)
+            else:
+                try:
+                    loaded = self.store.app.repository.get(aggregate_id)
+                except AggregateNotFoundError:
+                    loaded = None
+            if loaded is None:
                 self._missing.add(aggregate_id)
                 return None
             assert isinstance(loaded, RegistreAggregate)
@@ -240,6 +250,7 @@ class UnitOfWork:
         from registre.projections import projector_for
         from registre.projections.tallies import read_tallies
 
+        self.end_reading()
         projector = projector_for(self.store)
         projector.catch_up(["tallies"])
         with projector.reading("tallies") as db:
@@ -293,6 +304,7 @@ class UnitOfWork:
         The transaction ends with the log's new tree head, signed with the
         deployment's key (``tree_head``), or unsigned, with a warning, when
         this machine does not hold that key."""
+        self.end_reading()
         signing = heads.signing(self.store, f"{receipt.name} {receipt.key}")
         for change in self.personal:
             if change.sealed is None:
@@ -316,6 +328,11 @@ class UnitOfWork:
         if signing.key_missing:
             self.warnings.append(f"this record's tree head is not signed: {signing.unsigned}")
         return recordings
+
+    def end_reading(self) -> None:
+        """Ends the batch's read transaction, if one is open (before a write)."""
+        if self.reader is not None:
+            self.reader.close()
 
     def keep_only(self, *kinds: type[RegistreAggregate]) -> None:
         """Forgets every aggregate read so far but those of the kinds given."""
