@@ -52,7 +52,7 @@ from registre.adapters.stores.keys import PersonalKeys, keyed_digest
 from registre.adapters.stores.recorders import ChangedSinceRead
 from registre.adapters.stores.spill import Spill
 from registre.domain import Audit, CommandReceipt, Programme, RegistreAggregate, Round, Session
-from registre.domain.errors import Conflict, InvalidInput, RuleViolation
+from registre.domain.errors import Conflict, InvalidInput, RegistreError, RuleViolation
 from registre.domain.ids import command_receipt_id, entity_id, programme_id
 
 A = TypeVar("A", bound=RegistreAggregate)
@@ -238,9 +238,9 @@ class Registre:
             uow = UnitOfWork(self.store, self.cache, optimistic=optimistic)
             try:
                 summary = uow.run(handler, command, command.programme, audit)
-            except RuleViolation:
-                # A duplicate of this command may have been saved since the receipt
-                # was looked up: then it is already recorded, not refused.
+            except RegistreError:
+                # The same command recorded before (by this clerk, or by another
+                # at the same moment) is already recorded, not refused.
                 earlier = self.receipt(command_id)
                 if earlier is not None:
                     return _repeat(command, command_id, earlier, keys)
