@@ -154,21 +154,30 @@ class LedgeredSQLiteRecorder(SQLiteApplicationRecorder):
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
         with self.datastore.transaction(commit=True) as cursor:
-            positions = []
-            for e in stored_events:
-                cursor.execute(
+            positions: list[int] = []
+            if stored_events:
+                cursor.executemany(
                     f"INSERT INTO {self.events_table_name} "
                     "(originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
-                    (
-                        e.originator_id.hex
-                        if isinstance(e.originator_id, UUID)
-                        else e.originator_id,
-                        e.originator_version,
-                        e.topic,
-                        e.state,
-                    ),
+                    [
+                        (
+                            e.originator_id.hex
+                            if isinstance(e.originator_id, UUID)
+                            else e.originator_id,
+                            e.originator_version,
+                            e.topic,
+                            e.state,
+                        )
+                        for e in stored_events
+                    ],
                 )
-                positions.append(cursor.lastrowid)
+                # The transaction holds the database's write lock from its first
+                # insert, and events are never deleted: each new row's position
+                # (its rowid) is the one after the last, so the rows just
+                # inserted end at the last one and follow each other.
+                cursor.execute("SELECT last_insert_rowid()")
+                last = int(cursor.fetchone()[0])
+                positions = list(range(last - len(stored_events) + 1, last + 1))
             rows = leaves(stored_events, positions)
             write_leaves(cursor, self.dialect, rows)
             personal_data.write(cursor, self.dialect, personal_changes(kwargs))
