@@ -45,7 +45,7 @@ class FollowedCache:
         if self.tail is None:
             self.tail = self.store.head()
             return
-        page = self.store.notifications(self.tail, TAIL_PAGE)
+        page = self.store.tail(self.tail, TAIL_PAGE)
         if len(page) == TAIL_PAGE:
             self._aggregates.clear()
             self.tail = self.store.head()

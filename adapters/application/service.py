@@ -205,6 +205,8 @@ class Registre:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.cache = FollowedCache(store)
+        # What the cache does not hold is read a statement at a time.
+        self.reads = store.held_reader(held=False)
 
     @classmethod
     def open(cls, config: StoreConfig) -> Registre:
@@ -236,6 +238,7 @@ class Registre:
             self.cache.follow()
             audit = make_audit(ctx, command_id)
             uow = UnitOfWork(self.store, self.cache, optimistic=optimistic)
+            uow.reader = self.reads
             try:
                 summary = uow.run(handler, command, command.programme, audit)
             except RegistreError:
