@@ -5,12 +5,15 @@ import path records a consultation of N events (``generate``, ``--batch``
 commands per transaction), then the clerk's path runs K single commands on
 a second programme (``Registre.handle``, one transaction each), as
 ``bench/run.py`` does. Every statement sent to the store and every
-transaction opened is counted while each path runs (the driver's cursor and
-the library's datastore, wrapped for the run), and printed per command with
-the seconds taken, beside one row inserted per transaction by the plain
-driver (the clerk's raw floor) and the import's rows inserted with
-``executemany`` in one transaction (its raw floor), measured in the same run.
-Not a test: nothing is asserted.
+connection taken from the pool is counted while each path runs (the
+driver's cursor and the library's datastore, wrapped for the run), and
+printed per command with the seconds taken, beside one row inserted per
+transaction by the plain driver (the clerk's raw floor) and the import's
+rows inserted with ``executemany`` in one transaction (its raw floor),
+measured in the same run. "Other reads" are the connections taken besides
+the commits of events: each a read transaction, or, on PostgreSQL, where
+the clerk's path reads one statement at a time on the pool's autocommit
+connections, a single statement. Not a test: nothing is asserted.
 
     python bench/statements.py --events 20000 --store both
 """
@@ -53,8 +56,8 @@ def _counting(method: Callable[..., Any], name: str) -> Callable[..., Any]:
 
 @contextmanager
 def counting(kind: str) -> Iterator[None]:
-    """Counts the statements sent, the transactions opened (each takes a
-    connection from the datastore's pool) and the commits of events."""
+    """Counts the statements sent, the connections taken from the
+    datastore's pool and the commits of events."""
     patched: list[tuple[Any, str, Any]] = []
     if kind == "sqlite":
         from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore
@@ -158,7 +161,7 @@ def _line(
 def main(events: int, clerk: int, batch: int, seed: int, stores: str) -> None:
     print(
         "| store | path | commands | events | seconds | rate | statements per command "
-        "| other transactions per command (all) | event commits per command |"
+        "| other reads per command (all) | event commits per command |"
     )
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for kind in ("sqlite", "postgres"):
