@@ -217,3 +217,25 @@ def test_another_writer_in_a_programme_a_batch_opened_meets_a_conflict(
         if type(event).__qualname__.startswith("Participant.Registered")
     ]
     assert registrations == ["a", "b"]
+
+
+def test_the_first_command_of_a_process_reads_no_tail(
+    service: Registre, other: Registre, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_programme(service, "prog")
+    register(service, "prog", "p1")
+    followed: list[str] = []
+    for name in ("head", "tail"):
+        real = getattr(other.store, name)
+
+        def counted(*args: Any, _real: Any = real, _name: str = name) -> Any:
+            followed.append(_name)
+            return _real(*args)
+
+        monkeypatch.setattr(other.store, name, counted)
+    # As the command line does: one command, then the process ends.
+    contribute(other, "prog", "C-1")
+    assert followed == []
+    contribute(other, "prog", "C-2")
+    contribute(other, "prog", "C-3")
+    assert followed == ["head", "tail"]

@@ -38,10 +38,18 @@ class FollowedCache:
         self.store = store
         self.maxsize = maxsize
         self.tail: int | None = None  # the last position applied
+        self._started = False
         self._aggregates: OrderedDict[UUID, RegistreAggregate] = OrderedDict()
 
     def follow(self) -> None:
-        """Brings every cached aggregate up to the head of the log, in one read."""
+        """Brings every cached aggregate up to the head of the log, in one read.
+
+        The first command of a process reads nothing here and keeps nothing
+        (``keep``): a command line records one command and exits. The
+        second learns where the log ends, and keeps what it reads from then."""
+        if not self._started:
+            self._started = True
+            return
         if self.tail is None:
             self.tail = self.store.head()
             return
@@ -76,6 +84,8 @@ class FollowedCache:
 
     def keep(self, aggregates: Iterable[RegistreAggregate]) -> None:
         """Keeps aggregates a command read or saved (saved: at the version it stored)."""
+        if self.tail is None:
+            return  # not following the log yet
         for aggregate in aggregates:
             if isinstance(aggregate, CommandReceipt) or aggregate.pending_events:
                 continue
