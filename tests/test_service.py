@@ -22,6 +22,8 @@ from service_support import (
 
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
+from registre.adapters.application.service import Result
+from registre.adapters.application.unit_of_work import UnitOfWork
 from registre.domain import (
     Audit,
     Ballot,
@@ -176,20 +178,23 @@ def test_a_duplicate_that_raced_its_first_copy_is_already_recorded(
     open_programme(service, "prog")
     register(service, "prog", "p1")
     command = c.SubmitContribution(programme="prog", session="W1", authors=["p1"], text="x")
-    service.handle(command, ctx("row-7"))
+    real_run = UnitOfWork.run
+    first: list[Result] = []
+
+    def other_copy_commits_meanwhile(uow: UnitOfWork, *args: Any) -> str:
+        summary = real_run(uow, *args)
+        if not first:
+            # As if the other copy committed just after this one checked the rules.
+            monkeypatch.setattr(UnitOfWork, "run", real_run)
+            first.append(service.handle(command, ctx("row-7")))
+        return summary
+
+    monkeypatch.setattr(UnitOfWork, "run", other_copy_commits_meanwhile)
     before = max_position(service)
-    real = service.receipt
-    lookups: list[str] = []
-
-    def first_lookup_misses(command_id: str) -> Any:
-        # As if the other copy committed just after this one looked for its receipt.
-        lookups.append(command_id)
-        return None if len(lookups) == 1 else real(command_id)
-
-    monkeypatch.setattr(service, "receipt", first_lookup_misses)
     again = service.handle(command, ctx("row-7"))
+    assert not first[0].already_recorded
     assert again.already_recorded
-    assert max_position(service) == before
+    assert max_position(service) == before + len(first[0].recorded)
 
 
 def test_the_same_command_id_for_another_command_is_refused(service: Registre) -> None:

@@ -132,7 +132,16 @@ def record_attendance(cmd: c.RecordAttendance, u: UnitOfWork) -> str:
 
 def register_participant(cmd: c.RegisterParticipant, u: UnitOfWork) -> str:
     u.programme()
-    if cmd.existing_ok and u.find(domain.Participant, cmd.key) is not None:
+    # An organisation of one person is named only among the personal data.
+    organisation = None if cmd.organisation_is_person else cmd.organisation
+    personal = cmd.name is not None or cmd.contact is not None or organisation is None
+    # The person's key is made before the commit: a participant already
+    # registered (perhaps erased, their key destroyed) is looked for first.
+    assume = not personal
+    if (
+        cmd.existing_ok
+        and u.find(domain.Participant, cmd.key, to_create=True, assume=assume) is not None
+    ):
         raise Unchanged(
             f"participant {cmd.key} is already registered", note="participant already registered"
         )
@@ -140,15 +149,13 @@ def register_participant(cmd: c.RegisterParticipant, u: UnitOfWork) -> str:
         raise InvalidInput(
             "an anonymous participant has no name or contact; leave them out", field="name"
         )
-    u.require_absent(domain.Participant, cmd.key)
-    # An organisation of one person is named only among the personal data.
-    organisation = None if cmd.organisation_is_person else cmd.organisation
+    u.require_absent(domain.Participant, cmd.key, assume=assume)
     u.add(
         domain.Participant.register(
             cmd.programme, cmd.key, organisation, cmd.organisation_type, u.audit
         )
     )
-    if cmd.name is not None or cmd.contact is not None or organisation is None:
+    if personal:
         u.put_personal(
             cmd.key, Personal(cmd.name, cmd.contact, None if organisation else cmd.organisation)
         )
@@ -158,7 +165,7 @@ def register_participant(cmd: c.RegisterParticipant, u: UnitOfWork) -> str:
 
 def register_anonymous(cmd: c.RegisterAnonymous, u: UnitOfWork) -> str:
     u.programme()
-    if cmd.existing_ok and u.find(domain.Participant, cmd.key) is not None:
+    if cmd.existing_ok and u.find(domain.Participant, cmd.key, to_create=True) is not None:
         raise Unchanged(
             f"participant {cmd.key} is already registered", note="participant already registered"
         )
@@ -315,7 +322,14 @@ def cast_vote(cmd: c.CastVote, u: UnitOfWork) -> str:
     round_.require_eligible(cmd.proposal)
     u.participant(cmd.participant)
     value = round_.value_of(cmd.value)
-    ballot = u.find(domain.Ballot, domain.Ballot.key_for(cmd.round, cmd.participant))
+    # A ballot is looked for in the store unless it is known absent: a second
+    # vote by the same person is common, and a refused commit costs more.
+    ballot = u.find(
+        domain.Ballot,
+        domain.Ballot.key_for(cmd.round, cmd.participant),
+        to_create=True,
+        assume=False,
+    )
     if ballot is None:
         ballot = domain.Ballot.start(round_, cmd.participant, u.audit)
         u.add(ballot)
@@ -333,7 +347,14 @@ def cast_ballot(cmd: c.CastBallot, u: UnitOfWork) -> str:
         round_.require_eligible(proposal)
     u.participant(cmd.participant)
     votes = [(proposal, round_.value_of(raw)) for proposal, raw in cmd.votes]
-    ballot = u.find(domain.Ballot, domain.Ballot.key_for(cmd.round, cmd.participant))
+    # A ballot is looked for in the store unless it is known absent: a second
+    # vote by the same person is common, and a refused commit costs more.
+    ballot = u.find(
+        domain.Ballot,
+        domain.Ballot.key_for(cmd.round, cmd.participant),
+        to_create=True,
+        assume=False,
+    )
     if ballot is None:
         ballot = domain.Ballot.start(round_, cmd.participant, u.audit)
         u.add(ballot)

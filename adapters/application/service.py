@@ -7,7 +7,15 @@ Optimistic concurrency: if another writer saved the same aggregates first,
 the command is run again on fresh state, a few times, before it fails
 cleanly with a conflict. A command repeated with the same command id finds
 its receipt and records nothing new; the same id for another command is
-refused.
+refused. The receipt is looked up only when the command is refused or its
+commit is: the receipt's own creation in the commit collides with a
+receipt already stored under that id.
+
+A ``Registre`` kept open (a service, a benchmark) keeps the aggregates its
+commands read and saved (``followed.FollowedCache``), brought forward by
+one read of the log's tail per command, and takes a new aggregate it has not
+seen for absent (``UnitOfWork.optimistic``); a commit refused for that runs
+the command again with the store read.
 
 ``Registre.batch(...)`` is the import path: the same handlers on one unit of
 work kept across the commands, committed ``per_transaction`` commands at a
@@ -35,15 +43,16 @@ from eventsourcing.persistence import IntegrityError, OperationalError, Recordin
 
 from registre import domain
 from registre.adapters.application import commands as c
+from registre.adapters.application.followed import FollowedCache
 from registre.adapters.application.handlers import COMMAND_HANDLERS
-from registre.adapters.application.unit_of_work import UnitOfWork
+from registre.adapters.application.unit_of_work import UnitOfWork, Written
 from registre.adapters.ledger.heads import TreeHead
 from registre.adapters.stores import Store, StoreConfig, open_store
 from registre.adapters.stores import personal_data as personal
 from registre.adapters.stores.keys import PersonalKeys, keyed_digest
 from registre.adapters.stores.recorders import ChangedSinceRead
 from registre.domain import Audit, CommandReceipt, Programme, RegistreAggregate
-from registre.domain.errors import Conflict, InvalidInput, RuleViolation
+from registre.domain.errors import Conflict, InvalidInput, RegistreError, RuleViolation
 from registre.domain.ids import command_receipt_id, entity_id, programme_id
 
 if TYPE_CHECKING:
@@ -210,6 +219,9 @@ class Registre:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.cache = FollowedCache(store)
+        # What the cache does not hold is read a statement at a time.
+        self.reads = store.held_reader(held=False)
 
     @classmethod
     def open(cls, config: StoreConfig) -> Registre:
@@ -236,17 +248,17 @@ class Registre:
         name = command.ACTION
         command_id = ctx.command_id or str(uuid.uuid4())
         keys = self.store.keys
+        optimistic = True
         for attempt in range(MAX_ATTEMPTS):
-            earlier = self.receipt(command_id)
-            if earlier is not None:
-                return _repeat(command, command_id, earlier, keys)
+            self.cache.follow()
             audit = make_audit(ctx, command_id)
-            uow = UnitOfWork(self.store)
+            uow = UnitOfWork(self.store, self.cache, optimistic=optimistic)
+            uow.reader = self.reads
             try:
                 summary = uow.run(handler, command, command.programme, audit)
-            except RuleViolation:
-                # A duplicate of this command may have been saved since the receipt
-                # was looked up: then it is already recorded, not refused.
+            except RegistreError:
+                # The same command recorded before (by this clerk, or by another
+                # at the same moment) is already recorded, not refused.
                 earlier = self.receipt(command_id)
                 if earlier is not None:
                     return _repeat(command, command_id, earlier, keys)
@@ -264,9 +276,18 @@ class Registre:
             except (IntegrityError, OperationalError) as error:
                 if not _lost_race(error):
                     raise
+                # The same command recorded before (its receipt's id is taken)?
+                earlier = self.receipt(command_id)
+                if earlier is not None:
+                    return _repeat(command, command_id, earlier, keys)
+                if uow.assumed:
+                    # Perhaps an aggregate taken for absent is not: read it this time.
+                    optimistic = False
+                    continue
                 # Another writer got there first: re-read and re-check the rules.
                 time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
                 continue
+            self.cache.keep(uow.touched.values())
             recorded = [
                 Recorded(
                     r.notification.id,
@@ -408,6 +429,11 @@ class Batch:
         self.chunks = 0
         self.tree_head: TreeHead | None = None  # the last chunk's, which covers them all
         self.spill = _spill() if hold else None
+        # What this batch wrote, for the unit of work's knowledge of a programme
+        # it opened itself (``UnitOfWork.unstored``).
+        self.written = Written()
+        # The store is read in one transaction per chunk, ended at the chunk's end.
+        self.reader = registre.store.held_reader()
         self.uow = self._unit()
         self._commands: list[str] = []  # the actions of the pending commands
         self._ids: list[str] = []
@@ -465,6 +491,7 @@ class Batch:
                 command_id=chunk_id,
             ),
         )
+        self.uow.end_reading()
         chunk = _Chunk(self.uow.events, self.uow.personal, receipt, self.uow.relied)
         kept = kept_between_chunks()
         self.uow.events, self.uow.personal, self.uow.relied = [], [], {}
@@ -520,12 +547,14 @@ class Batch:
 
     def _unit(self) -> UnitOfWork:
         uow = UnitOfWork(self.registre.store)
+        uow.written, uow.reader = self.written, self.reader
         if self.spill is not None:
             uow.spilled = self.spill.aggregate
         return uow
 
     def discard(self) -> None:
         """Forgets the pending and held commands, and every aggregate read so far."""
+        self.reader.close()
         if self.spill is not None:
             self.spill.close()
             self.spill = _spill()
@@ -534,5 +563,6 @@ class Batch:
 
     def close(self) -> None:
         """Deletes what is held on disk (the batch's end)."""
+        self.reader.close()
         if self.spill is not None:
             self.spill.close()

@@ -158,16 +158,27 @@ def _load_key(store: Store) -> tuple[Any, str, str]:
     return key, keyring.key_id(keyring.public_key_bytes(key)), ""
 
 
+def last_statement(d: Dialect) -> str:
+    """The last tree head's size and compact range (no row: none yet)."""
+    return d.sql(
+        f"SELECT tree_size, compact_range FROM {d.table(TREE_HEADS_TABLE)} "
+        "ORDER BY tree_size DESC LIMIT 1"
+    )
+
+
 def append(
-    cursor: Any, d: Dialect, new_leaves: Sequence[tuple[int, bytes]], signing: Signing | None
+    cursor: Any,
+    d: Dialect,
+    new_leaves: Sequence[tuple[int, bytes]],
+    signing: Signing | None,
+    last: list[dict[str, Any]] | None = None,
 ) -> TreeHead:
     """Extends the last tree head by the leaves just written (in the same
-    transaction, under the writers' lock) and writes the new head."""
+    transaction, under the writers' lock) and writes the new head. ``last``:
+    what ``last_statement`` found, if the caller read it under that lock."""
     table = d.table(TREE_HEADS_TABLE)
-    last = d.rows(
-        cursor,
-        f"SELECT tree_size, compact_range FROM {table} ORDER BY tree_size DESC LIMIT 1",
-    )
+    if last is None:
+        last = d.rows(cursor, last_statement(d))
     if last:
         acc = RootAccumulator.resume(int(last[0]["tree_size"]), bytes(last[0]["compact_range"]))
     else:

@@ -83,27 +83,34 @@ class PersonalKeys:
 
     def ensure(self, programme: str, participant: str) -> bytes:
         """The person's key, made if missing (two writers at once get the same
-        one); on disk for good once ``sync`` returns."""
+        one); on disk for good once ``sync`` returns.
+
+        A new key is written to a file of its own and linked under the
+        person's name: the link fails if the key exists (made before, by
+        this process or another, perhaps not synced yet), and that one is
+        kept. Nothing is read back but an existing key: an import
+        registering thousands of people makes each key with one write."""
         path = self.path(programme, participant)
-        found = self.get(programme, participant)
-        if found is not None:
-            # Another process may have made it and not synced it yet.
-            self._unsynced.add(path)
-            return found
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        key = secrets.token_bytes(KEY_BYTES)
+        made = secrets.token_bytes(KEY_BYTES)
         partial = path.with_suffix(f".{secrets.token_hex(6)}.tmp")
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+        try:
+            fd = os.open(partial, flags, 0o600)
+        except FileNotFoundError:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(partial, flags, 0o600)
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(key)
+                f.write(made)
             # A hard link fails if another writer made the key first: theirs is kept.
             os.link(partial, path)
         except FileExistsError:
-            pass
+            made = b""
         finally:
             partial.unlink(missing_ok=True)
         self._unsynced.add(path)
+        if made:
+            return made
         found = self.get(programme, participant)
         if found is None:  # pragma: no cover - the file was removed at once
             raise KeyMissing(f"the key of participant {participant} could not be kept")

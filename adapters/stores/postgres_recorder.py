@@ -17,10 +17,11 @@ from registre.adapters.stores import personal_data
 from registre.adapters.stores.dialect import Dialect
 from registre.adapters.stores.recorders import (
     LOCK_FUNCTION,
-    check_unchanged,
+    compare_versions,
     leaves,
     personal_changes,
     relied_versions,
+    versions_statement,
     write_leaves,
     write_tree_head,
 )
@@ -69,20 +70,46 @@ class LedgeredPostgresRecorder(PostgresApplicationRecorder):
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
         """As the library does it (the table lock orders the log; NOTIFY wakes
-        its followers), with the ledger's leaves and the personal data."""
+        its followers), with the ledger's leaves and the personal data.
+
+        Two exchanges with the server: the lock, the NOTIFY, the events'
+        insert and the reads the rest needs under the lock (the versions of
+        the aggregates the command relied on, the last tree head) are sent
+        together and answered together; then the leaves, the personal data,
+        the new tree head and the commit. The leaves are hashed here, as
+        they always were."""
         rows = [
             self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
             for e in stored_events
         ]
-        with self.datastore.transaction(commit=True) as cursor, cursor.connection.pipeline():
-            for statement in self.lock_table_statements:
-                cursor.execute(statement, prepare=True)
-            cursor.execute(self.notify_statement)
-            cursor.execute(self.insert_events_statement, (rows,))
-            positions = [row["notification_id"] for row in cursor.fetchall()]
-            new_leaves = leaves(stored_events, positions)
-            write_leaves(cursor, self.dialect, new_leaves)
-            personal_data.write(cursor, self.dialect, personal_changes(kwargs))
-            check_unchanged(cursor, self.dialect, self.events_table_name, relied_versions(kwargs))
-            write_tree_head(cursor, self.dialect, new_leaves, kwargs)
+        expected = relied_versions(kwargs)
+        dialect = self.dialect
+        with self.datastore.transaction(commit=True) as cursor:
+            connection = cursor.connection
+            # A cursor per statement whose rows are read: in pipeline mode a cursor
+            # that ran several may hand back an earlier one's result.
+            with (
+                connection.pipeline(),
+                connection.cursor() as inserted,
+                connection.cursor() as versions,
+                connection.cursor() as last,
+            ):
+                for statement in self.lock_table_statements:
+                    cursor.execute(statement, prepare=True)
+                cursor.execute(self.notify_statement)
+                inserted.execute(self.insert_events_statement, (rows,))
+                if expected:
+                    versions.execute(
+                        versions_statement(dialect, self.events_table_name, len(expected)),
+                        [i for i, _ in expected],
+                    )
+                last.execute(heads.last_statement(dialect))
+                positions = [row["notification_id"] for row in inserted.fetchall()]
+                if expected:
+                    compare_versions(dialect, [dict(r) for r in versions.fetchall()], expected)
+                previous = [dict(r) for r in last.fetchall()]
+                new_leaves = leaves(stored_events, positions)
+                write_leaves(cursor, dialect, new_leaves)
+                personal_data.write(cursor, dialect, personal_changes(kwargs))
+                write_tree_head(cursor, dialect, new_leaves, kwargs, previous)
         return positions

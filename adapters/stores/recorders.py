@@ -51,6 +51,31 @@ class ChangedSinceRead(IntegrityError):
     writer after the command read it: nothing of the command is written."""
 
 
+def versions_statement(dialect: Dialect, events_table: str, count: int) -> str:
+    """The last version of each of ``count`` aggregates, in one statement."""
+    marks = ", ".join("?" * count)
+    return dialect.sql(
+        "SELECT originator_id, MAX(originator_version) AS version "
+        f"FROM {dialect.table(events_table)} WHERE originator_id IN ({marks}) "
+        "GROUP BY originator_id"
+    )
+
+
+def compare_versions(
+    dialect: Dialect, rows: Sequence[dict[str, Any]], expected: Sequence[tuple[UUID, int]]
+) -> None:
+    """Refuses the transaction if an aggregate is no longer at the version read
+    (``rows``: what ``versions_statement`` found)."""
+    found = {row["originator_id"]: row["version"] for row in rows}
+    for originator_id, version in expected:
+        now = found.get(dialect.originator(originator_id))
+        if now != version:
+            raise ChangedSinceRead(
+                f"aggregate {originator_id} changed since it was read "
+                f"(version {version}, now {now})"
+            )
+
+
 def check_unchanged(
     cursor: Any, dialect: Dialect, events_table: str, expected: Sequence[tuple[UUID, int]]
 ) -> None:
@@ -60,19 +85,11 @@ def check_unchanged(
     on PostgreSQL, the database's on SQLite, taken by the first insert), so the
     versions it reads cannot change before the commit: a vote and the close of
     its round are recorded one after the other, never across each other."""
-    for originator_id, version in expected:
-        rows = dialect.rows(
-            cursor,
-            f"SELECT MAX(originator_version) AS version FROM {dialect.table(events_table)} "
-            "WHERE originator_id = ?",
-            (dialect.originator(originator_id),),
-        )
-        found = rows[0]["version"] if rows else None
-        if found != version:
-            raise ChangedSinceRead(
-                f"aggregate {originator_id} changed since it was read "
-                f"(version {version}, now {found})"
-            )
+    if not expected:
+        return
+    statement = versions_statement(dialect, events_table, len(expected))
+    cursor.execute(statement, [dialect.originator(i) for i, _ in expected])
+    compare_versions(dialect, [dict(r) for r in cursor.fetchall()], expected)
 
 
 def leaves(
@@ -98,12 +115,17 @@ def write_leaves(cursor: Any, dialect: Dialect, rows: Sequence[tuple[int, bytes]
 
 
 def write_tree_head(
-    cursor: Any, dialect: Dialect, rows: Sequence[tuple[int, bytes]], kwargs: dict[str, Any]
+    cursor: Any,
+    dialect: Dialect,
+    rows: Sequence[tuple[int, bytes]],
+    kwargs: dict[str, Any],
+    last: list[dict[str, Any]] | None = None,
 ) -> None:
     """The commit's tree head, last: everything that could refuse the
-    transaction has run, and the writers' lock is held."""
+    transaction has run, and the writers' lock is held (``last``: the
+    previous head, if already read under that lock)."""
     signing: heads.Signing | None = kwargs.get(heads.TREE_HEAD)
-    heads.append(cursor, dialect, rows, signing)
+    heads.append(cursor, dialect, rows, signing, last)
 
 
 def personal_changes(kwargs: dict[str, Any]) -> Sequence[Change]:
@@ -132,21 +154,30 @@ class LedgeredSQLiteRecorder(SQLiteApplicationRecorder):
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int]:
         with self.datastore.transaction(commit=True) as cursor:
-            positions = []
-            for e in stored_events:
-                cursor.execute(
+            positions: list[int] = []
+            if stored_events:
+                cursor.executemany(
                     f"INSERT INTO {self.events_table_name} "
                     "(originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
-                    (
-                        e.originator_id.hex
-                        if isinstance(e.originator_id, UUID)
-                        else e.originator_id,
-                        e.originator_version,
-                        e.topic,
-                        e.state,
-                    ),
+                    [
+                        (
+                            e.originator_id.hex
+                            if isinstance(e.originator_id, UUID)
+                            else e.originator_id,
+                            e.originator_version,
+                            e.topic,
+                            e.state,
+                        )
+                        for e in stored_events
+                    ],
                 )
-                positions.append(cursor.lastrowid)
+                # The transaction holds the database's write lock from its first
+                # insert, and events are never deleted: each new row's position
+                # (its rowid) is the one after the last, so the rows just
+                # inserted end at the last one and follow each other.
+                cursor.execute("SELECT last_insert_rowid()")
+                last = int(cursor.fetchone()[0])
+                positions = list(range(last - len(stored_events) + 1, last + 1))
             rows = leaves(stored_events, positions)
             write_leaves(cursor, self.dialect, rows)
             personal_data.write(cursor, self.dialect, personal_changes(kwargs))
