@@ -597,23 +597,22 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
     # time their record changed, so the plan as of any moment holds exactly the
     # priorities whose rule was met then. In the order of their adoption, then
     # of their synthesis.
-    priorities: dict[str, PlanPriority] = {}
-    for key, title, axis, adopted_at, decided, validated_by, minutes, adopted_on in db.values(
+    shown = db.values(
         "SELECT key, title, axis, adopted_at, decisions, validated_by, minutes, adopted_on "
         f"FROM {{priorities}} WHERE programme = ? AND shown = 1 AND {held} "
         "ORDER BY adopted_at, synthesised_at",
         (programme, *when),
-    ):
-        priorities[key] = PlanPriority(
-            key,
-            title,
-            axis,
-            adopted_at,
-            json.loads(decided),
-            validated_by,
-            minutes,
-            adopted_on=adopted_on,
+    )
+    # Every priority's decisions in one parse, not one call to the decoder each.
+    decided = json.loads("[" + ",".join(r[4] for r in shown) + "]")
+    priorities = {
+        key: PlanPriority(
+            key, title, axis, adopted_at, decisions, validated_by, minutes, adopted_on=adopted_on
         )
+        for (key, title, axis, adopted_at, _, validated_by, minutes, adopted_on), decisions in zip(
+            shown, decided, strict=True
+        )
+    }
     # Rows as values, not dicts: a national plan reads tens of thousands of them.
     progress: dict[str, tuple[str, int]] = {}
     for action, status, percent in db.values(
