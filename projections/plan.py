@@ -567,6 +567,11 @@ def holding(at: int | None) -> tuple[str, tuple[int, ...]]:
     return "valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)", (at, at)
 
 
+def _adoption_order(row: Sequence[Any]) -> tuple[int, int]:
+    """A priority's row (``read_plan``) by its adoption, then its synthesis."""
+    return row[3], row[8]
+
+
 def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | None:
     """The action plan of a programme as it stood at store position ``at``
     (None: now), from the rows of the plan projection's views that held then.
@@ -597,11 +602,14 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
     # time their record changed, so the plan as of any moment holds exactly the
     # priorities whose rule was met then. In the order of their adoption, then
     # of their synthesis.
-    shown = db.values(
-        "SELECT key, title, axis, adopted_at, decisions, validated_by, minutes, adopted_on "
-        f"FROM {{priorities}} WHERE programme = ? AND shown = 1 AND {held} "
-        "ORDER BY adopted_at, synthesised_at",
-        (programme, *when),
+    # Sorted here: the store would sort the whole rows, with their texts.
+    shown = sorted(
+        db.values(
+            "SELECT key, title, axis, adopted_at, decisions, validated_by, minutes, adopted_on, "
+            f"synthesised_at FROM {{priorities}} WHERE programme = ? AND shown = 1 AND {held}",
+            (programme, *when),
+        ),
+        key=_adoption_order,
     )
     # Every priority's decisions in one parse, not one call to the decoder each.
     decided = json.loads("[" + ",".join(r[4] for r in shown) + "]")
@@ -609,9 +617,17 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
         key: PlanPriority(
             key, title, axis, adopted_at, decisions, validated_by, minutes, adopted_on=adopted_on
         )
-        for (key, title, axis, adopted_at, _, validated_by, minutes, adopted_on), decisions in zip(
-            shown, decided, strict=True
-        )
+        for (
+            key,
+            title,
+            axis,
+            adopted_at,
+            _,
+            validated_by,
+            minutes,
+            adopted_on,
+            _,
+        ), decisions in zip(shown, decided, strict=True)
     }
     # Rows as values, not dicts: a national plan reads tens of thousands of them.
     progress: dict[str, tuple[str, int]] = {}
@@ -623,6 +639,7 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
         progress[action] = (status, percent)
     titles: dict[str, str] | None = None  # the proposals that stood, read for a result
     planned = ("planned", 0)
+    partnered: list[tuple[PlanAction, str]] = []  # actions with partners, and their JSON
     for key, priority_key, title, lead, partners, due, behind in db.values(
         "SELECT key, priority, title, lead, partners, due, proposals FROM {actions} "
         f"WHERE programme = ? AND void = 0 AND {held} ORDER BY key",
@@ -653,8 +670,14 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
         priority = priorities.get(priority_key)
         if priority is None:
             continue
-        named = [] if partners == "[]" else json.loads(partners)  # most have none
-        priority.actions.append(PlanAction(key, title, lead, named, due, status, percent))
+        planned_action = PlanAction(key, title, lead, [], due, status, percent)
+        priority.actions.append(planned_action)
+        if partners != "[]":
+            partnered.append((planned_action, partners))
+    # Every action's partners in one parse, as the priorities' decisions.
+    named = json.loads("[" + ",".join(p for _, p in partnered) + "]")
+    for (partnered_action, _), partners_named in zip(partnered, named, strict=True):
+        partnered_action.partners = partners_named
     plan.priorities = list(priorities.values())
     return plan
 
