@@ -84,7 +84,23 @@ _HISTORY = {
         "annulled INTEGER NOT NULL",
         "programme, action, record",
     ),
+    # What the plan shows of each proposal while it is an adopted priority,
+    # read at write time by the programme's rule (registre.domain.reading) from
+    # the validations and decisions that held then: the plan at any position is
+    # the rows shown then, without reading every proposal again. A row is kept
+    # (shown = 0) once the proposal stops being a priority.
+    "priorities": (
+        "programme TEXT NOT NULL, key TEXT NOT NULL, shown INTEGER NOT NULL, "
+        "title TEXT NOT NULL, axis TEXT, synthesised_at BIGINT NOT NULL, "
+        "adopted_at BIGINT NOT NULL, decisions TEXT NOT NULL, validated_by TEXT NOT NULL, "
+        "minutes TEXT NOT NULL, adopted_on TEXT NOT NULL",
+        "programme, key",
+    ),
 }
+
+# The tables whose rows the reading of a proposal comes from, held by the page
+# under (programme, proposal) so that the page's own rows are read with the stored.
+_FACTS = ("validations", "decisions")
 
 
 class Plan(Projection):
@@ -95,7 +111,8 @@ class Plan(Projection):
     # 5: subjects read from the table the projections share.
     # 6: the structure's parts, at any level, and the larger programme.
     # 7: results the body accounts for, with the proposals behind them.
-    version = 7
+    # 8: each priority as the plan shows it, read when its record changes.
+    version = 8
     uses_subjects = True
     tables: ClassVar[dict[str, str]] = {
         table: _temporal(columns, key) for table, (columns, key) in _HISTORY.items()
@@ -129,7 +146,8 @@ class Plan(Projection):
     def _add(self, db: Db, table: str, row: dict[str, Any], pos: int) -> None:
         """A new row of ``table``, holding from ``pos``."""
         row["valid_from"], row["valid_to"] = pos, None
-        db.add(table, row, tuple(row[k] for k in self.key_columns[table]))
+        group = (row["programme"], row["proposal"]) if table in _FACTS else None
+        db.add(table, row, tuple(row[k] for k in self.key_columns[table]), group)
 
     def _current(self, db: Db, table: str, key: tuple[Any, ...]) -> dict[str, Any] | None:
         """The row of ``table`` that holds now for ``key``: held by the page, or stored."""
@@ -173,6 +191,112 @@ class Plan(Projection):
         else:
             row["valid_to"] = pos
         self._add(db, table, {**row, **changes}, pos)
+
+    def _facts(
+        self, db: Db, programme: str, proposal: str
+    ) -> tuple[list[ValidationFact], list[DecisionFact]]:
+        """A proposal's validations and founders' decisions that hold now: those
+        stored before the page, with the page's own over them."""
+        found: dict[str, dict[int, dict[str, Any]]] = {}
+        for table in _FACTS:
+            held = found[table] = {
+                r["record"]: r
+                for r in db.stored(
+                    f"SELECT * FROM {{{table}}} "
+                    "WHERE programme = ? AND proposal = ? AND valid_to IS NULL",
+                    (programme, proposal),
+                )
+            }
+            for r in db.added(table, (programme, proposal)):
+                if r["valid_to"] is None:
+                    held[r["record"]] = r
+        validations = [
+            ValidationFact(r["record"], r["body"], r["minutes"], r["outcome"], bool(r["annulled"]))
+            for _, r in sorted(found["validations"].items())
+        ]
+        decisions = [
+            DecisionFact(
+                r["record"],
+                r["founder"],
+                r["decision"],
+                r["rationale"],
+                r["validation"],
+                r["occurred_at"],
+                r["position"],
+                bool(r["annulled"]),
+            )
+            for _, r in sorted(found["decisions"].items())
+        ]
+        return validations, decisions
+
+    def _rule(self, db: Db, programme: str) -> tuple[DecisionRule, list[str]]:
+        """The programme's rule and founders (set when it opened, never changed)."""
+        known = db.known.get(f"plan rule {programme}")
+        if known is None:
+            row = self._current(db, "programmes", (programme,))
+            assert row is not None  # a proposal follows its programme's opening
+            known = db.remember(
+                f"plan rule {programme}",
+                (DecisionRule(row["rule"]), list(json.loads(row["founders"]))),
+            )
+        rule, founders = known
+        return rule, founders
+
+    def _read_priority(self, db: Db, pos: int, programme: str, key: str) -> None:
+        """Reads the proposal again by the programme's rule, after a change to
+        its record at ``pos``, and keeps what the plan shows of it from then."""
+        proposal = self._current(db, "proposals", (programme, key))
+        if proposal is None:
+            return
+        shown: dict[str, Any] | None = None
+        if not proposal["void"] and proposal["structure"] == "open":
+            validations, decisions = self._facts(db, programme, key)
+            rule, founders = self._rule(db, programme)
+            reading = read_proposal(
+                rule=rule, founders=founders, validations=validations, decisions=decisions
+            )
+            if (
+                reading.adopted
+                and reading.adopted_by is not None
+                and reading.adopted_on is not None
+            ):
+                validation = reading.validation
+                shown = {
+                    "shown": 1,
+                    "title": proposal["title"],
+                    "axis": proposal["axis"],
+                    "synthesised_at": proposal["synthesised_at"],
+                    "adopted_at": (
+                        proposal["adopted_at"]
+                        if proposal["adopted"]
+                        else reading.adopted_by.position
+                    ),
+                    "decisions": json.dumps(
+                        {
+                            founder: {
+                                "decision": d.decision,
+                                "rationale": d.rationale,
+                                "occurred_at": d.occurred_at,
+                            }
+                            for founder, d in reading.decisions.items()
+                        }
+                    ),
+                    "validated_by": validation.body if validation else "",
+                    "minutes": validation.minutes if validation else "",
+                    "adopted_on": reading.adopted_on.occurred_at,
+                }
+        current = self._current(db, "priorities", (programme, key))
+        if current is None:
+            if shown is not None:
+                self._add(db, "priorities", {"programme": programme, "key": key, **shown}, pos)
+            return
+        if shown is None:
+            if current["shown"]:
+                self._revise(db, "priorities", (programme, key), pos, {"shown": 0})
+            return
+        changes = {c: v for c, v in shown.items() if current[c] != v}
+        if changes:
+            self._revise(db, "priorities", (programme, key), pos, changes)
 
     # -- the events the plan shows, each by its class -----------------------------
 
@@ -234,16 +358,19 @@ class Plan(Projection):
     def _proposal_reworded(self, e: Proposal.Reworded, db: Db, pos: int, s: Subject) -> None:
         p, key = s.programme, s.key
         self._revise(db, "proposals", (p, key), pos, {"title": e.title})
+        self._read_priority(db, pos, p, key)
 
     @_on.register
     def _proposal_merged_into(self, e: Proposal.MergedInto, db: Db, pos: int, s: Subject) -> None:
         p, key = s.programme, s.key
         self._revise(db, "proposals", (p, key), pos, {"structure": "merged"})
+        self._read_priority(db, pos, p, key)
 
     @_on.register
     def _proposal_split_into(self, e: Proposal.SplitInto, db: Db, pos: int, s: Subject) -> None:
         p, key = s.programme, s.key
         self._revise(db, "proposals", (p, key), pos, {"structure": "split"})
+        self._read_priority(db, pos, p, key)
 
     @_on.register
     def _proposal_validated(self, e: Proposal.Validated, db: Db, pos: int, s: Subject) -> None:
@@ -258,6 +385,7 @@ class Plan(Projection):
             "annulled": 0,
         }
         self._add(db, "validations", row, pos)
+        self._read_priority(db, pos, s.programme, s.key)
 
     @_on.register
     def _proposal_founder_decided(
@@ -276,11 +404,13 @@ class Plan(Projection):
             "annulled": 0,
         }
         self._add(db, "decisions", row, pos)
+        self._read_priority(db, pos, s.programme, s.key)
 
     @_on.register
     def _proposal_adopted(self, e: Proposal.Adopted, db: Db, pos: int, s: Subject) -> None:
         p, key = s.programme, s.key
         self._revise(db, "proposals", (p, key), pos, {"adopted": 1, "adopted_at": pos})
+        self._read_priority(db, pos, p, key)
 
     @_on.register
     def _proposal_adoption_withdrawn(
@@ -288,6 +418,7 @@ class Plan(Projection):
     ) -> None:
         p, key = s.programme, s.key
         self._revise(db, "proposals", (p, key), pos, {"adopted": 0, "adopted_at": None})
+        self._read_priority(db, pos, p, key)
 
     # -- actions -----------------------------------------------------------------
 
@@ -353,6 +484,7 @@ class Plan(Projection):
                 self._revise(db, "proposals", (p, key), pos, {"void": 1})
             for table in ("validations", "decisions"):
                 self._revise(db, table, (p, key, target), pos, {"annulled": 1})
+            self._read_priority(db, pos, p, key)
         elif s.kind == "action":
             if target == 1:
                 self._revise(db, "actions", (p, key), pos, {"void": 1})
@@ -435,6 +567,11 @@ def holding(at: int | None) -> tuple[str, tuple[int, ...]]:
     return "valid_from <= ? AND (valid_to IS NULL OR valid_to > ?)", (at, at)
 
 
+def _adoption_order(row: Sequence[Any]) -> tuple[int, int]:
+    """A priority's row (``read_plan``) by its adoption, then its synthesis."""
+    return row[3], row[8]
+
+
 def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | None:
     """The action plan of a programme as it stood at store position ``at``
     (None: now), from the rows of the plan projection's views that held then.
@@ -460,49 +597,38 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
     plan.parts, plan.part_of, plan.sub_programmes = read_structure(
         db, programme, head["part_of"], held, when
     )
-    # Which proposals are adopted priorities is read from their validations and
-    # founders' decisions by the programme's rule (registre.domain.reading), so
-    # the plan as of any moment holds exactly the priorities whose rule was met.
-    proposals = db.values(
-        "SELECT key, title, axis, adopted, adopted_at FROM {proposals} "
-        f"WHERE programme = ? AND void = 0 AND structure = 'open' AND {held} "
-        "ORDER BY synthesised_at",
-        (programme, *when),
+    # Which proposals are adopted priorities was read from their validations and
+    # founders' decisions by the programme's rule (registre.domain.reading) each
+    # time their record changed, so the plan as of any moment holds exactly the
+    # priorities whose rule was met then. In the order of their adoption, then
+    # of their synthesis.
+    # Sorted here: the store would sort the whole rows, with their texts.
+    shown = sorted(
+        db.values(
+            "SELECT key, title, axis, adopted_at, decisions, validated_by, minutes, adopted_on, "
+            f"synthesised_at FROM {{priorities}} WHERE programme = ? AND shown = 1 AND {held}",
+            (programme, *when),
+        ),
+        key=_adoption_order,
     )
-    validations, decisions = recorded_facts(db, programme, held, when)
-    priorities: dict[str, PlanPriority] = {}
-    rule, founders = DecisionRule(plan.rule), list(plan.founders)
-    for key, title, axis, adopted, adopted_at in proposals:
-        validated = validations.get(key)
-        if validated is None:
-            continue  # a draft: never validated, so not adopted (read_proposal)
-        reading = read_proposal(
-            rule=rule,
-            founders=founders,
-            validations=validated,
-            decisions=decisions.get(key, ()),
+    # Every priority's decisions in one parse, not one call to the decoder each.
+    decided = json.loads("[" + ",".join(r[4] for r in shown) + "]")
+    priorities = {
+        key: PlanPriority(
+            key, title, axis, adopted_at, decisions, validated_by, minutes, adopted_on=adopted_on
         )
-        if not reading.adopted or reading.adopted_by is None or reading.adopted_on is None:
-            continue
-        validation = reading.validation
-        priorities[key] = PlanPriority(
+        for (
             key,
             title,
             axis,
-            adopted_at if adopted else reading.adopted_by.position,
-            {
-                founder: {
-                    "decision": d.decision,
-                    "rationale": d.rationale,
-                    "occurred_at": d.occurred_at,
-                }
-                for founder, d in reading.decisions.items()
-            },
-            validation.body if validation else "",
-            validation.minutes if validation else "",
-            adopted_on=reading.adopted_on.occurred_at,
-        )
-    priorities = dict(sorted(priorities.items(), key=lambda kv: kv[1].adopted_at))
+            adopted_at,
+            _,
+            validated_by,
+            minutes,
+            adopted_on,
+            _,
+        ), decisions in zip(shown, decided, strict=True)
+    }
     # Rows as values, not dicts: a national plan reads tens of thousands of them.
     progress: dict[str, tuple[str, int]] = {}
     for action, status, percent in db.values(
@@ -511,8 +637,9 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
         (programme, *when),
     ):
         progress[action] = (status, percent)
-    titles = {p[0]: p[1] for p in proposals}
+    titles: dict[str, str] | None = None  # the proposals that stood, read for a result
     planned = ("planned", 0)
+    partnered: list[tuple[PlanAction, str]] = []  # actions with partners, and their JSON
     for key, priority_key, title, lead, partners, due, behind in db.values(
         "SELECT key, priority, title, lead, partners, due, proposals FROM {actions} "
         f"WHERE programme = ? AND void = 0 AND {held} ORDER BY key",
@@ -520,6 +647,15 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
     ):
         status, percent = progress.get(key, planned)
         if behind is not None:
+            if titles is None:
+                titles = {
+                    k: t
+                    for k, t in db.values(
+                        "SELECT key, title FROM {proposals} "
+                        f"WHERE programme = ? AND void = 0 AND structure = 'open' AND {held}",
+                        (programme, *when),
+                    )
+                }
             plan.results.append(
                 PlanResult(
                     key,
@@ -534,8 +670,14 @@ def read_plan(db: Db, programme: str, at: int | None = None) -> ActionPlan | Non
         priority = priorities.get(priority_key)
         if priority is None:
             continue
-        named = [] if partners == "[]" else json.loads(partners)  # most have none
-        priority.actions.append(PlanAction(key, title, lead, named, due, status, percent))
+        planned_action = PlanAction(key, title, lead, [], due, status, percent)
+        priority.actions.append(planned_action)
+        if partners != "[]":
+            partnered.append((planned_action, partners))
+    # Every action's partners in one parse, as the priorities' decisions.
+    named = json.loads("[" + ",".join(p for _, p in partnered) + "]")
+    for (partnered_action, _), partners_named in zip(partnered, named, strict=True):
+        partnered_action.partners = partners_named
     plan.priorities = list(priorities.values())
     return plan
 
