@@ -93,7 +93,11 @@ def test_values_a_store_should_not_hold_hash_as_their_text() -> None:
     # What a changed SQLite row can hold: text or a number where an integer or
     # bytes belong; each is hashed as ``event_leaf_hash`` is given it.
     some = uuid.UUID(int=7)
-    row = (3, some.hex, 2.0, "t", "text", None, None)
-    assert leaf_hashes([row], {}) == [event_leaf_hash(3, some.hex, 2, "t", b"text")]
-    row = (3, some.hex, 2, 5, b"x", None, None)
-    assert leaf_hashes([row], {}) == [event_leaf_hash(3, some.hex, 2, "5", b"x")]
+    rows: list[tuple[object, ...]] = [
+        (3, some.hex, 2.0, "t", "text", None, None),
+        (3, some.hex, 2, 5, b"x", None, None),
+    ]
+    assert leaf_hashes(rows, {}) == [
+        event_leaf_hash(3, some.hex, 2, "t", b"text"),
+        event_leaf_hash(3, some.hex, 2, "5", b"x"),
+    ]
