@@ -1,12 +1,16 @@
 """Verification of the record: every event against its ledger leaf, and the
 whole log against every signed checkpoint.
 
-The events and the ledger are read once, in position order and in pages, side
-by side. Each event's leaf is recomputed from its stored bytes and compared
-with its ledger row; two trees are grown as they are read, one from the
-recomputed leaves and one from the stored ledger leaves, and their roots are
-taken at every checkpoint's size. That is what lets the report say what
-happened and not only that something did:
+The events are read once, in position order and in pages, joined with their
+ledger rows (``tables.joined_pages``). Each event's leaf is recomputed from
+its stored bytes and compared with its ledger row; two trees are grown as
+they are read, one from the recomputed leaves and one from the stored ledger
+leaves, and their roots are taken at every checkpoint's size. The two are
+one and the same tree until a leaf differs or an event or a leaf is missing,
+and a page where nothing is amiss is taken whole (compared at once, its
+leaves added to the tree in perfect subtrees); the first page that is not
+goes row by row, and from there the ledger's tree grows apart. That is what
+lets the report say what happened and not only that something did:
 
 - an event whose leaf differs from its ledger row was altered; when a
   checkpoint covers it, the checkpoint says which side is the original (the
