@@ -250,3 +250,22 @@ def test_the_accumulator_holds_one_node_per_bit_of_the_size() -> None:
         acc.append(leaf)
     assert len(acc._stack) == 20
     assert acc.size == (1 << 20) - 1
+
+
+def test_extending_by_lists_gives_the_nodes_of_appending_one_by_one() -> None:
+    # Lists are taken in perfect subtrees hashed level by level; whatever the
+    # chunks, the roots and compact ranges are those of one leaf at a time.
+    rng = random.Random(14)
+    leaves = synthetic(1100)
+    for _ in range(20):
+        one, chunked, done = RootAccumulator(), RootAccumulator(), 0
+        while done < len(leaves):
+            chunk = leaves[done : done + rng.choice((1, 2, 3, 7, 64, 100, 257, 513))]
+            chunked.extend(chunk)
+            for leaf in chunk:
+                one.append(leaf)
+            done += len(chunk)
+            assert chunked.size == one.size
+            assert chunked.root() == one.root()
+            assert chunked.compact_range() == one.compact_range()
+            assert chunked.copy().compact_range() == one.compact_range()

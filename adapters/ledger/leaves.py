@@ -15,8 +15,11 @@ verifier can use it as it is.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import re
+from collections.abc import Iterable, Sequence
+from typing import Any
 from uuid import UUID
 
 import rfc8785
@@ -58,6 +61,70 @@ def leaf_bytes(
             version,
         )
     return _general(position, uuid, version, topic, encoded.decode("ascii"))
+
+
+# An aggregate id as the stores keep it (SQLite: 32 hex digits; PostgreSQL's
+# text: with hyphens), already in the form ``str(UUID(...))`` writes but for
+# the hyphens. Any other form takes the general path.
+_UUID = re.compile(rb"([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{12})\Z")
+_LEAF = (
+    b'\x00{"aggregate_id":"%s-%s-%s-%s-%s","payload":"%s","position":%d,"topic":"%s","version":%d}'
+)
+_TOPICS_KEPT = 1000  # topics known to be written verbatim, kept encoded
+
+
+def leaf_hashes(rows: Iterable[Sequence[Any]], topics: dict[str, bytes]) -> list[bytes]:
+    """``event_leaf_hash`` of each row (position, aggregate id, version, topic,
+    stored bytes, ...), as the drivers return them, with ``str`` of the id and
+    ``stored_bytes`` of the bytes as ``event_leaf_hash`` is given them: the
+    leaf of each of the log's events, written straight into its hash input.
+    ``topics`` keeps the topics found verbatim, encoded, between calls."""
+    hashes: list[bytes] = []
+    add = hashes.append
+    sha256 = hashlib.sha256
+    b64 = binascii.b2a_base64
+    uuid = _UUID.match
+    exact = _EXACT
+    for position, aggregate_id, version, topic, payload, *_ in rows:
+        encoded = topics.get(topic)
+        if encoded is None and type(topic) is str and _VERBATIM.match(topic):
+            encoded = topic.encode()
+            if len(topics) < _TOPICS_KEPT:
+                topics[topic] = encoded
+        if (
+            encoded is not None
+            and type(aggregate_id) is str
+            and type(payload) is bytes
+            and type(position) is int
+            and type(version) is int
+            and -exact < position < exact
+            and -exact < version < exact
+            and aggregate_id.isascii()
+            and (parts := uuid(aggregate_id.encode())) is not None
+        ):
+            add(
+                sha256(
+                    _LEAF
+                    % (
+                        *parts.groups(),
+                        b64(payload, newline=False),
+                        position,
+                        encoded,
+                        version,
+                    )
+                ).digest()
+            )
+        else:
+            add(
+                event_leaf_hash(
+                    int(position),
+                    str(aggregate_id),
+                    int(version),
+                    str(topic),
+                    stored_bytes(payload),
+                )
+            )
+    return hashes
 
 
 def _general(position: int, uuid: str, version: int, topic: str, payload: str) -> bytes:

@@ -60,8 +60,49 @@ class RootAccumulator:
         self.size += 1
 
     def extend(self, leaves: Iterable[bytes]) -> None:
-        for leaf in leaves:
-            self.append(leaf)
+        """Appends the leaves in order. A list is taken in the largest perfect
+        subtrees its span holds, each hashed level by level: the same nodes
+        as leaf by leaf, for less work per node."""
+        if not isinstance(leaves, list):
+            for leaf in leaves:
+                self.append(leaf)
+            return
+        start, total = 0, len(leaves)
+        while start < total:
+            left = total - start
+            # The largest block that starts at this size and fits: the size's
+            # lowest set bit (any power of two at size 0), at most what is left.
+            block = self.size & -self.size or 1 << (left.bit_length() - 1)
+            while block > left:
+                block >>= 1
+            if block == 1:
+                self.append(leaves[start])
+                start += 1
+                continue
+            level = leaves[start : start + block]
+            while len(level) > 1:
+                level = [
+                    hashlib.sha256(b"\x01" + a + b).digest()
+                    for a, b in zip(level[::2], level[1::2], strict=True)
+                ]
+            self._push(block, level[0])
+            start += block
+
+    def _push(self, size: int, node: bytes) -> None:
+        """Appends the root of a perfect subtree of ``size`` leaves (the log's
+        size a multiple of it), merging equal-sized neighbours."""
+        added = size
+        while self._stack and self._stack[-1][0] == size:
+            _, left = self._stack.pop()
+            node = node_hash(left, node)
+            size *= 2
+        self._stack.append((size, node))
+        self.size += added
+
+    def copy(self) -> RootAccumulator:
+        acc = RootAccumulator()
+        acc._stack, acc.size = list(self._stack), self.size
+        return acc
 
     @classmethod
     def resume(cls, size: int, compact_range: bytes) -> RootAccumulator:

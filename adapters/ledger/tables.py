@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -91,6 +92,95 @@ class AuditTables:
         while page := self.leaves_after(position):
             yield from page
             position = page[-1][0]
+
+
+# One event as verification reads it, joined with its ledger leaf: position,
+# aggregate id, version, topic, stored bytes, leaf hash, and the leaf's position
+# (None when the event has no leaf), each as the driver returns it.
+JoinedRow = Sequence[Any]
+
+
+@dataclass(frozen=True)
+class JoinedPage:
+    """One page of the log: its events joined with their ledger leaves, in
+    position order, and the ledger rows in the same span that have no event
+    (``orphans``, in position order). ``dense`` when the events' positions are
+    exactly those that follow the previous page's, so that no ledger row can
+    lie between them without its event."""
+
+    rows: list[JoinedRow]
+    orphans: list[tuple[int, bytes]]
+    dense: bool
+
+
+def joined_pages(tables: AuditTables, limit: int = PAGE_SIZE) -> Iterator[JoinedPage]:
+    """The events joined with their ledger leaves, by position, in pages, with
+    the ledger rows that have no event: one query a page as long as the
+    positions run without a hole, and a second one over a page's span only
+    where they do not (a ledger row there would be a leaf without its event).
+
+    On PostgreSQL the next page is asked for while the caller works on this
+    one: the server reads it meanwhile, and the wait for it holds nothing up."""
+    read = _JoinedReader(tables, limit)
+    if tables.dialect.kind != "postgres":
+        previous: int | None = 0
+        while previous is not None:
+            page, previous = read(previous)
+            if page is not None:
+                yield page
+        return
+    with ThreadPoolExecutor(max_workers=1) as ahead:
+        future = ahead.submit(read, 0)
+        while True:
+            page, after = future.result()
+            if page is None or after is None:
+                return
+            future = ahead.submit(read, after)
+            yield page
+
+
+class _JoinedReader:
+    """Reads one page of ``joined_pages`` after a position, and tells the
+    position the next page starts after (None: there is none)."""
+
+    def __init__(self, tables: AuditTables, limit: int) -> None:
+        self.tables, self.limit = tables, limit
+        d = tables.dialect
+        # PostgreSQL writes a uuid's text itself: no Python object per row.
+        originator = "e.originator_id::text" if d.kind == "postgres" else "e.originator_id"
+        self.events = (
+            f"SELECT e.{tables.position}, {originator}, e.originator_version, e.topic, "
+            f"e.state, l.leaf_hash, l.position FROM {tables.events} e "
+            f"LEFT JOIN {tables.ledger} l ON l.position = e.{tables.position} "
+            f"WHERE e.{tables.position} > ? ORDER BY e.{tables.position} LIMIT ?"
+        )
+        self.span = (
+            f"SELECT position, leaf_hash FROM {tables.ledger} WHERE position > ? AND position <= ?"
+        )
+        self.tail = (
+            f"SELECT position, leaf_hash FROM {tables.ledger} WHERE position > ? "
+            "ORDER BY position LIMIT ?"
+        )
+
+    def __call__(self, previous: int) -> tuple[JoinedPage | None, int | None]:
+        d = self.tables.dialect
+        with self.tables.transaction() as cursor:
+            rows = d.values(cursor, self.events, (previous, self.limit))
+            dense = bool(rows) and rows[-1][0] - previous == len(rows)
+            if dense:
+                found: list[Sequence[Any]] = []
+            elif rows:
+                # A hole in the positions: the ledger rows of the page's span, few
+                # beyond the events' own (each one left is a finding).
+                found = d.values(cursor, self.span, (previous, rows[-1][0]))
+            else:  # after the last event: the ledger rows left, in pages
+                found = d.values(cursor, self.tail, (previous, self.limit))
+        if not rows and not found:
+            return None, None
+        held = {row[0] for row in rows} if found else set()
+        orphans = sorted((int(p), stored_bytes(h)) for p, h in found if p not in held)
+        page = JoinedPage(rows, orphans, dense)
+        return page, int(rows[-1][0]) if rows else orphans[-1][0]
 
 
 def merged(tables: AuditTables) -> Iterator[tuple[int, StoredRow | None, bytes | None]]:

@@ -1,12 +1,16 @@
 """Verification of the record: every event against its ledger leaf, and the
 whole log against every signed checkpoint.
 
-The events and the ledger are read once, in position order and in pages, side
-by side. Each event's leaf is recomputed from its stored bytes and compared
-with its ledger row; two trees are grown as they are read, one from the
-recomputed leaves and one from the stored ledger leaves, and their roots are
-taken at every checkpoint's size. That is what lets the report say what
-happened and not only that something did:
+The events are read once, in position order and in pages, joined with their
+ledger rows (``tables.joined_pages``). Each event's leaf is recomputed from
+its stored bytes and compared with its ledger row; two trees are grown as
+they are read, one from the recomputed leaves and one from the stored ledger
+leaves, and their roots are taken at every checkpoint's size. The two are
+one and the same tree until a leaf differs or an event or a leaf is missing,
+and a page where nothing is amiss is taken whole (compared at once, its
+leaves added to the tree in perfect subtrees); the first page that is not
+goes row by row, and from there the ledger's tree grows apart. That is what
+lets the report say what happened and not only that something did:
 
 - an event whose leaf differs from its ledger row was altered; when a
   checkpoint covers it, the checkpoint says which side is the original (the
@@ -42,6 +46,7 @@ to tell a changed version) and the rows found wrong.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,9 +57,9 @@ from registre.adapters.ledger import notes
 from registre.adapters.ledger.checkpoints import Checkpoint, list_checkpoints
 from registre.adapters.ledger.heads import TreeHead, list_heads
 from registre.adapters.ledger.keyring import Keyring, key_id, keyring
-from registre.adapters.ledger.leaves import event_leaf_hash
+from registre.adapters.ledger.leaves import event_leaf_hash, leaf_hashes, stored_bytes
 from registre.adapters.ledger.merkle import RootAccumulator
-from registre.adapters.ledger.tables import AuditTables, StoredRow, merged
+from registre.adapters.ledger.tables import AuditTables, JoinedPage, StoredRow, joined_pages
 from registre.adapters.stores import Store
 
 MAX_ROWS_KEPT = 1000  # wrong rows kept for the report; past that, only counted
@@ -133,11 +138,12 @@ class _Tree:
     sizes: set[int]
     acc: RootAccumulator = field(default_factory=RootAccumulator)
     roots: dict[int, bytes] = field(default_factory=dict)
-    positions: list[int] = field(default_factory=list)  # position of each leaf at a size
     last_position: dict[int, int] = field(default_factory=dict)
     end: int = 0  # the position of the last leaf
+    ordered: list[int] = field(default_factory=list)  # the sizes, in order
 
     def __post_init__(self) -> None:
+        self.ordered = sorted(self.sizes)
         if 0 in self.sizes:  # a checkpoint of the empty log
             self.roots[0], self.last_position[0] = self.acc.root(), 0
 
@@ -147,6 +153,46 @@ class _Tree:
         if self.acc.size in self.sizes:
             self.roots[self.acc.size] = self.acc.root()
             self.last_position[self.acc.size] = position
+
+    def extend(self, leaves: list[bytes], first: int) -> None:
+        """The leaves of the consecutive positions from ``first`` on."""
+        start, done = self.acc.size, 0
+        at = bisect_right(self.ordered, start)
+        while at < len(self.ordered) and self.ordered[at] <= start + len(leaves):
+            size = self.ordered[at]
+            self.acc.extend(leaves[done : size - start])
+            done = size - start
+            self.roots[size] = self.acc.root()
+            self.last_position[size] = first + done - 1
+            at += 1
+        self.acc.extend(leaves[done:] if done else leaves)
+        self.end = first + len(leaves) - 1
+
+    def copy(self) -> _Tree:
+        tree = _Tree(set())
+        tree.sizes, tree.ordered, tree.acc = self.sizes, self.ordered, self.acc.copy()
+        tree.roots, tree.last_position = dict(self.roots), dict(self.last_position)
+        tree.end = self.end
+        return tree
+
+
+def _entries(
+    page: JoinedPage, computed: list[bytes]
+) -> Iterator[tuple[int, StoredRow | None, bytes, bytes | None]]:
+    """A page's events and its ledger rows without an event, by position: the
+    position, the event (None for a leaf alone), its recomputed leaf hash and
+    its ledger leaf (None for an event alone)."""
+    orphans = iter(page.orphans)
+    orphan = next(orphans, None)
+    for r, hashed in zip(page.rows, computed, strict=True):
+        row = StoredRow(int(r[0]), str(r[1]), int(r[2]), str(r[3]), stored_bytes(r[4]))
+        while orphan is not None and orphan[0] < row.position:
+            yield orphan[0], None, b"", orphan[1]
+            orphan = next(orphans, None)
+        yield row.position, row, hashed, None if r[6] is None else stored_bytes(r[5])
+    while orphan is not None:
+        yield orphan[0], None, b"", orphan[1]
+        orphan = next(orphans, None)
 
 
 def _hint(row: StoredRow, last_version: dict[str, int]) -> str:
@@ -172,48 +218,66 @@ def verify(store: Store, public_key: bytes | None = None, key_source: str = "") 
     ring = keyring(store)
     report.findings.extend(_keys(ring, public_key, key_source, report))
     sizes = {c.tree_size for c in checkpoints} | {h.tree_size for h in tree_heads}
-    recomputed, stored = _Tree(sizes), _Tree(sizes)
+    # The tree of the recomputed leaves and that of the stored ones are one
+    # and the same until a leaf differs or lacks its event or its leaf: then
+    # the stored tree goes its own way (``stored`` None until then).
+    recomputed, forked = _Tree(sizes), None
     mismatches: list[_Mismatch] = []
     last_version: dict[str, int] = {}
     previous = 0
     gaps: list[int] = []
     leafless: list[tuple[int, int]] = []  # (position, index in the recomputed tree)
+    topics: dict[str, bytes] = {}
 
-    for position, row, leaf in merged(tables):
-        if position > previous + 1 and len(gaps) < MAX_ROWS_KEPT:
-            gaps.extend(range(previous + 1, min(position, previous + 1 + MAX_ROWS_KEPT)))
-        previous = position
-        if row is not None:
-            computed = event_leaf_hash(
-                row.position, row.aggregate_id, row.version, row.topic, row.payload
-            )
-            if leaf is not None and computed != leaf and len(mismatches) < MAX_ROWS_KEPT:
-                mismatches.append(
-                    _Mismatch(
-                        position,
-                        recomputed.acc.size,
-                        computed,
-                        leaf,
-                        _hint(row, last_version),
-                        row,
+    for page in joined_pages(tables):
+        computed = leaf_hashes(page.rows, topics)
+        if page.dense and computed == [r[5] for r in page.rows]:
+            # The common case: every event of the page has its leaf, as stored.
+            first = page.rows[0][0]
+            recomputed.extend(computed, first)
+            if forked is not None:
+                forked.extend(computed, first)
+            last_version.update((str(r[1]), int(r[2])) for r in page.rows)
+            report.events += len(computed)
+            report.leaves += len(computed)
+            previous = page.rows[-1][0]
+            continue
+        for position, row, hashed, leaf in _entries(page, computed):
+            if position > previous + 1 and len(gaps) < MAX_ROWS_KEPT:
+                gaps.extend(range(previous + 1, min(position, previous + 1 + MAX_ROWS_KEPT)))
+            previous = position
+            if forked is None and (row is None or leaf is None or hashed != leaf):
+                forked = recomputed.copy()
+            if row is not None:
+                if leaf is not None and hashed != leaf and len(mismatches) < MAX_ROWS_KEPT:
+                    mismatches.append(
+                        _Mismatch(
+                            position,
+                            recomputed.acc.size,
+                            hashed,
+                            leaf,
+                            _hint(row, last_version),
+                            row,
+                        )
+                    )
+                last_version[row.aggregate_id] = row.version
+                recomputed.add(hashed, position)
+                report.events += 1
+            if leaf is not None:
+                if forked is not None:
+                    forked.add(leaf, position)
+                report.leaves += 1
+            if row is None:
+                report.findings.append(
+                    Finding(
+                        "missing-event",
+                        (position,),
+                        f"event #{position} is missing: its ledger leaf remains, the event is gone",
                     )
                 )
-            last_version[row.aggregate_id] = row.version
-            recomputed.add(computed, position)
-            report.events += 1
-        if leaf is not None:
-            stored.add(leaf, position)
-            report.leaves += 1
-        if row is None:
-            report.findings.append(
-                Finding(
-                    "missing-event",
-                    (position,),
-                    f"event #{position} is missing: its ledger leaf remains, the event is gone",
-                )
-            )
-        elif leaf is None and len(leafless) < MAX_ROWS_KEPT:
-            leafless.append((position, recomputed.acc.size - 1))
+            elif leaf is None and len(leafless) < MAX_ROWS_KEPT:
+                leafless.append((position, recomputed.acc.size - 1))
+    stored = forked if forked is not None else recomputed
 
     heads = _signed_heads(store.origin, tree_heads, ring)
     report.findings.extend(_leafless(leafless, checkpoints, heads, recomputed, ring))
