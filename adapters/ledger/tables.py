@@ -70,6 +70,20 @@ class AuditTables:
                 for r in cursor.fetchall()
             ]
 
+    def version_before(self, aggregate_id: str, position: int) -> int:
+        """The version of the aggregate's last event before ``position``, as
+        stored (0 if there is none)."""
+        with self.transaction() as cursor:
+            cursor.execute(
+                self.sql(
+                    f"SELECT originator_version FROM {self.events} WHERE originator_id = ? "
+                    f"AND {self.position} < ? ORDER BY {self.position} DESC LIMIT 1"
+                ),
+                (aggregate_id, position),
+            )
+            found = cursor.fetchall()
+        return int(found[0]["originator_version"]) if found else 0
+
     def leaves_after(self, position: int, limit: int = PAGE_SIZE) -> list[tuple[int, bytes]]:
         with self.transaction() as cursor:
             cursor.execute(

@@ -40,8 +40,9 @@ divergence to one commit, and they leave no tail unattested: events after
 the last tree head were written by no commit, and a tree head of a keyed
 deployment without a valid signature was written by no commit either.
 
-Memory stays flat but for one small entry per aggregate (its last version,
-to tell a changed version) and the rows found wrong.
+Memory stays flat but for the rows found wrong (at most ``MAX_ROWS_KEPT`` of
+each kind). What looks changed in an altered event is told once the log is
+read, from the store, for those rows only.
 """
 
 from __future__ import annotations
@@ -195,13 +196,15 @@ def _entries(
         orphan = next(orphans, None)
 
 
-def _hint(row: StoredRow, last_version: dict[str, int]) -> str:
-    """Which field of an altered event looks changed, when its neighbours tell."""
+def _hint(row: StoredRow, tables: AuditTables) -> str:
+    """Which field of an altered event looks changed, when its neighbours tell:
+    its topic names no class, or its version does not follow that of its
+    aggregate's event before it in the log."""
     try:
         resolve_topic(row.topic)
     except Exception:
         return "its topic was changed"
-    if row.version != last_version.get(row.aggregate_id, 0) + 1:
+    if row.version != tables.version_before(row.aggregate_id, row.position) + 1:
         return "its version was changed"
     return "its stored bytes were changed"
 
@@ -223,7 +226,6 @@ def verify(store: Store, public_key: bytes | None = None, key_source: str = "") 
     # the stored tree goes its own way (``stored`` None until then).
     recomputed, forked = _Tree(sizes), None
     mismatches: list[_Mismatch] = []
-    last_version: dict[str, int] = {}
     previous = 0
     gaps: list[int] = []
     leafless: list[tuple[int, int]] = []  # (position, index in the recomputed tree)
@@ -237,7 +239,6 @@ def verify(store: Store, public_key: bytes | None = None, key_source: str = "") 
             recomputed.extend(computed, first)
             if forked is not None:
                 forked.extend(computed, first)
-            last_version.update((str(r[1]), int(r[2])) for r in page.rows)
             report.events += len(computed)
             report.leaves += len(computed)
             previous = page.rows[-1][0]
@@ -256,11 +257,10 @@ def verify(store: Store, public_key: bytes | None = None, key_source: str = "") 
                             recomputed.acc.size,
                             hashed,
                             leaf,
-                            _hint(row, last_version),
+                            "",  # told once the log is read (``_hint``)
                             row,
                         )
                     )
-                last_version[row.aggregate_id] = row.version
                 recomputed.add(hashed, position)
                 report.events += 1
             if leaf is not None:
@@ -278,6 +278,8 @@ def verify(store: Store, public_key: bytes | None = None, key_source: str = "") 
             elif leaf is None and len(leafless) < MAX_ROWS_KEPT:
                 leafless.append((position, recomputed.acc.size - 1))
     stored = forked if forked is not None else recomputed
+    for m in mismatches:
+        m.hint = _hint(m.row, tables)
 
     heads = _signed_heads(store.origin, tree_heads, ring)
     report.findings.extend(_leafless(leafless, checkpoints, heads, recomputed, ring))
