@@ -17,6 +17,7 @@ from registre.adapters.ledger.merkle import EMPTY_ROOT
 from registre.adapters.ledger.notes import checkpoint_body
 from registre.adapters.ledger.offline_verify import main as offline_main
 from registre.adapters.ledger.offline_verify import signature_valid
+from registre.adapters.ledger.verify import verify
 from registre.adapters.stores.config import parse_url
 from registre.cli.main import main
 from registre.domain import DecisionRule
@@ -280,3 +281,10 @@ def test_verification_says_which_key_it_trusted(
     assert (
         report["trusted_keys"] == f"key {key_id} as this store pins it, and no key from elsewhere"
     )
+
+
+def test_verification_of_a_store_without_keys_says_so(store_url: str) -> None:
+    with Registre.open(parse_url(store_url)) as service:
+        report = verify(service.store)
+    assert report.ok
+    assert report.trusted == "no key: this store pins none, and none was given"

@@ -407,6 +407,8 @@ def _keys(
     report.trusted = (
         f"{'key' if one else 'keys'} {pinned} as this store pins {'it' if one else 'them'}, "
         "and no key from elsewhere"
+        if ring.operator
+        else "no key: this store pins none, and none was given"
     )
     if public_key is not None:
         among = "" if one else f" among its keys {pinned}"
