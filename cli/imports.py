@@ -294,7 +294,8 @@ def _show(report: ImportReport) -> None:
     what = f"{report.label} into {report.programme}"
     if report.already_recorded:
         click.echo(
-            f"already imported: {what} ({report.chunks} chunks found) — nothing new recorded"
+            f"already imported: {what} ({report.chunks} "
+            f"chunk{'' if report.chunks == 1 else 's'} found) — nothing new recorded"
         )
         return
     if report.chunks_before:
@@ -302,8 +303,10 @@ def _show(report: ImportReport) -> None:
             f"resumed: {report.chunks_before} of {report.chunks} chunks were already recorded"
         )
     span = f" at #{report.first} to #{report.last}" if report.first is not None else ""
+    rows = f"{report.rows:,} row{'' if report.rows == 1 else 's'}"
+    events = f"{report.events:,} event{'' if report.events == 1 else 's'}"
     click.echo(
-        f"imported {what}: {report.rows:,} rows, {report.events:,} events{span} "
+        f"imported {what}: {rows}, {events}{span} "
         f"in {report.seconds:.1f} s ({report.per_second:,.0f} events/s)"
     )
     for kind, count in sorted(report.counts.items()):
