@@ -107,6 +107,13 @@ _FACTS = ("validations", "decisions")
 # and go, and a proposal met again is read once more from the store.
 FACTS_CACHED = 10_000
 _KEPT = "plan facts"
+# The tables whose row that holds now for each key the run keeps likewise (the
+# proposal and its priority, read at each change to its record), and how many.
+_KEPT_ROWS = ("proposals", "priorities")
+ROWS_CACHED = 20_000
+_ROWS = "plan rows"
+_UNKNOWN: dict[str, Any] = {}  # not kept (None: kept, and there is no such row)
+Rows = dict[tuple[str, tuple[Any, ...]], dict[str, Any] | None]
 # A proposal's validations and decisions that hold now, each by its record.
 Facts = tuple[dict[int, ValidationFact], dict[int, DecisionFact]]
 
@@ -172,19 +179,40 @@ class Plan(Projection):
         """A new row of ``table``, holding from ``pos``."""
         row["valid_from"], row["valid_to"] = pos, None
         group = (row["programme"], row["proposal"]) if table in _FACTS else None
-        db.add(table, row, tuple(row[k] for k in self.key_columns[table]), group)
+        key = tuple(row[k] for k in self.key_columns[table])
+        db.add(table, row, key, group)
         if group is not None:
             self._note(db, table, row)
+        elif table in _KEPT_ROWS:
+            self._rows(db)[(table, key)] = row
+
+    def _rows(self, db: Db) -> Rows:
+        """The rows kept of ``_KEPT_ROWS``, by (table, key): emptied when full."""
+        rows: Rows | None = db.known.get(_ROWS)
+        if rows is None or len(rows) >= ROWS_CACHED:
+            rows = db.known[_ROWS] = {}
+        return rows
+
+    def _stored(self, db: Db, table: str, key: tuple[Any, ...]) -> dict[str, Any] | None:
+        """The row of ``table`` that holds now for ``key``, one the page does not
+        hold: kept by the run (``_KEPT_ROWS``), or read from the store."""
+        rows = self._rows(db) if table in _KEPT_ROWS else None
+        if rows is not None:
+            row = rows.get((table, key), _UNKNOWN)
+            if row is not _UNKNOWN:
+                return row
+        found = db.stored(
+            f"SELECT * FROM {{{table}}} WHERE {self.keys[table]} AND valid_to IS NULL", key
+        )
+        row = found[0] if found else None
+        if rows is not None:
+            rows[(table, key)] = row
+        return row
 
     def _current(self, db: Db, table: str, key: tuple[Any, ...]) -> dict[str, Any] | None:
         """The row of ``table`` that holds now for ``key``: held by the page, or stored."""
         row = db.held(table, key)
-        if row is not None:
-            return row
-        found = db.stored(
-            f"SELECT * FROM {{{table}}} WHERE {self.keys[table]} AND valid_to IS NULL", key
-        )
-        return found[0] if found else None
+        return row if row is not None else self._stored(db, table, key)
 
     def _revise(
         self, db: Db, table: str, key: tuple[Any, ...], pos: int, changes: dict[str, Any]
@@ -196,10 +224,9 @@ class Plan(Projection):
         match = self.keys[table]
         row = db.held(table, key)
         if row is None:
-            found = db.stored(f"SELECT * FROM {{{table}}} WHERE {match} AND valid_to IS NULL", key)
-            if not found:
+            row = self._stored(db, table, key)
+            if row is None:
                 return
-            row = found[0]
             if row["valid_from"] == pos:
                 assignments = ", ".join(f"{c} = ?" for c in changes)
                 db.later(
@@ -208,6 +235,8 @@ class Plan(Projection):
                 )
                 if table in _FACTS:
                     self._note(db, table, {**row, **changes})
+                elif table in _KEPT_ROWS:
+                    self._rows(db)[(table, key)] = {**row, **changes}
                 return
             db.later(
                 f"UPDATE {{{table}}} SET valid_to = ? "
@@ -218,6 +247,8 @@ class Plan(Projection):
             row.update(changes)
             if table in _FACTS:
                 self._note(db, table, row)
+            elif table in _KEPT_ROWS:
+                self._rows(db)[(table, key)] = row
             return
         else:
             row["valid_to"] = pos
@@ -395,8 +426,9 @@ class Plan(Projection):
             "synthesised_at": pos,
         }
         self._add(db, "proposals", row, pos)
-        # A new proposal has neither validations nor decisions yet.
+        # A new proposal has neither validations nor decisions yet, nor a priority.
         self._kept(db)[(s.programme, s.key)] = ({}, {})
+        self._rows(db)[("priorities", (s.programme, s.key))] = None
 
     @_on.register
     def _proposal_reworded(self, e: Proposal.Reworded, db: Db, pos: int, s: Subject) -> None:
