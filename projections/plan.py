@@ -101,6 +101,38 @@ _HISTORY = {
 # The tables whose rows the reading of a proposal comes from, held by the page
 # under (programme, proposal) so that the page's own rows are read with the stored.
 _FACTS = ("validations", "decisions")
+# Proposals whose current facts the plan keeps in memory during a run over the
+# log (``Db.known``), so reading a proposal again costs no query. Bounded, so a
+# replay's memory does not grow with the log: the cycles of a consultation come
+# and go, and a proposal met again is read once more from the store.
+FACTS_CACHED = 10_000
+_KEPT = "plan facts"
+# The tables whose row that holds now for each key the run keeps likewise (the
+# proposal and its priority, read at each change to its record), and how many.
+_KEPT_ROWS = ("proposals", "priorities")
+ROWS_CACHED = 20_000
+_ROWS = "plan rows"
+_UNKNOWN: dict[str, Any] = {}  # not kept (None: kept, and there is no such row)
+Rows = dict[tuple[str, tuple[Any, ...]], dict[str, Any] | None]
+# A proposal's validations and decisions that hold now, each by its record.
+Facts = tuple[dict[int, ValidationFact], dict[int, DecisionFact]]
+
+
+def _validation(r: dict[str, Any]) -> ValidationFact:
+    return ValidationFact(r["record"], r["body"], r["minutes"], r["outcome"], bool(r["annulled"]))
+
+
+def _decision(r: dict[str, Any]) -> DecisionFact:
+    return DecisionFact(
+        r["record"],
+        r["founder"],
+        r["decision"],
+        r["rationale"],
+        r["validation"],
+        r["occurred_at"],
+        r["position"],
+        bool(r["annulled"]),
+    )
 
 
 class Plan(Projection):
@@ -147,17 +179,40 @@ class Plan(Projection):
         """A new row of ``table``, holding from ``pos``."""
         row["valid_from"], row["valid_to"] = pos, None
         group = (row["programme"], row["proposal"]) if table in _FACTS else None
-        db.add(table, row, tuple(row[k] for k in self.key_columns[table]), group)
+        key = tuple(row[k] for k in self.key_columns[table])
+        db.add(table, row, key, group)
+        if group is not None:
+            self._note(db, table, row)
+        elif table in _KEPT_ROWS:
+            self._rows(db)[(table, key)] = row
+
+    def _rows(self, db: Db) -> Rows:
+        """The rows kept of ``_KEPT_ROWS``, by (table, key): emptied when full."""
+        rows: Rows | None = db.known.get(_ROWS)
+        if rows is None or len(rows) >= ROWS_CACHED:
+            rows = db.known[_ROWS] = {}
+        return rows
+
+    def _stored(self, db: Db, table: str, key: tuple[Any, ...]) -> dict[str, Any] | None:
+        """The row of ``table`` that holds now for ``key``, one the page does not
+        hold: kept by the run (``_KEPT_ROWS``), or read from the store."""
+        rows = self._rows(db) if table in _KEPT_ROWS else None
+        if rows is not None:
+            row = rows.get((table, key), _UNKNOWN)
+            if row is not _UNKNOWN:
+                return row
+        found = db.stored(
+            f"SELECT * FROM {{{table}}} WHERE {self.keys[table]} AND valid_to IS NULL", key
+        )
+        row = found[0] if found else None
+        if rows is not None:
+            rows[(table, key)] = row
+        return row
 
     def _current(self, db: Db, table: str, key: tuple[Any, ...]) -> dict[str, Any] | None:
         """The row of ``table`` that holds now for ``key``: held by the page, or stored."""
         row = db.held(table, key)
-        if row is not None:
-            return row
-        found = db.stored(
-            f"SELECT * FROM {{{table}}} WHERE {self.keys[table]} AND valid_to IS NULL", key
-        )
-        return found[0] if found else None
+        return row if row is not None else self._stored(db, table, key)
 
     def _revise(
         self, db: Db, table: str, key: tuple[Any, ...], pos: int, changes: dict[str, Any]
@@ -169,16 +224,19 @@ class Plan(Projection):
         match = self.keys[table]
         row = db.held(table, key)
         if row is None:
-            found = db.stored(f"SELECT * FROM {{{table}}} WHERE {match} AND valid_to IS NULL", key)
-            if not found:
+            row = self._stored(db, table, key)
+            if row is None:
                 return
-            row = found[0]
             if row["valid_from"] == pos:
                 assignments = ", ".join(f"{c} = ?" for c in changes)
                 db.later(
                     f"UPDATE {{{table}}} SET {assignments} WHERE {match} AND valid_to IS NULL",
                     (*changes.values(), *key),
                 )
+                if table in _FACTS:
+                    self._note(db, table, {**row, **changes})
+                elif table in _KEPT_ROWS:
+                    self._rows(db)[(table, key)] = {**row, **changes}
                 return
             db.later(
                 f"UPDATE {{{table}}} SET valid_to = ? "
@@ -187,47 +245,62 @@ class Plan(Projection):
             )
         elif row["valid_from"] == pos:
             row.update(changes)
+            if table in _FACTS:
+                self._note(db, table, row)
+            elif table in _KEPT_ROWS:
+                self._rows(db)[(table, key)] = row
             return
         else:
             row["valid_to"] = pos
         self._add(db, table, {**row, **changes}, pos)
 
+    def _kept(self, db: Db) -> dict[tuple[str, str], Facts]:
+        """The facts kept of proposals, by (programme, proposal): emptied when full."""
+        kept: dict[tuple[str, str], Facts] | None = db.known.get(_KEPT)
+        if kept is None or len(kept) >= FACTS_CACHED:
+            kept = db.known[_KEPT] = {}
+        return kept
+
+    def _note(self, db: Db, table: str, row: dict[str, Any]) -> None:
+        """Keeps a validation or decision row that holds from now in the facts
+        kept of its proposal, if they are kept (see ``_facts``)."""
+        kept: dict[tuple[str, str], Facts] | None = db.known.get(_KEPT)
+        facts = None if kept is None else kept.get((row["programme"], row["proposal"]))
+        if facts is None:
+            return
+        if table == "validations":
+            facts[0][row["record"]] = _validation(row)
+        else:
+            facts[1][row["record"]] = _decision(row)
+
     def _facts(
         self, db: Db, programme: str, proposal: str
     ) -> tuple[list[ValidationFact], list[DecisionFact]]:
-        """A proposal's validations and founders' decisions that hold now: those
-        stored before the page, with the page's own over them."""
-        found: dict[str, dict[int, dict[str, Any]]] = {}
-        for table in _FACTS:
-            held = found[table] = {
-                r["record"]: r
-                for r in db.stored(
-                    f"SELECT * FROM {{{table}}} "
-                    "WHERE programme = ? AND proposal = ? AND valid_to IS NULL",
-                    (programme, proposal),
-                )
-            }
-            for r in db.added(table, (programme, proposal)):
-                if r["valid_to"] is None:
-                    held[r["record"]] = r
-        validations = [
-            ValidationFact(r["record"], r["body"], r["minutes"], r["outcome"], bool(r["annulled"]))
-            for _, r in sorted(found["validations"].items())
-        ]
-        decisions = [
-            DecisionFact(
-                r["record"],
-                r["founder"],
-                r["decision"],
-                r["rationale"],
-                r["validation"],
-                r["occurred_at"],
-                r["position"],
-                bool(r["annulled"]),
+        """A proposal's validations and founders' decisions that hold now: kept
+        from its synthesis, or from the run's first reading of it (those stored
+        before the page, with the page's own over them), with every row the run
+        writes after (``_note``)."""
+        kept = self._kept(db)
+        facts = kept.get((programme, proposal))
+        if facts is None:
+            found: dict[str, dict[int, dict[str, Any]]] = {}
+            for table in _FACTS:
+                held = found[table] = {
+                    r["record"]: r
+                    for r in db.stored(
+                        f"SELECT * FROM {{{table}}} "
+                        "WHERE programme = ? AND proposal = ? AND valid_to IS NULL",
+                        (programme, proposal),
+                    )
+                }
+                for r in db.added(table, (programme, proposal)):
+                    if r["valid_to"] is None:
+                        held[r["record"]] = r
+            facts = kept[(programme, proposal)] = (
+                {k: _validation(r) for k, r in found["validations"].items()},
+                {k: _decision(r) for k, r in found["decisions"].items()},
             )
-            for _, r in sorted(found["decisions"].items())
-        ]
-        return validations, decisions
+        return [v for _, v in sorted(facts[0].items())], [d for _, d in sorted(facts[1].items())]
 
     def _rule(self, db: Db, programme: str) -> tuple[DecisionRule, list[str]]:
         """The programme's rule and founders (set when it opened, never changed)."""
@@ -353,6 +426,9 @@ class Plan(Projection):
             "synthesised_at": pos,
         }
         self._add(db, "proposals", row, pos)
+        # A new proposal has neither validations nor decisions yet, nor a priority.
+        self._kept(db)[(s.programme, s.key)] = ({}, {})
+        self._rows(db)[("priorities", (s.programme, s.key))] = None
 
     @_on.register
     def _proposal_reworded(self, e: Proposal.Reworded, db: Db, pos: int, s: Subject) -> None:

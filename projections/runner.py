@@ -53,6 +53,8 @@ SUBJECTS = (
 )
 # Facts a projection keeps in memory during one run over the log (Db.known).
 KNOWN_CACHED = 50_000
+# The position the run's last page left a projection at (in Db.known).
+REACHED = "position reached"
 T = TypeVar("T")
 
 
@@ -128,7 +130,9 @@ class Db:
     are resolved to the physical tables of one generation. ``known`` keeps
     what a projection looked up during one run over the log and that never
     changes (the subject of an aggregate, the round of a ballot), so most
-    events cost no lookup.
+    events cost no lookup, and what it keeps current itself as it writes its
+    rows (the plan's facts of a proposal): the run forgets it all when a page
+    is undone or another run has applied events to the same tables.
     """
 
     def __init__(
@@ -694,7 +698,10 @@ class Projector:
                     raise
                 # An event of the page does not fit some projection's tables: the
                 # page again, event by event, going past (and telling of) those.
+                # What was kept from the undone page may not have been stored.
                 subjects.clear()
+                for kept in known.values():
+                    kept.clear()
                 reached = self._advance_carefully(dbs)
             if reached is None:
                 return
@@ -711,13 +718,15 @@ class Projector:
                 "WHERE name = ? AND generation = ?",
                 (projection.name, generation),
             )
-            positions += [
-                db.rows(
-                    f"SELECT position FROM {self.prefix}{POINTERS} "
-                    "WHERE name = ? AND generation = ?",
-                    (projection.name, generation),
-                )[0]["position"]
-            ]
+            position = db.rows(
+                f"SELECT position FROM {self.prefix}{POINTERS} WHERE name = ? AND generation = ?",
+                (projection.name, generation),
+            )[0]["position"]
+            if db.known.get(REACHED) != position:
+                # Another run applied events since this one's last page: what the
+                # projection kept of its own rows may have changed.
+                db.known.clear()
+            positions += [position]
         return positions
 
     def _set_positions(
@@ -729,6 +738,7 @@ class Projector:
                 "WHERE name = ? AND generation = ?",
                 (max(reached, position), projection.name, generation),
             )
+            db.known[REACHED] = max(reached, position)
 
     def _advance_carefully(self, make: MakeDbs) -> int | None:
         """One page, each event applied to each projection under a savepoint: an

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from unittest.mock import patch
 
 from registre.adapters.application import Registre
 from registre.adapters.application import commands as c
 from registre.domain import ActionStatus, Decision, DecisionRule, OrganisationType, SessionKind
-from registre.projections import projector_for
+from registre.projections import projector_for, runner
 from registre.projections.listings import read_proposals
 from registre.projections.plan import ActionPlan, read_plan
 from registre.projections.runner import Projector
@@ -144,6 +145,44 @@ def test_a_rebuild_from_zero_equals_the_plan_built_event_by_event(service: Regis
     incremental.replay("plan")
     assert _plan(incremental) == built
     assert [p.key for p in built.priorities] == ["P2"]
+
+
+def _rows(projector: Projector) -> dict[str, list[tuple[Any, ...]]]:
+    with projector.reading("plan") as db:
+        return {
+            table: sorted(
+                (tuple(r.values()) for r in db.rows(f"SELECT * FROM {{{table}}}")), key=repr
+            )
+            for table in db.tables
+        }
+
+
+def test_a_catch_up_another_overtook_between_its_pages_reads_its_proposals_again(
+    service: Registre,
+) -> None:
+    """A run keeps each proposal's rows in memory; when another run applied
+    events between two of its pages, it reads them again from the store."""
+    _setup(service)
+    first, second = projector_for(service.store), projector_for(service.store)
+    first.catch_up()
+    _decide(service, "P1", "metropole", "approve")
+    _decide(service, "P1", "etat", "approve")
+    overtaken: list[int] = []
+
+    def overtake(position: int, head: int) -> None:
+        if not overtaken:
+            overtaken.append(position)
+            _decide(service, "P1", "region", "approve")
+            second.catch_up()  # the priority is adopted by the other run
+            _decide(service, "P1", "region", "amend", revise=True)
+
+    with patch.object(runner, "PAGE_SIZE", 1):
+        first.catch_up(progress=overtake)
+    assert overtaken
+    built = _rows(first)
+    first.replay("plan")
+    assert _rows(first) == built
+    assert _plan(first).priorities == []  # the amendment took the priority out
 
 
 def test_proposals_are_listed_in_the_order_they_were_synthesised_whatever_changed_since(
