@@ -181,7 +181,13 @@ class Plan(Projection):
         group = (row["programme"], row["proposal"]) if table in _FACTS else None
         key = tuple(row[k] for k in self.key_columns[table])
         db.add(table, row, key, group)
-        if group is not None:
+        self._remember(db, table, key, row)
+
+    def _remember(self, db: Db, table: str, key: tuple[Any, ...], row: dict[str, Any]) -> None:
+        """Keeps the row that now holds for ``key`` in the run's memory, where
+        its table is kept: a validation or decision in its proposal's facts
+        (``_note``), a proposal or priority among the rows (``_rows``)."""
+        if table in _FACTS:
             self._note(db, table, row)
         elif table in _KEPT_ROWS:
             self._rows(db)[(table, key)] = row
@@ -233,10 +239,7 @@ class Plan(Projection):
                     f"UPDATE {{{table}}} SET {assignments} WHERE {match} AND valid_to IS NULL",
                     (*changes.values(), *key),
                 )
-                if table in _FACTS:
-                    self._note(db, table, {**row, **changes})
-                elif table in _KEPT_ROWS:
-                    self._rows(db)[(table, key)] = {**row, **changes}
+                self._remember(db, table, key, {**row, **changes})
                 return
             db.later(
                 f"UPDATE {{{table}}} SET valid_to = ? "
@@ -245,10 +248,7 @@ class Plan(Projection):
             )
         elif row["valid_from"] == pos:
             row.update(changes)
-            if table in _FACTS:
-                self._note(db, table, row)
-            elif table in _KEPT_ROWS:
-                self._rows(db)[(table, key)] = row
+            self._remember(db, table, key, row)
             return
         else:
             row["valid_to"] = pos
