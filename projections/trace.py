@@ -136,13 +136,8 @@ def _steps(db: Db, where: str, params: tuple[Any, ...]) -> list[Step]:
     # Sorted after the search (``+position``): the audit log's records are also
     # indexed by (programme, position), for the history, and SQLite would
     # otherwise walk every record of the programme in that order to skip a sort.
-    rows = db.rows(
-        "SELECT position, subject_kind, subject, version, kind, actor, on_behalf_of, "
-        "occurred_at, recorded_at, source, detail, annulled, annulled_by FROM {steps} "
-        f"WHERE {where} ORDER BY +position",
-        params,
-    )
-    return [Step(**(r | {"detail": json.loads(r["detail"])})) for r in rows]
+    rows = db.rows(f"SELECT {STEP_COLUMNS} FROM {{steps}} WHERE {where} ORDER BY +position", params)
+    return [_step(r) for r in rows]
 
 
 # Columns of a step, as ``Step`` takes them.
